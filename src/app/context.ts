@@ -1,0 +1,44 @@
+import { Redis } from 'ioredis';
+import type { Env } from '../config/env.js';
+import { parseCredentialsKey } from '../core/crypto/credentials.js';
+import { connectDatabase, type Database } from '../core/db/client.js';
+import { type CoreDeps, systemClock } from '../core/deps.js';
+import { createLogger, type Logger } from '../core/logger.js';
+
+/** The composition root's shared pieces: one of these per process. */
+export interface AppContext {
+  env: Env;
+  log: Logger;
+  database: Database;
+  core: CoreDeps;
+  /** A new Redis connection with the options BullMQ workers require. */
+  redis(name: string): Redis;
+  close(): Promise<void>;
+}
+
+export function createAppContext(env: Env, log: Logger = createLogger({ level: env.LOG_LEVEL })): AppContext {
+  const database = connectDatabase(env.DATABASE_URL);
+  const credentialsKey = parseCredentialsKey(env.CREDENTIALS_KEY);
+  const connections: Redis[] = [];
+  const core: CoreDeps = { db: database.db, sql: database.sql, log, clock: systemClock, credentialsKey };
+  return {
+    env,
+    log,
+    database,
+    core,
+    redis(name: string) {
+      // maxRetriesPerRequest: null is what BullMQ requires for blocking workers (going-to-production).
+      const conn = new Redis(env.REDIS_URL, {
+        maxRetriesPerRequest: null,
+        connectionName: `storywatch:${name}`,
+      });
+      conn.on('error', (err) => log.warn({ redis: name, errMessage: err.message }, 'redis connection error'));
+      connections.push(conn);
+      return conn;
+    },
+    async close() {
+      await Promise.allSettled(connections.map((c) => c.quit()));
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { isUserError } from '../../core/errors.js';
+import { maskSecrets } from '../../core/mask.js';
+import { type Reply, reply } from '../../reply/reply.js';
+import { usageLine } from './parse-words.js';
+import type { AnyCommand, CommandContext, IncomingFile } from './types.js';
+
+export interface Invocation {
+  command: AnyCommand;
+  /** Raw values by argument name (strings from text front-ends, typed values from Discord). */
+  values: Record<string, unknown>;
+  file?: IncomingFile;
+  /** Words that matched no argument (text front-ends). */
+  unexpected?: readonly string[];
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : 'input';
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Validates and runs one command, turning every failure into a reply: wrong arguments get the usage
+ * line, a UserError its own message, anything else a short reference to the log entry.
+ */
+export async function dispatch(inv: Invocation, ctx: CommandContext, usagePrefix = '/'): Promise<Reply> {
+  const { command } = inv;
+  const name = command.path.join(' ');
+  const log = ctx.core.log.child({ command: name, platform: ctx.actor.platform, userId: ctx.actor.userId });
+  const usage = usageLine(command, usagePrefix);
+  if (inv.unexpected && inv.unexpected.length > 0) {
+    const shown = inv.unexpected
+      .slice(0, 5)
+      .map((w) => `"${maskSecrets(w)}"`)
+      .join(', ');
+    return reply.error(
+      `Unexpected ${inv.unexpected.length === 1 ? 'word' : 'words'} ${shown}.\nUsage: ${usage}`,
+    );
+  }
+  const values = inv.file ? { ...inv.values, file: inv.file } : inv.values;
+  const parsed = command.schema.safeParse(values);
+  if (!parsed.success) {
+    return reply.error(`${describeIssues(parsed.error)}\nUsage: ${usage}`);
+  }
+  const started = Date.now();
+  try {
+    const result = await command.handler(parsed.data, ctx);
+    log.info({ ms: Date.now() - started }, 'command done');
+    return command.sensitive ? { ...result, ephemeral: true } : result;
+  } catch (err) {
+    if (isUserError(err)) {
+      log.info({ code: err.code }, 'command refused');
+      return reply.error(err.message, { code: err.code, ...err.details });
+    }
+    const ref = randomBytes(4).toString('hex');
+    const message = err instanceof Error ? maskSecrets(err.message) : 'unknown error';
+    log.error(
+      { ref, errMessage: message, stack: err instanceof Error ? maskSecrets(err.stack ?? '') : undefined },
+      'command failed',
+    );
+    return reply.error(
+      `Something failed on our side (logged as ${ref}). Nothing was changed unless a reply said so.`,
+      {
+        ref,
+      },
+    );
+  }
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { reply } from '../../reply/reply.js';
+import { usageLine } from './parse-words.js';
+import { type AnyCommand, defineCommand } from './types.js';
+
+export const helpCommands: AnyCommand[] = [
+  defineCommand({
+    path: ['help'],
+    summary: 'List every command with its usage',
+    args: [],
+    schema: z.object({}),
+    async handler(_input, ctx) {
+      // Imported lazily: the registry imports this module, so a static import would be circular.
+      const { commands } = await import('./registry.js');
+      const prefix = ctx.actor.platform === 'console' ? 'storywatch ' : '/';
+      const lines = commands.map((c) => `${usageLine(c, prefix)}\n    ${c.summary}`);
+      return reply.text(lines.join('\n'), 'info', { commands: commands.map((c) => c.path.join(' ')) });
+    },
+  }),
+];

@@ -1,0 +1,3 @@
+import type { AnyCommand } from './types.js';
+
+export const settingsCommands: AnyCommand[] = [];

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { CoreDeps } from '../../core/deps.js';
+import type { Reply } from '../../reply/reply.js';
+
+export type Platform = 'console' | 'telegram' | 'discord';
+
+export interface Actor {
+  platform: Platform;
+  userId: string;
+  /** The chat or channel the command came from (the console uses 'console'). */
+  chatId: string;
+}
+
+/** An uploaded file (Telegram document, Discord attachment, console path), read lazily. */
+export interface IncomingFile {
+  name: string;
+  size: number;
+  read(): Promise<Buffer>;
+}
+
+/**
+ * Declares one argument so every front-end can offer it natively: Discord builds slash-command options
+ * from it, Telegram and the console parse words with `parseWords`. The zod schema then validates.
+ */
+export interface ArgSpec {
+  name: string;
+  description: string;
+  type: 'string' | 'integer' | 'rest' | 'file';
+  required?: boolean;
+  /** Optional positional words recognised by value (e.g. `active|deleted`). */
+  choices?: readonly string[];
+  /** Given as `name VALUE` (Telegram) or `--name VALUE` (console), anywhere after the positionals. */
+  keyword?: boolean;
+  min?: number;
+  max?: number;
+  /** Discord autocomplete source. */
+  autocomplete?: 'niche' | 'niche-or-unassigned';
+}
+
+/** Long-running services a handler may need, wired by each process (absent where the role lacks them). */
+export interface CommandServices {
+  /** Puts a created batch on the queue; returns when it is queued. */
+  enqueueBatch?(batchId: number): Promise<void>;
+  /** Tests proxies by real requests; implemented by the checker. */
+  testProxies?(proxyId?: number): Promise<Reply>;
+}
+
+export interface CommandContext {
+  core: CoreDeps;
+  actor: Actor;
+  services: CommandServices;
+}
+
+export interface CommandDef<S extends z.ZodType = z.ZodType> {
+  /** e.g. ['niche', 'add'] or ['stats']. */
+  path: readonly [string] | readonly [string, string];
+  summary: string;
+  args: readonly ArgSpec[];
+  schema: S;
+  /** Carries credentials: Telegram deletes the source message, Discord answers ephemerally. */
+  sensitive?: boolean;
+  /** May take more than a second (Discord defers first). */
+  slow?: boolean;
+  handler(input: z.infer<S>, ctx: CommandContext): Promise<Reply>;
+}
+
+/** Erases the schema type for storage in a registry; handlers are only called after schema.parse. */
+export type AnyCommand = CommandDef<z.ZodType>;
+
+export function defineCommand<S extends z.ZodType>(def: CommandDef<S>): AnyCommand {
+  return def as unknown as AnyCommand;
+}

@@ -1,0 +1,19 @@
+import { sql } from 'drizzle-orm';
+import { check, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** A single row (id = 1) of operator settings; read fresh by running batches so changes apply within a minute. */
+export const settings = pgTable(
+  'settings',
+  {
+    id: integer('id').primaryKey().default(1),
+    profilesPerMinute: integer('profiles_per_minute').notNull().default(60),
+    threads: integer('threads').notNull().default(3),
+    selectionPolicy: text('selection_policy').notNull().default('oldest'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('settings_single_row', sql`${t.id} = 1`),
+    check('settings_rate_range', sql`${t.profilesPerMinute} between 1 and 600`),
+    check('settings_threads_range', sql`${t.threads} between 1 and 20`),
+  ],
+);

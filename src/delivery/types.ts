@@ -1,0 +1,52 @@
+import type { Reply } from '../reply/reply.js';
+
+export type ChatPlatform = 'telegram' | 'discord';
+
+export interface ChatTarget {
+  platform: ChatPlatform;
+  chatId: string;
+}
+
+/**
+ * What the worker (or any role) wants said in a chat. Only the bot role holds chat clients; everyone
+ * else puts a Delivery on the `deliveries` queue. The dedupeKey becomes the job id, so the same digest
+ * hour or batch summary is delivered once, across restarts.
+ */
+export interface Delivery {
+  target: ChatTarget;
+  reply: Reply;
+  dedupeKey: string;
+  /** Edit the message previously sent with this key (batch progress) instead of sending a new one. */
+  replaceKey?: string;
+}
+
+export const DELIVERIES_QUEUE = 'deliveries';
+
+/** Thrown by a sender when the platform refused for good (403, chat not found): disable the target. */
+export class PermanentDeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+/** Thrown by a sender on 429: the platform said when to try again. */
+export class RetryAfterError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryAfterError';
+  }
+}
+
+/** Implemented once per platform by the bot role. */
+export interface ChatSender {
+  readonly platform: ChatPlatform;
+  /** Sends (or, with replaceKey and a known message, edits) and returns the platform's message id. */
+  send(chatId: string, reply: Reply, options?: { replaceMessageId?: string }): Promise<string>;
+}
