@@ -1,4 +1,4 @@
-import { boolean, integer, pgEnum, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, pgEnum, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const chatPlatform = pgEnum('chat_platform', ['telegram', 'discord']);
 
@@ -25,7 +25,10 @@ export const deliveries = pgTable(
     id: serial('id').primaryKey(),
     dedupeKey: text('dedupe_key').notNull(),
     targetId: integer('target_id').references(() => deliveryTargets.id, { onDelete: 'cascade' }),
+    /** queued -> sent | failed; a queued row is re-enqueued until sent, so nothing is lost. */
     status: text('status').notNull().default('queued'),
+    /** The Delivery itself (outbox): written in the same transaction as the digest watermark. */
+    payload: jsonb('payload').$type<Record<string, unknown>>(),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
