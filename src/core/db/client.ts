@@ -7,19 +7,34 @@ export type Db = PostgresJsDatabase<Schema>;
 export type Sql = postgres.Sql;
 
 export interface Database {
+  /** drizzle over its own pool. */
   db: Db;
+  /**
+   * Raw postgres-js on a separate pool: drizzle replaces its client's date serializers and parsers with
+   * pass-throughs, so raw queries sharing that client could neither send nor receive Date objects.
+   */
   sql: Sql;
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, options: { max?: number } = {}): Database {
-  const sql = postgres(url, {
-    max: options.max ?? 10,
+function pool(url: string, max: number): Sql {
+  return postgres(url, {
+    max,
     onnotice: () => {},
-    // bigint counts (count(*)) come back as strings otherwise; our counts fit comfortably in a double.
-    types: { bigint: postgres.BigInt },
     connection: { application_name: 'storywatch' },
   });
-  const db = drizzle(sql, { schema });
-  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+  const max = options.max ?? 10;
+  const drizzleClient = pool(url, max);
+  const sql = pool(url, Math.max(2, Math.ceil(max / 2)));
+  const db = drizzle(drizzleClient, { schema });
+  return {
+    db,
+    sql,
+    close: async () => {
+      await Promise.all([drizzleClient.end({ timeout: 5 }), sql.end({ timeout: 5 })]);
+    },
+  };
 }

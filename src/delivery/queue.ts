@@ -1,0 +1,236 @@
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { AppContext } from '../app/context.js';
+import { deliveries } from '../core/db/schema/index.js';
+import { disableTarget } from '../core/delivery-targets.js';
+import { recordEvent } from '../core/events.js';
+import { maskSecrets } from '../core/mask.js';
+import {
+  type ChatPlatform,
+  type ChatSender,
+  DELIVERIES_QUEUE,
+  type Delivery,
+  PermanentDeliveryError,
+  RetryAfterError,
+} from './types.js';
+
+/** Progress message ids are only needed while a batch runs; two days covers any batch. */
+const MESSAGE_REF_TTL_S = 2 * 24 * 3600;
+/** Completed jobs are kept this long so a re-enqueue with the same job id is a no-op across restarts. */
+const KEEP_COMPLETED_S = 3 * 24 * 3600;
+
+/** BullMQ job ids may not contain ':' and must not look like integers. */
+export function jobIdFor(dedupeKey: string): string {
+  return `d-${dedupeKey.replace(/[^a-zA-Z0-9_.-]/g, '_')}`;
+}
+
+function messageRefKey(
+  app: Pick<AppContext, 'env'>,
+  platform: ChatPlatform,
+  chatId: string,
+  replaceKey: string,
+) {
+  return `${app.env.QUEUE_PREFIX}:msgref:${platform}:${chatId}:${replaceKey}`;
+}
+
+type Redis = ReturnType<AppContext['redis']>;
+
+export interface DeliveryProducer {
+  /** Queues a delivery; the same dedupeKey is queued (and so sent) once. */
+  enqueue(delivery: Delivery): Promise<void>;
+  /** Writes outbox rows (payload) into the queue again if they were never queued or were lost. */
+  relayOutbox(olderThanMs?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createDeliveryProducer(app: AppContext): DeliveryProducer {
+  const queue = new Queue<Delivery>(DELIVERIES_QUEUE, {
+    connection: app.redis('deliveries-producer'),
+    prefix: app.env.QUEUE_PREFIX,
+  });
+  const enqueue = async (delivery: Delivery) => {
+    await queue.add('deliver', delivery, {
+      jobId: jobIdFor(delivery.dedupeKey),
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: { age: KEEP_COMPLETED_S },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  };
+  return {
+    enqueue,
+    async relayOutbox(olderThanMs = 60_000) {
+      const cutoff = new Date(app.core.clock.now().getTime() - olderThanMs);
+      const rows = await app.core.db
+        .select({ payload: deliveries.payload })
+        .from(deliveries)
+        .where(and(eq(deliveries.status, 'queued'), lt(deliveries.createdAt, cutoff)))
+        .limit(500);
+      let n = 0;
+      for (const row of rows) {
+        if (!row.payload) continue;
+        await enqueue(row.payload as unknown as Delivery);
+        n++;
+      }
+      return n;
+    },
+    close: () => queue.close(),
+  };
+}
+
+const refConnections = new WeakMap<AppContext, Redis>();
+
+function refConnection(app: AppContext): Redis {
+  let conn = refConnections.get(app);
+  if (!conn) {
+    conn = app.redis('delivery-refs');
+    refConnections.set(app, conn);
+  }
+  return conn;
+}
+
+/** Called by a front-end after it posted a reply with `progressKey`, so progress edits land on it. */
+export async function rememberProgressMessage(
+  app: AppContext,
+  ref: { platform: ChatPlatform; chatId: string; replaceKey: string; messageId: string },
+): Promise<void> {
+  await refConnection(app).set(
+    messageRefKey(app, ref.platform, ref.chatId, ref.replaceKey),
+    ref.messageId,
+    'EX',
+    MESSAGE_REF_TTL_S,
+  );
+}
+
+export interface DeliveryWorkerHandle {
+  worker: Worker<Delivery>;
+  close(): Promise<void>;
+}
+
+/**
+ * The bot role's consumer. 429 waits the platform's retry_after without using an attempt, other
+ * failures back off exponentially, and a permanent refusal disables the target and stops retrying.
+ */
+export function startDeliveryWorker(
+  app: AppContext,
+  senders: Partial<Record<ChatPlatform, ChatSender>>,
+  options: { concurrency?: number } = {},
+): DeliveryWorkerHandle {
+  const redis = refConnection(app);
+  const log = app.log.child({ role: 'deliveries' });
+
+  const processor = async (job: Job<Delivery>, token?: string) => {
+    const d = job.data;
+    const jlog = log.child({ jobId: job.id, platform: d.target.platform, chatId: d.target.chatId });
+    const sender = senders[d.target.platform];
+    if (!sender) throw new UnrecoverableError(`${d.target.platform} is not configured in this process`);
+    // Durable record for everything but progress edits: a delivery marked sent is never sent again.
+    if (!d.replaceKey) {
+      const [row] = await app.core.db
+        .select({ status: deliveries.status })
+        .from(deliveries)
+        .where(eq(deliveries.dedupeKey, d.dedupeKey));
+      if (row?.status === 'sent') return 'already-sent';
+    }
+    const refKey = d.replaceKey
+      ? messageRefKey(app, d.target.platform, d.target.chatId, d.replaceKey)
+      : undefined;
+    const replaceMessageId = refKey ? ((await redis.get(refKey)) ?? undefined) : undefined;
+    try {
+      const messageId = await sender.send(
+        d.target.chatId,
+        d.reply,
+        replaceMessageId ? { replaceMessageId } : {},
+      );
+      if (refKey) await redis.set(refKey, messageId, 'EX', MESSAGE_REF_TTL_S);
+      if (!d.replaceKey) {
+        await app.core.db
+          .insert(deliveries)
+          .values({
+            dedupeKey: d.dedupeKey,
+            status: 'sent',
+            sentAt: app.core.clock.now(),
+            attempts: job.attemptsMade + 1,
+          })
+          .onConflictDoUpdate({
+            target: deliveries.dedupeKey,
+            set: {
+              status: 'sent',
+              sentAt: app.core.clock.now(),
+              attempts: sql`${deliveries.attempts} + 1`,
+              lastError: null,
+            },
+          });
+      }
+      jlog.info({ messageId }, 'delivered');
+      return messageId;
+    } catch (err) {
+      if (err instanceof RetryAfterError) {
+        jlog.warn({ retryAfterMs: err.retryAfterMs }, 'rate limited by the platform; waiting as told');
+        await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+        throw new DelayedError();
+      }
+      const message = maskSecrets(err instanceof Error ? err.message : String(err));
+      if (err instanceof PermanentDeliveryError) {
+        await disableTarget(app.core, d.target, message);
+        await markFailed(app, d, message);
+        await recordEvent(app.core, {
+          kind: 'delivery',
+          level: 'warn',
+          message: `Disabled ${d.target.platform} chat ${d.target.chatId}: ${message}`,
+          data: { platform: d.target.platform, chatId: d.target.chatId, status: err.status },
+        });
+        jlog.warn({ errMessage: message }, 'target refused for good; disabled');
+        throw new UnrecoverableError(message);
+      }
+      jlog.warn({ errMessage: message, attempt: job.attemptsMade + 1 }, 'delivery failed; will retry');
+      if (!d.replaceKey) {
+        await app.core.db
+          .update(deliveries)
+          .set({ lastError: message, attempts: sql`${deliveries.attempts} + 1` })
+          .where(eq(deliveries.dedupeKey, d.dedupeKey));
+      }
+      throw new Error(message);
+    }
+  };
+
+  const worker = new Worker<Delivery>(DELIVERIES_QUEUE, processor, {
+    connection: app.redis('deliveries-worker'),
+    prefix: app.env.QUEUE_PREFIX,
+    concurrency: options.concurrency ?? 4,
+  });
+  worker.on('error', (err) => log.error({ errMessage: maskSecrets(err.message) }, 'delivery worker error'));
+  worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError)) {
+      void markFailed(app, job.data, maskSecrets(err.message));
+    }
+  });
+  return { worker, close: () => worker.close() };
+}
+
+async function markFailed(app: AppContext, d: Delivery, message: string): Promise<void> {
+  if (d.replaceKey) return;
+  await app.core.db
+    .update(deliveries)
+    .set({ status: 'failed', lastError: message })
+    .where(eq(deliveries.dedupeKey, d.dedupeKey));
+}
+
+const producers = new WeakMap<AppContext, DeliveryProducer>();
+
+/** Queues one delivery through a producer shared by everything in this process. */
+export async function enqueueDelivery(app: AppContext, delivery: Delivery): Promise<void> {
+  let producer = producers.get(app);
+  if (!producer) {
+    producer = createDeliveryProducer(app);
+    producers.set(app, producer);
+  }
+  await producer.enqueue(delivery);
+}
+
+/** Closes the shared producer (process shutdown). */
+export async function closeDeliveryProducer(app: AppContext): Promise<void> {
+  const producer = producers.get(app);
+  producers.delete(app);
+  await producer?.close();
+}
