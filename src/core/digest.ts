@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { CoreDeps } from './deps.js';
 import { startOfDay } from './time.js';
 
