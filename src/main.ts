@@ -1,8 +1,13 @@
 import { createAppContext } from './app/context.js';
+import { createHealthChecks } from './app/health-checks.js';
+import { startRoles } from './app/roles.js';
+import { createShutdown } from './app/shutdown.js';
 import { EnvError, loadEnv } from './config/env.js';
 import { prepareDatabase } from './core/db/migrate.js';
 import { createLogger } from './core/logger.js';
 import { maskSecrets } from './core/mask.js';
+import { startHttpServer } from './http/server.js';
+import { createMetricsRegistry } from './observability/metrics.js';
 
 async function main(): Promise<void> {
   let env: ReturnType<typeof loadEnv>;
@@ -16,6 +21,32 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: env.LOG_LEVEL });
+  const startedAt = new Date();
+  log.info(
+    {
+      roles: env.STORYWATCH_ROLES,
+      database: maskSecrets(env.DATABASE_URL),
+      redis: maskSecrets(env.REDIS_URL),
+      queuePrefix: env.QUEUE_PREFIX,
+      httpPort: env.HTTP_PORT,
+    },
+    'storywatch starting',
+  );
+  const shutdown = createShutdown({ log });
+  process.on('SIGINT', () => void shutdown.run('SIGINT'));
+  process.on('SIGTERM', () => void shutdown.run('SIGTERM'));
+  process.on('uncaughtException', (err) => {
+    log.fatal(
+      { errMessage: maskSecrets(err.message), stack: maskSecrets(err.stack ?? '') },
+      'uncaught exception',
+    );
+    void shutdown.run('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    log.error({ errMessage: maskSecrets(message) }, 'unhandled promise rejection');
+  });
+
   const { created } = await prepareDatabase(env.DATABASE_URL);
   log.info({ created }, created ? 'database created and migrated' : 'database migrated');
   if (!env.CREDENTIALS_KEY) {
@@ -24,22 +55,30 @@ async function main(): Promise<void> {
     );
   }
   const app = createAppContext(env, log);
-  if (!env.TELEGRAM_BOT_TOKEN) log.warn('Telegram front-end not configured (set TELEGRAM_BOT_TOKEN)');
-  if (!env.DISCORD_TOKEN) log.warn('Discord front-end not configured (set DISCORD_TOKEN)');
-  log.info({ roles: env.STORYWATCH_ROLES }, 'storywatch started');
+  // Registered first so it runs last: every role is stopped before its connections are closed.
+  shutdown.add('connections', () => app.close());
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    await app.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  // Keep the process alive until the roles exist to do so themselves.
-  setInterval(() => {}, 1 << 30);
+  const roles = await startRoles(app, env.STORYWATCH_ROLES, shutdown);
+
+  if (env.HTTP_PORT === 0) {
+    log.info('HTTP_PORT=0: /healthz and /metrics are disabled');
+  } else {
+    const health = createHealthChecks(app, {
+      bots: roles.bots,
+      ...(roles.lastSchedulerTick ? { lastSchedulerTick: roles.lastSchedulerTick } : {}),
+      startedAt,
+    });
+    shutdown.add('health probe', () => health.close());
+    const metrics = createMetricsRegistry({
+      sql: app.database.sql,
+      queues: () => roles.queues,
+      bots: roles.bots,
+      ...(roles.lastSchedulerTick ? { lastSchedulerTick: roles.lastSchedulerTick } : {}),
+    });
+    const http = await startHttpServer({ port: env.HTTP_PORT, log, health: health.checks, metrics });
+    shutdown.add('http server', () => http.stop());
+  }
+  log.info({ roles: env.STORYWATCH_ROLES }, 'storywatch started');
 }
 
 main().catch((err: unknown) => {

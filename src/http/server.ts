@@ -1,0 +1,74 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../core/logger.js';
+import { maskSecrets } from '../core/mask.js';
+import { type HealthCheck, runHealthChecks } from './health.js';
+
+export interface HttpServerOptions {
+  port: number;
+  /** 127.0.0.1 in tests; all interfaces in a container so the orchestrator can probe it. */
+  host?: string;
+  log: Logger;
+  health(): readonly HealthCheck[];
+  metrics: Registry;
+}
+
+export interface HttpServerHandle {
+  port: number;
+  stop(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+/** Serves /healthz and /metrics only: the bots use outbound connections, nothing else listens. */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
+  const log = options.log.child({ component: 'http' });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'text/plain; charset=utf-8', 'GET only\n');
+      return;
+    }
+    if (path === '/healthz') {
+      const report = await runHealthChecks(options.health());
+      if (report.status !== 'ok') log.warn({ failing: report.failing }, 'health check failing');
+      send(res, report.status === 'ok' ? 200 : 503, 'application/json', `${JSON.stringify(report)}\n`);
+      return;
+    }
+    if (path === '/metrics') {
+      send(res, 200, options.metrics.contentType, await options.metrics.metrics());
+      return;
+    }
+    send(res, 404, 'text/plain; charset=utf-8', 'not found: try /healthz or /metrics\n');
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const message = maskSecrets(err instanceof Error ? err.message : String(err));
+      log.error({ path: req.url, errMessage: message }, 'http request failed');
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `error: ${message}\n`);
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port }, 'http server listening (/healthz, /metrics)');
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections from a scraper would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}

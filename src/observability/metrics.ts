@@ -1,0 +1,289 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Sql } from '../core/db/client.js';
+import { loadMetricsSnapshot, type MetricsSnapshot } from './snapshot.js';
+
+/** Anything with BullMQ's `getJobCounts` (a Queue): kept structural so tests and roles pass their own. */
+export interface CountableQueue {
+  readonly name: string;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+}
+
+export interface MetricsSources {
+  sql: Sql;
+  /** Queues whose depth is reported (batches, deliveries); may change as roles start. */
+  queues(): readonly CountableQueue[];
+  /** Process-local facts: bots connected, last scheduler tick (absent where the role does not run). */
+  bots?(): Array<{ platform: string; connected: boolean }>;
+  lastSchedulerTick?(): Date | null;
+}
+
+const QUEUE_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'failed',
+  'completed',
+];
+/** Up to an hour and a half: a 1,000-profile batch at 60 a minute takes about 17 minutes. */
+const BATCH_BUCKETS = [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400];
+/** One scrape runs every collect callback; they share a single read of the tables. */
+const SNAPSHOT_TTL_MS = 1_000;
+
+/**
+ * The /metrics registry. Every storywatch number here is computed at scrape time from Postgres, Redis
+ * and BullMQ (see snapshot.ts for why), so counters are set from the stored totals rather than
+ * incremented; Prometheus treats a drop (a purge) as a counter reset, which is what it was.
+ * Every process reports the same global numbers: scrape one of them, or aggregate with max().
+ */
+export function createMetricsRegistry(sources: MetricsSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'storywatch_process_' });
+
+  let cached: { at: number; value: Promise<MetricsSnapshot> } | undefined;
+  const snapshot = (): Promise<MetricsSnapshot> => {
+    const now = Date.now();
+    if (!cached || now - cached.at > SNAPSHOT_TTL_MS) {
+      cached = { at: now, value: loadMetricsSnapshot(sources.sql) };
+      // A failed read must not be served to the next scrape.
+      cached.value.catch(() => {
+        cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+  const registers = [registry];
+
+  new Counter({
+    name: 'storywatch_checks_total',
+    help: 'Profile checks recorded by batches, by outcome (story, no_story, private, not_found, errors).',
+    labelNames: ['outcome'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const c of s.checks) this.inc({ outcome: c.outcome }, c.count);
+    },
+  });
+  new Counter({
+    name: 'storywatch_stories_found_total',
+    help: 'Stories found by all batches.',
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      this.inc(s.storiesTotal);
+    },
+  });
+  new Gauge({
+    name: 'storywatch_stories_last_24h',
+    help: 'Stories detected in the last 24 hours (the results window), by niche.',
+    labelNames: ['niche'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.stories24h) this.set({ niche: r.niche }, r.count);
+    },
+  });
+  new Gauge({
+    name: 'storywatch_batches',
+    help: 'Batches by status.',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.batchesByStatus) this.set({ status: r.status }, r.count);
+    },
+  });
+  new Histogram({
+    name: 'storywatch_batch_duration_seconds',
+    help: 'Start-to-finish duration of batches that finished in the last 24 hours.',
+    labelNames: ['status', 'trigger'],
+    buckets: BATCH_BUCKETS,
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const b of s.finishedBatches) this.observe({ status: b.status, trigger: b.trigger }, b.seconds);
+    },
+  });
+  new Gauge({
+    name: 'storywatch_queue_jobs',
+    help: 'BullMQ jobs by queue and state (queue depth).',
+    labelNames: ['queue', 'state'],
+    registers,
+    async collect() {
+      this.reset();
+      const counts = await Promise.all(
+        sources.queues().map(async (q) => ({ name: q.name, counts: await q.getJobCounts(...QUEUE_STATES) })),
+      );
+      for (const q of counts) {
+        for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, q.counts[state] ?? 0);
+      }
+    },
+  });
+  registerProxyMetrics(registers, snapshot);
+  new Gauge({
+    name: 'storywatch_deliveries',
+    help: 'Chat deliveries (digests, batch summaries) by status.',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.deliveries) this.set({ status: r.status }, r.count);
+    },
+  });
+  new Gauge({
+    name: 'storywatch_delivery_targets',
+    help: 'Chats subscribed to the hourly digest, by platform and whether delivery is enabled.',
+    labelNames: ['platform', 'enabled'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.deliveryTargets) {
+        this.set({ platform: r.platform, enabled: String(r.enabled) }, r.count);
+      }
+    },
+  });
+  new Counter({
+    name: 'storywatch_imports_total',
+    help: 'Username imports run (from the events log).',
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      this.inc(s.imports.runs);
+    },
+  });
+  new Counter({
+    name: 'storywatch_imported_usernames_total',
+    help: 'Usernames seen by imports, by result (added, skipped as duplicate, invalid).',
+    labelNames: ['result'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      this.inc({ result: 'added' }, s.imports.added);
+      this.inc({ result: 'skipped' }, s.imports.skipped);
+      this.inc({ result: 'invalid' }, s.imports.invalid);
+    },
+  });
+  registerProcessMetrics(registers, sources);
+  return registry;
+}
+
+function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<MetricsSnapshot>): void {
+  const labelNames = ['proxy', 'address'] as const;
+  const labels = (p: MetricsSnapshot['proxies'][number]) => ({ proxy: String(p.id), address: p.address });
+  new Counter({
+    name: 'storywatch_proxy_requests_total',
+    help: 'Requests through each proxy, by result (success or failure).',
+    labelNames: [...labelNames, 'result'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const p of s.proxies) {
+        this.inc({ ...labels(p), result: 'success' }, p.successes);
+        this.inc({ ...labels(p), result: 'failure' }, p.failures);
+      }
+    },
+  });
+  new Counter({
+    name: 'storywatch_proxy_failures_total',
+    help: 'Failed requests through each proxy, by checker outcome (rate_limited, proxy_failed, ...).',
+    labelNames: [...labelNames, 'outcome'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const p of s.proxies) {
+        for (const [outcome, n] of Object.entries(p.failuresByOutcome)) {
+          this.inc({ ...labels(p), outcome }, Number(n) || 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'storywatch_proxy_latency_median_seconds',
+    help: 'Median of the latest request latencies through each proxy.',
+    labelNames,
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const p of s.proxies) {
+        if (p.medianLatencyMs !== null) this.set(labels(p), p.medianLatencyMs / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'storywatch_proxy_cooldown_seconds',
+    help: 'Seconds until each proxy leaves its cooldown (0 when usable now).',
+    labelNames,
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const p of s.proxies) this.set(labels(p), p.coolingSeconds);
+    },
+  });
+  new Gauge({
+    name: 'storywatch_proxy_cooldown_level',
+    help: 'How many cooldowns in a row each proxy has had (the backoff step).',
+    labelNames,
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const p of s.proxies) this.set(labels(p), p.cooldownLevel);
+    },
+  });
+  new Gauge({
+    name: 'storywatch_proxy_usable',
+    help: '1 when a proxy is enabled, not dead and not cooling down.',
+    labelNames: [...labelNames, 'health'],
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const p of s.proxies) {
+        const usable = p.enabled && p.health !== 'dead' && p.coolingSeconds === 0;
+        this.set({ ...labels(p), health: p.health }, usable ? 1 : 0);
+      }
+    },
+  });
+}
+
+function registerProcessMetrics(registers: Registry[], sources: MetricsSources): void {
+  if (sources.bots) {
+    const bots = sources.bots;
+    new Gauge({
+      name: 'storywatch_bot_connected',
+      help: '1 when this process holds a connected chat front-end.',
+      labelNames: ['platform'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of bots()) this.set({ platform: b.platform }, b.connected ? 1 : 0);
+      },
+    });
+  }
+  if (sources.lastSchedulerTick) {
+    const lastTick = sources.lastSchedulerTick;
+    new Gauge({
+      name: 'storywatch_scheduler_last_tick_timestamp_seconds',
+      help: 'When the scheduler in this process last ran its tick (unix seconds; 0 = not yet).',
+      registers,
+      collect() {
+        const at = lastTick();
+        this.set(at ? at.getTime() / 1000 : 0);
+      },
+    });
+  }
+}
