@@ -89,29 +89,34 @@ export const envSchema = z
     DISCORD_OWNER_IDS: idList,
     DISCORD_API_URL: z.url().default('https://discord.com/api'),
   })
-  .superRefine((env, ctx) => {
-    if (env.TELEGRAM_BOT_TOKEN && env.TELEGRAM_OWNER_IDS.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TELEGRAM_OWNER_IDS'],
-        message: 'required when TELEGRAM_BOT_TOKEN is set (your numeric Telegram user id)',
-      });
-    }
-    if (env.DISCORD_TOKEN && env.DISCORD_OWNER_IDS.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DISCORD_OWNER_IDS'],
-        message: 'required when DISCORD_TOKEN is set (your numeric Discord user id)',
-      });
-    }
-    if (env.DISCORD_TOKEN && !env.DISCORD_APPLICATION_ID) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DISCORD_APPLICATION_ID'],
-        message: 'required when DISCORD_TOKEN is set (Developer Portal > General Information)',
-      });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      if (env.TELEGRAM_BOT_TOKEN && !(env.TELEGRAM_OWNER_IDS?.length > 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TELEGRAM_OWNER_IDS'],
+          message: 'required when TELEGRAM_BOT_TOKEN is set (your numeric Telegram user id)',
+        });
+      }
+      if (env.DISCORD_TOKEN && !(env.DISCORD_OWNER_IDS?.length > 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DISCORD_OWNER_IDS'],
+          message: 'required when DISCORD_TOKEN is set (your numeric Discord user id)',
+        });
+      }
+      if (env.DISCORD_TOKEN && !env.DISCORD_APPLICATION_ID) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DISCORD_APPLICATION_ID'],
+          message: 'required when DISCORD_TOKEN is set (Developer Portal > General Information)',
+        });
+      }
+      // By default zod skips this when any single variable failed; running it anyway reports every problem
+      // in one go (each check above only reads values that are present whatever else failed).
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 export type Env = z.infer<typeof envSchema>;
 

@@ -6,7 +6,8 @@ import { parseYamlSubset, type YamlValue } from './mini-yaml.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 type Obj = { [key: string]: YamlValue };
-const isObj = (v: YamlValue | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: YamlValue | undefined): v is Obj =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 function obj(v: YamlValue | undefined, what: string): Obj {
   if (!isObj(v)) throw new Error(`${what} is not a mapping`);
   return v;
@@ -38,7 +39,9 @@ describe('docker-compose.yml', () => {
   it('GIVEN the compose file THEN Postgres keeps its data on a declared volume', () => {
     const pg = obj(services.postgres, 'postgres');
     const volumes = obj(compose.volumes, 'volumes');
-    const mount = list(pg.volumes).find((v) => typeof v === 'string' && v.endsWith(':/var/lib/postgresql/data'));
+    const mount = list(pg.volumes).find(
+      (v) => typeof v === 'string' && v.endsWith(':/var/lib/postgresql/data'),
+    );
     expect(mount).toBeDefined();
     expect(Object.keys(volumes)).toContain(String(mount).split(':')[0]);
   });
@@ -63,7 +66,9 @@ describe('docker-compose.yml', () => {
     expect(list(worker.profiles).length).toBeGreaterThan(0);
     expect(app.profiles).toBeUndefined();
     for (const [name, svc] of Object.entries(services)) {
-      for (const dep of Object.keys(isObj(obj(svc, name).depends_on) ? obj(obj(svc, name).depends_on, 'd') : {})) {
+      for (const dep of Object.keys(
+        isObj(obj(svc, name).depends_on) ? obj(obj(svc, name).depends_on, 'd') : {},
+      )) {
         expect(Object.keys(services), `${name} depends on ${dep}`).toContain(dep);
       }
     }
@@ -79,7 +84,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('GIVEN the compose file THEN no secret is written into it, only ${...} references', () => {
+  it('GIVEN the compose file THEN no secret is written into it, only variable references', () => {
     for (const [name, svc] of Object.entries(services)) {
       const env = obj(svc, name).environment;
       if (!isObj(env)) continue;

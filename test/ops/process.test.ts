@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+interface Run {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string;
+  exited: Promise<number | null>;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Runs `src/main.ts` the way the Dockerfile does (node --import tsx), with exactly the given env. */
+function runMain(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: Run = {
+    child,
+    stdout: [],
+    stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    waitFor(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const found = run.stdout.find((l) => pattern.test(l));
+        if (found) return resolve(found);
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`no log line matching ${pattern}:\n${run.stdout.join('\n')}\n${run.stderr}`)),
+          timeoutMs,
+        );
+        const onData = () => {
+          const hit = run.stdout.find((l) => pattern.test(l));
+          if (hit) {
+            clearTimeout(timer);
+            child.stdout?.off('data', onData);
+            resolve(hit);
+          }
+        };
+        child.stdout?.on('data', onData);
+      });
+    },
+  };
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString('utf8')).split('\n');
+    partial = parts.pop() ?? '';
+    run.stdout.push(...parts.filter(Boolean));
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    run.stderr += chunk.toString('utf8');
+  });
+  return run;
+}
+
+describe('the storywatch process', () => {
+  let db: TestDatabase;
+  const prefix = `sw-test-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+    const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('GIVEN several bad variables THEN it exits 2 naming each of them at once and echoing no value', async () => {
+    const secrets = { dbPassword: 'hunter2-db-pass', token: `123456789:${randomBytes(24).toString('hex')}` };
+    const run = runMain({
+      DATABASE_URL: `mysql://root:${secrets.dbPassword}@127.0.0.1/storywatch`,
+      HTTP_PORT: 'eighty',
+      STORYWATCH_ROLES: 'bot,cook',
+      TELEGRAM_BOT_TOKEN: secrets.token,
+      CREDENTIALS_KEY: 'too-short-key',
+    });
+    const code = await run.exited;
+    console.log(run.stderr);
+    expect(code).toBe(2);
+    for (const name of [
+      'DATABASE_URL',
+      'HTTP_PORT',
+      'STORYWATCH_ROLES',
+      'TELEGRAM_OWNER_IDS',
+      'CREDENTIALS_KEY',
+    ]) {
+      expect(run.stderr).toContain(`${name}:`);
+    }
+    for (const value of [secrets.dbPassword, secrets.token, 'eighty', 'cook', 'too-short-key']) {
+      expect(run.stderr).not.toContain(value);
+    }
+  });
+
+  it('GIVEN secrets in its configuration THEN every log line is JSON and none carries a secret; SIGTERM stops it cleanly', async () => {
+    const secrets = {
+      dbPassword: `pw${randomBytes(8).toString('hex')}`,
+      telegram: `987654321:${randomBytes(20).toString('base64url')}`,
+      discord: `${randomBytes(18).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(20).toString('base64url')}`,
+      credentialsKey: randomBytes(32).toString('hex'),
+    };
+    // Postgres here trusts local connections, so the password in the URL is accepted and ignored.
+    const url = new URL(db.url);
+    url.password = secrets.dbPassword;
+    const dead = await freePort();
+    const run = runMain({
+      DATABASE_URL: url.toString(),
+      QUEUE_PREFIX: prefix,
+      HTTP_PORT: String(await freePort()),
+      LOG_LEVEL: 'debug',
+      CREDENTIALS_KEY: secrets.credentialsKey,
+      // The bots are configured but their APIs are a closed port: their connection errors get logged.
+      TELEGRAM_BOT_TOKEN: secrets.telegram,
+      TELEGRAM_OWNER_IDS: '1',
+      TELEGRAM_API_ROOT: `http://127.0.0.1:${dead}`,
+      DISCORD_TOKEN: secrets.discord,
+      DISCORD_APPLICATION_ID: '100000000000000001',
+      DISCORD_OWNER_IDS: '1',
+      DISCORD_API_URL: `http://127.0.0.1:${dead}/api`,
+    });
+    try {
+      await run.waitFor(/"msg":"storywatch started"/);
+      await new Promise((r) => setTimeout(r, 1_500));
+      run.child.kill('SIGTERM');
+      const code = await run.exited;
+      const all = `${run.stdout.join('\n')}\n${run.stderr}`;
+      console.log(`${run.stdout.length} log lines, exit ${code}; first: ${run.stdout[0]}`);
+      expect(code).toBe(0);
+      for (const line of run.stdout) expect(() => JSON.parse(line), line).not.toThrow();
+      const starting = JSON.parse(run.stdout.find((l) => l.includes('storywatch starting'))!);
+      expect(starting.database).toContain(':***@');
+      for (const [what, secret] of Object.entries(secrets))
+        expect(all.includes(secret), `${what} leaked`).toBe(false);
+      expect(run.stdout.some((l) => l.includes('"msg":"shutdown complete"'))).toBe(true);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
