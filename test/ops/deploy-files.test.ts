@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { envSchema } from '../../src/config/env.js';
 import { parseYamlSubset, type YamlValue } from './mini-yaml.js';
@@ -108,6 +108,18 @@ describe('.env.example, README and the env schema stay in step', () => {
       expect(at, `${v} missing from .env.example`).toBeGreaterThan(0);
       expect(lines[at - 1], `${v} has no comment`).toMatch(/^#/);
     }
+  });
+
+  it('GIVEN the sources THEN no module reads process.env behind the schema', () => {
+    const files = readdirSync(new URL('../../src', import.meta.url), {
+      recursive: true,
+      encoding: 'utf8',
+    }).filter((f) => f.endsWith('.ts') && f !== 'config/env.ts');
+    const direct = files.flatMap((f) => {
+      const text = read(`src/${f}`);
+      return [...text.matchAll(/process\.env(?:\.([A-Z_][A-Z0-9_]*)|\[)/g)].map((m) => `${f}: ${m[0]}`);
+    });
+    expect(direct).toEqual([]);
   });
 
   it('GIVEN .env.example THEN it lists nothing that neither the app nor docker-compose.yml reads', () => {
