@@ -12,6 +12,11 @@ export interface HttpServerOptions {
   log: Logger;
   health(): readonly HealthCheck[];
   metrics: Registry;
+  /**
+   * Further routes a role serves on the same port (a Telegram webhook callback, for example). Looked
+   * up per request, since a front-end may only start after the server is already listening.
+   */
+  routes?: () => ReadonlyArray<{ path: string; handle(req: IncomingMessage, res: ServerResponse): unknown }>;
 }
 
 export interface HttpServerHandle {
@@ -24,11 +29,19 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-/** Serves /healthz and /metrics only: the bots use outbound connections, nothing else listens. */
+/**
+ * Serves /healthz and /metrics (and any routes a role adds): by default the bots use outbound
+ * connections, so nothing else needs to listen.
+ */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const log = options.log.child({ component: 'http' });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
+    const extra = options.routes?.().find((r) => r.path === path);
+    if (extra) {
+      await extra.handle(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'text/plain; charset=utf-8', 'GET only\n');
       return;
