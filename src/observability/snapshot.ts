@@ -58,9 +58,11 @@ async function loadChecks(sql: Sql): Promise<MetricsSnapshot['checks']> {
   const errorCount = errors.reduce((n, e) => n + num(e.count), 0);
   const stories = num(row?.stories);
   const priv = num(row?.private);
-  const notFound = num(row?.not_found);
-  // `checked` counts every profile that reached an outcome; what is neither a story, private, not
-  // found nor an error was a conclusive "no story".
+  // A not-found answer is counted either as not_found or, when it was the second strike that marked
+  // the profile deleted, as deleted (core/batches/record-result.ts); both are the not_found outcome.
+  const notFound = num(row?.not_found) + num(row?.deleted);
+  // `checked` counts every profile that reached an outcome, errors included; what is neither a story,
+  // private, not found nor an error was a conclusive "no story".
   const noStory = Math.max(0, num(row?.checked) - stories - priv - notFound - errorCount);
   return [
     { outcome: 'story', count: stories },

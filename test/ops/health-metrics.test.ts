@@ -123,9 +123,9 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     await sql`insert into profiles (username, niche_id) values ('anna', ${niche!.id}), ('ben', ${niche!.id})`;
     const [batch] = await sql<{ id: number }[]>`
       insert into batches (niche_id, niche_name, trigger, requested, status, started_at, finished_at,
-                           checked, stories, private, not_found, errors)
+                           checked, stories, private, not_found, deleted, errors)
       values (${niche!.id}, 'fitness', 'manual', 10, 'completed', now() - interval '200 seconds', now(),
-              10, 3, 1, 1, '{"rate_limited": 2}')
+              10, 3, 1, 1, 1, '{"rate_limited": 2}')
       returning id`;
     await sql`insert into detections (username, niche_id, batch_id) values ('anna', ${niche!.id}, ${batch!.id})`;
     await sql`
@@ -154,7 +154,9 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
           .at(-1),
       );
     expect(value('storywatch_checks_total{outcome="story"}')).toBe(3);
-    expect(value('storywatch_checks_total{outcome="no_story"}')).toBe(3);
+    // 10 checked = 3 stories + 1 private + 2 not found (one of them deleted) + 2 errors + 2 without a story.
+    expect(value('storywatch_checks_total{outcome="no_story"}')).toBe(2);
+    expect(value('storywatch_checks_total{outcome="not_found"}')).toBe(2);
     expect(value('storywatch_checks_total{outcome="rate_limited"}')).toBe(2);
     expect(value('storywatch_stories_found_total')).toBe(3);
     expect(value('storywatch_stories_last_24h{niche="fitness"}')).toBe(1);
