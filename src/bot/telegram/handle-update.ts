@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../../app/context.js';
+import type { Logger } from '../../core/logger.js';
+import { maskSecrets } from '../../core/mask.js';
+import { rememberProgressMessage } from '../../delivery/queue.js';
+import { type Reply, reply, textBlock } from '../../reply/reply.js';
+import { dispatch, type Invocation } from '../commands/dispatch.js';
+import { parseWords, splitWords, usageLine } from '../commands/parse-words.js';
+import { findCommand } from '../commands/registry.js';
+import type { CommandContext, CommandServices } from '../commands/types.js';
+import type { BotApi } from './bot-api.js';
+import type { ButtonStore } from './button-store.js';
+import { refuseDocument, type TelegramDocument, telegramFile } from './incoming-file.js';
+import type { OwnerGate } from './owner-gate.js';
+import { type Resolution, resolveCommand } from './resolve-command.js';
+import { sendReply } from './send-reply.js';
+
+/** The parts of a Bot API message we read (plain Bot API JSON, whatever client library delivers it). */
+export interface TgMessage {
+  message_id: number;
+  chat: { id: number; type: string };
+  from?: { id: number };
+  text?: string;
+  caption?: string;
+  document?: TelegramDocument;
+  reply_to_message?: TgMessage;
+}
+
+export interface TgCallbackQuery {
+  id: string;
+  from: { id: number };
+  data?: string;
+  message?: { message_id: number; chat: { id: number } };
+}
+
+export interface UpdateDeps {
+  app: AppContext;
+  services: CommandServices;
+  api: BotApi;
+  buttons: ButtonStore;
+  gate: OwnerGate;
+  botUsername: string;
+}
+
+const REFUSAL = 'This bot is private. Your attempt was logged; you will not get another answer.';
+
+export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logger): Promise<void> {
+  const chatId = String(msg.chat.id);
+  const userId = msg.from ? String(msg.from.id) : undefined;
+  if (!userId) return;
+  const text = msg.text ?? msg.caption ?? '';
+  const words = splitWords(text);
+  const send = (r: Reply) => sendReply(deps.api, deps.buttons, chatId, r, { waitOnRateLimit: log });
+
+  if (!deps.gate.isOwner(userId)) {
+    const what = words[0]?.startsWith('/')
+      ? words[0].slice(0, 40)
+      : msg.document
+        ? 'a document'
+        : 'a message';
+    const first = await deps.gate.refuse({ userId, chatId, what });
+    log.warn({ first }, 'refused a user who is not an owner');
+    if (first) await send(reply.error(REFUSAL));
+    return;
+  }
+
+  const resolution = resolveCommand(words, deps.botUsername);
+  if (resolution.kind !== 'command') {
+    const answer = answerWithoutCommand(resolution, msg);
+    if (answer) await send(answer);
+    return;
+  }
+  const { command } = resolution;
+  const parsed = parseWords(command, resolution.words);
+  const inv: Invocation = { command, values: parsed.values, unexpected: parsed.unexpected };
+
+  const doc = msg.document ?? msg.reply_to_message?.document;
+  const takesFile = command.args.some((a) => a.type === 'file');
+  if (doc && takesFile) {
+    const refusal = refuseDocument(doc);
+    if (refusal) {
+      await send(reply.error(refusal));
+      return;
+    }
+    inv.file = telegramFile(deps.api, doc);
+  } else if (msg.document && !takesFile) {
+    await send(reply.error(`/${command.path.join(' ')} does not take a file. Usage: ${usageLine(command)}`));
+    return;
+  }
+
+  const core = { ...deps.app.core, log };
+  const ctx: CommandContext = {
+    core,
+    actor: { platform: 'telegram', userId, chatId },
+    services: deps.services,
+  };
+  let result = await dispatch(inv, ctx);
+  if (command.sensitive) result = await deleteSource(deps.api, msg, result, log);
+  const messageId = await send(result);
+  if (result.progressKey) {
+    await rememberProgressMessage(deps.app, {
+      platform: 'telegram',
+      chatId,
+      replaceKey: result.progressKey,
+      messageId: String(messageId),
+    });
+  }
+}
+
+/** Credentials must not stay in the chat: delete the message, and say so if that was not possible. */
+async function deleteSource(api: BotApi, msg: TgMessage, result: Reply, log: Logger): Promise<Reply> {
+  try {
+    await api.deleteMessage(String(msg.chat.id), msg.message_id);
+    return result;
+  } catch (err) {
+    log.warn(
+      { errMessage: maskSecrets(err instanceof Error ? err.message : String(err)) },
+      'could not delete',
+    );
+    const note = textBlock(
+      'I could not delete your message, and it contains credentials: please delete it yourself.',
+      'warning',
+    );
+    return { ...result, blocks: [...result.blocks, note] };
+  }
+}
+
+function answerWithoutCommand(
+  resolution: Exclude<Resolution, { kind: 'command' }>,
+  msg: TgMessage,
+): Reply | undefined {
+  switch (resolution.kind) {
+    case 'other-bot':
+      return undefined;
+    case 'unknown':
+      return reply.error(`Unknown command /${resolution.name}. /help lists every command.`);
+    case 'subcommands': {
+      const head = resolution.given
+        ? `/${resolution.top} has no subcommand "${resolution.given}".`
+        : `/${resolution.top} needs a subcommand:`;
+      return reply.text(
+        [head, ...resolution.commands.map((c) => `${usageLine(c)} — ${c.summary}`)].join('\n'),
+      );
+    }
+    case 'not-a-command':
+      // Groups carry conversation that is not for us; in a private chat, silence would look broken.
+      if (msg.chat.type !== 'private') return undefined;
+      if (msg.document)
+        return reply.text(
+          'To import this file, send it with the caption /import NICHE, or reply to it with /import NICHE.',
+        );
+      return reply.text('Commands start with /. /help lists every command.');
+  }
+}
+
+export async function handleCallback(deps: UpdateDeps, cq: TgCallbackQuery, log: Logger): Promise<void> {
+  const userId = String(cq.from.id);
+  const chatId = cq.message ? String(cq.message.chat.id) : userId;
+  if (!deps.gate.isOwner(userId)) {
+    await deps.gate.refuse({ userId, chatId, what: 'a button' });
+    await deps.api.answerCallbackQuery(cq.id, 'This bot is private.');
+    return;
+  }
+  const stored = cq.data ? await deps.buttons.resolve(cq.data) : undefined;
+  const found = stored ? findCommand(stored.command.split(' ')) : undefined;
+  if (!stored || !found) {
+    await deps.api.answerCallbackQuery(cq.id, 'This button has expired. Run the command again.');
+    return;
+  }
+  const values = Object.fromEntries(Object.entries(stored.args).map(([k, v]) => [k, String(v)]));
+  const core = { ...deps.app.core, log };
+  const ctx: CommandContext = {
+    core,
+    actor: { platform: 'telegram', userId, chatId },
+    services: deps.services,
+  };
+  const result = await dispatch({ command: found.command, values }, ctx);
+  await deps.api.answerCallbackQuery(cq.id);
+  // Page buttons turn the page in place rather than piling up messages.
+  const replace = cq.message ? { replaceMessageId: cq.message.message_id } : {};
+  await sendReply(deps.api, deps.buttons, chatId, result, { ...replace, waitOnRateLimit: log });
+}
+
+/** Last resort for a failure outside dispatch (Telegram unreachable, Redis down): log, and try to say so. */
+export async function reportFailure(deps: UpdateDeps, chatId: string | undefined, err: unknown, log: Logger) {
+  const ref = randomBytes(4).toString('hex');
+  const message = maskSecrets(err instanceof Error ? err.message : String(err));
+  log.error({ ref, errMessage: message }, 'telegram update failed');
+  if (!chatId) return;
+  await sendReply(
+    deps.api,
+    deps.buttons,
+    chatId,
+    reply.error(
+      `Something failed on our side (logged as ${ref}). Nothing was changed unless a reply said so.`,
+    ),
+  ).catch(() => undefined);
+}

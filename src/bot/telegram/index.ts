@@ -1,0 +1,120 @@
+import { Telegraf } from 'telegraf';
+import type { AppContext } from '../../app/context.js';
+import { maskSecrets } from '../../core/mask.js';
+import type { ChatSender } from '../../delivery/types.js';
+import type { CommandServices } from '../commands/types.js';
+import { TELEGRAM_MENU } from './bot-commands.js';
+import { ButtonStore } from './button-store.js';
+import { telegramChatSender } from './chat-sender.js';
+import {
+  handleCallback,
+  handleMessage,
+  reportFailure,
+  type TgCallbackQuery,
+  type TgMessage,
+  type UpdateDeps,
+} from './handle-update.js';
+import { OwnerGate } from './owner-gate.js';
+import { telegrafApi } from './telegraf-api.js';
+
+export interface TelegramFrontEnd {
+  stop(): Promise<void>;
+  sender: ChatSender;
+  isConnected(): boolean;
+}
+
+/** A slow import must not be cut off by telegraf's default 90 s handler timeout. */
+const HANDLER_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Starts the Telegram front-end with long polling. Updates are handled one at a time per chat (so a
+ * chat's commands keep their order) while other chats and the polling loop carry on.
+ */
+export async function startTelegram(app: AppContext, services: CommandServices): Promise<TelegramFrontEnd> {
+  const token = app.env.TELEGRAM_BOT_TOKEN;
+  if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set');
+  const mask = (err: unknown) => maskSecrets(err instanceof Error ? err.message : String(err), [token]);
+  const log = app.log.child({ platform: 'telegram' });
+
+  const bot = new Telegraf(token, {
+    telegram: { apiRoot: app.env.TELEGRAM_API_ROOT },
+    handlerTimeout: HANDLER_TIMEOUT_MS,
+  });
+  const api = telegrafApi(bot.telegram);
+  const redis = app.redis('telegram');
+  const buttons = new ButtonStore(redis, app.env.QUEUE_PREFIX);
+  const gate = new OwnerGate(app.env.TELEGRAM_OWNER_IDS, redis, app.env.QUEUE_PREFIX, app.core);
+
+  let me: Awaited<ReturnType<typeof bot.telegram.getMe>>;
+  try {
+    me = await bot.telegram.getMe();
+    await bot.telegram.deleteWebhook();
+    await bot.telegram.setMyCommands([...TELEGRAM_MENU]);
+  } catch (err) {
+    throw new Error(`Telegram start failed: ${mask(err)}`);
+  }
+  bot.botInfo = me;
+  const deps: UpdateDeps = { app, services, api, buttons, gate, botUsername: me.username };
+
+  const chains = new Map<string, Promise<void>>();
+  const inFlight = new Set<Promise<void>>();
+  const schedule = (chatKey: string, work: () => Promise<void>) => {
+    const previous = chains.get(chatKey) ?? Promise.resolve();
+    const next = previous.then(work);
+    chains.set(chatKey, next);
+    inFlight.add(next);
+    void next.finally(() => {
+      inFlight.delete(next);
+      if (chains.get(chatKey) === next) chains.delete(chatKey);
+    });
+  };
+
+  bot.use((ctx) => {
+    const update = ctx.update as { update_id: number; message?: TgMessage; callback_query?: TgCallbackQuery };
+    const msg = update.message;
+    const cq = update.callback_query;
+    const chatId = msg ? String(msg.chat.id) : cq?.message ? String(cq.message.chat.id) : undefined;
+    const userId = msg?.from?.id ?? cq?.from.id;
+    const ulog = log.child({ updateId: update.update_id, chatId, userId });
+    schedule(chatId ?? 'none', async () => {
+      try {
+        if (msg) await handleMessage(deps, msg, ulog);
+        else if (cq) await handleCallback(deps, cq, ulog);
+      } catch (err) {
+        await reportFailure(deps, chatId, new Error(mask(err)), ulog);
+      }
+    });
+  });
+  bot.catch((err) => log.error({ errMessage: mask(err) }, 'telegram middleware error'));
+
+  let connected = true;
+  let stopped = false;
+  // launch() resolves only when polling stops; getMe and deleteWebhook are already done above.
+  const polling = bot.launch({ allowedUpdates: ['message', 'callback_query'] }).then(
+    () => {
+      connected = false;
+    },
+    (err: unknown) => {
+      connected = false;
+      log.error({ errMessage: mask(err) }, 'telegram polling stopped');
+    },
+  );
+  log.info({ bot: me.username }, 'telegram front-end polling');
+
+  return {
+    sender: telegramChatSender(api, buttons),
+    isConnected: () => connected && !stopped,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        bot.stop('shutdown');
+      } catch {
+        // Already stopped (polling ended on its own).
+      }
+      await polling;
+      await Promise.allSettled([...inFlight]);
+      log.info('telegram front-end stopped');
+    },
+  };
+}

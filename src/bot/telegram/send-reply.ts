@@ -1,0 +1,76 @@
+import type { Reply } from '../../reply/reply.js';
+import { type BotApi, BotApiError, isMessageGone, isNotModified, type Keyboard } from './bot-api.js';
+import type { ButtonStore } from './button-store.js';
+import { type Outgoing, renderReply } from './render.js';
+
+interface WarnLog {
+  warn(obj: object, msg: string): void;
+}
+
+export interface SendOptions {
+  /** Edit this message when the reply renders as one text message (progress, page buttons). */
+  replaceMessageId?: number;
+  /** Wait out 429s call by call (command replies); the delivery queue does its own waiting instead. */
+  waitOnRateLimit?: WarnLog;
+}
+
+/**
+ * Sends a rendered Reply and returns the id of its first message (the one a progress edit targets).
+ * Buttons go on the last message. An edit whose message is gone falls back to a new message.
+ */
+export async function sendReply(
+  api: BotApi,
+  buttons: ButtonStore,
+  chatId: string,
+  r: Reply,
+  options: SendOptions = {},
+): Promise<number> {
+  const outgoing = renderReply(r);
+  const keyboard = await buttons.keyboard(r.buttons);
+  const call = <T>(fn: () => Promise<T>) =>
+    options.waitOnRateLimit ? withRateLimitRetry(fn, options.waitOnRateLimit) : fn();
+  const only = outgoing.length === 1 ? outgoing[0] : undefined;
+  const replace = options.replaceMessageId;
+  if (replace !== undefined && only?.kind === 'text') {
+    try {
+      await call(() => api.editMessageText(chatId, replace, only.html, keyboard));
+      return replace;
+    } catch (err) {
+      if (isNotModified(err)) return replace;
+      if (!isMessageGone(err)) throw err;
+    }
+  }
+  let first: number | undefined;
+  for (const [i, o] of outgoing.entries()) {
+    const id = await call(() => sendOne(api, chatId, o, i === outgoing.length - 1 ? keyboard : undefined));
+    first ??= id;
+  }
+  return first as number;
+}
+
+function sendOne(api: BotApi, chatId: string, o: Outgoing, keyboard: Keyboard | undefined): Promise<number> {
+  if (o.kind === 'text') return api.sendMessage(chatId, o.html, keyboard);
+  return api.sendDocument(
+    chatId,
+    { fileName: o.fileName, content: Buffer.from(o.content, 'utf8') },
+    o.captionHtml,
+    keyboard,
+  );
+}
+
+/**
+ * Command replies are answered right away, not through the delivery queue, so a 429 here waits the
+ * time Telegram asks for (within reason) and tries again instead of dropping the reply.
+ */
+export async function withRateLimitRetry<T>(fn: () => Promise<T>, log: WarnLog, maxWaitS = 30): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const wait = err instanceof BotApiError && err.status === 429 ? (err.retryAfterS ?? 1) : undefined;
+      if (wait === undefined || wait > maxWaitS || attempt >= 3) throw err;
+      log.warn({ retryAfterS: wait }, 'telegram rate limit; waiting as told');
+      await new Promise((r) => setTimeout(r, wait * 1000));
+    }
+  }
+}

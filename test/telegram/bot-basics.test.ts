@@ -1,0 +1,101 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events } from '../../src/core/db/schema/index.js';
+import { type BotHarness, OWNER, STRANGER, startBotHarness, visible } from './harness.js';
+
+describe('Telegram bot against the fake Bot API', () => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await startBotHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('GIVEN the bot starts THEN it deletes the webhook, registers the top-level commands and polls', async () => {
+    expect(h.fake.callsOf('deleteWebhook').length).toBeGreaterThanOrEqual(1);
+    expect(h.fake.myCommands.map((c) => c.command)).toEqual([
+      'niche',
+      'import',
+      'profiles',
+      'target',
+      'settings',
+      'proxy',
+      'session',
+      'batch',
+      'results',
+      'stats',
+      'digest',
+      'help',
+    ]);
+    await h.fake.waitFor(() => h.fake.callsOf('getUpdates').length > 0);
+    expect(h.bot.isConnected()).toBe(true);
+  });
+
+  it('GIVEN /help THEN every command is listed with its usage', async () => {
+    const { replies } = await h.say('/help');
+    const text = visible(replies[0]);
+    expect(text).toContain('/help');
+    expect(text).toContain('/digest here');
+    expect(replies[0]?.parseMode).toBe('HTML');
+  });
+
+  it('GIVEN an unknown command THEN a short line points to /help', async () => {
+    const { replies } = await h.say('/frobnicate now');
+    expect(visible(replies[0])).toBe('⛔ Unknown command /frobnicate. /help lists every command.');
+  });
+
+  it('GIVEN a top-level name without its subcommand THEN the subcommands are listed with usage', async () => {
+    const { replies } = await h.say('/digest');
+    const text = visible(replies[0]);
+    expect(text).toContain('/digest needs a subcommand:');
+    expect(text).toContain('/digest here');
+    expect(text).toContain('/digest off');
+  });
+
+  it('GIVEN extra words after a command THEN the usage line comes back', async () => {
+    const { replies } = await h.say('/digest here please');
+    expect(visible(replies[0])).toContain('Usage: /digest here');
+  });
+
+  it('GIVEN a stranger writes twice THEN they get one refusal, nothing runs, and the attempt is an auth event', async () => {
+    const first = await h.say('/digest here', { from: STRANGER });
+    expect(visible(first.replies[0])).toContain('This bot is private');
+    h.fake.sendFromUser(STRANGER, { text: '/help' });
+    await h.fake.waitFor(() => h.app.logs.lines.filter((l) => l.includes('refused a user')).length >= 2);
+    expect(h.app.logs.text).toContain('"first":false');
+    expect(h.fake.messagesTo(STRANGER)).toHaveLength(1);
+    const authEvents = await h.app.core.db.select().from(events).where(eq(events.kind, 'auth'));
+    expect(authEvents.length).toBeGreaterThanOrEqual(1);
+    expect(authEvents[0]?.message).toContain(String(STRANGER));
+    const digestEvents = await h.app.core.db.select().from(events).where(eq(events.kind, 'digest'));
+    expect(digestEvents).toHaveLength(0);
+  });
+
+  it('GIVEN a stranger presses a button THEN the query is answered with a refusal and nothing runs', async () => {
+    const { replies } = await h.say('/help');
+    const fakeButtonMessage = {
+      ...replies[0]!,
+      replyMarkup: { inline_keyboard: [[{ text: 'x', callback_data: 'b:nope' }]] },
+    };
+    const id = h.fake.pressButton(STRANGER, fakeButtonMessage, 'x');
+    const answer = await h.fake.waitFor(() => h.fake.callbackAnswers.find((a) => a.id === id));
+    expect(answer.text).toBe('This bot is private.');
+  });
+
+  it('GIVEN the owner presses an unknown button THEN the query is answered, saying it expired', async () => {
+    const { replies } = await h.say('/help');
+    const msg = {
+      ...replies[0]!,
+      replyMarkup: { inline_keyboard: [[{ text: 'y', callback_data: 'b:gone123' }]] },
+    };
+    const id = h.fake.pressButton(OWNER, msg, 'y');
+    const answer = await h.fake.waitFor(() => h.fake.callbackAnswers.find((a) => a.id === id));
+    expect(answer.text).toContain('expired');
+  });
+
+  it('GIVEN plain text in a private chat THEN the bot says commands start with /', async () => {
+    const { replies } = await h.say('hello');
+    expect(visible(replies[0])).toBe('Commands start with /. /help lists every command.');
+  });
+});
