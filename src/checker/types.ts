@@ -53,3 +53,19 @@ export interface StoryChecker {
   /** Checks the targets (retrying on other proxies inside), one result per target, in any order. */
   check(targets: readonly CheckTarget[], options?: { signal?: AbortSignal }): Promise<CheckResult[]>;
 }
+
+/** Something the operator must hear about, raised while checking (a session Instagram refused). */
+export interface CheckerAlert {
+  kind: 'session_disabled';
+  message: string;
+  sessionId?: number;
+  proxyId?: number | null;
+}
+
+/** Optional extras a checker implementation may offer (the batch engine treats them as optional). */
+export interface StoryCheckerExtras {
+  /** Alerts raised since the last call, oldest first; each is returned once. */
+  drainAlerts?(): CheckerAlert[];
+  /** Flushes health stats and closes connections. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { Env } from '../config/env.js';
+import type { CoreDeps } from '../core/deps.js';
+import { HealthRecorder } from './health-recorder.js';
+import { ProxyPool } from './proxy-pool.js';
+import { RateBudget } from './rate-budget.js';
+import { SessionPool } from './session-pool.js';
+import { InstagramStoryChecker } from './story-checker.js';
+import type { CheckerAlert, StoryChecker, StoryCheckerExtras } from './types.js';
+
+export { applyNotFoundStrike, NOT_FOUND_MIN_GAP_MS } from './not-found-strike.js';
+export { testProxies } from './test-proxies.js';
+export type * from './types.js';
+
+export interface StoryCheckerOptions {
+  /** INSTAGRAM_WEB_URL. */
+  instagramUrl: string;
+  /** ALLOW_DIRECT: the server's own address joins the rotation as one more lane. */
+  allowDirect: boolean;
+  /** PROXY_REQUESTS_PER_MINUTE: requests per proxy per window (the window is a minute unless set). */
+  requestsPerMinute: number;
+  budgetWindowMs?: number;
+  /** CHECK_TIMEOUT_MS per request. */
+  timeoutMs: number;
+  /** Redis key prefix for budgets, e.g. `${QUEUE_PREFIX}:checker`. */
+  keyPrefix: string;
+  maxRetries?: number;
+  cooldownBaseMs?: number;
+  cooldownMaxMs?: number;
+  acquireTimeoutMs?: number;
+  healthFlushMs?: number;
+  refreshMs?: number;
+  onAlert?: (alert: CheckerAlert) => void;
+}
+
+export type RunningStoryChecker = StoryChecker &
+  Required<StoryCheckerExtras> & {
+    pool: ProxyPool;
+    sessions: SessionPool;
+    health: HealthRecorder;
+    /** Reloads proxies and sessions now (they also reload on change and every `refreshMs`). */
+    refresh(): Promise<void>;
+  };
+
+export function checkerOptionsFromEnv(env: Env): StoryCheckerOptions {
+  return {
+    instagramUrl: env.INSTAGRAM_WEB_URL,
+    allowDirect: env.ALLOW_DIRECT,
+    requestsPerMinute: env.PROXY_REQUESTS_PER_MINUTE,
+    timeoutMs: env.CHECK_TIMEOUT_MS,
+    keyPrefix: `${env.QUEUE_PREFIX}:checker`,
+  };
+}
+
+/**
+ * Builds the checker: loads proxies and sessions, subscribes to proxy changes, starts the batched
+ * health writer. `redis` is shared (budgets are single script calls); close() does not quit it.
+ */
+export async function createStoryChecker(input: {
+  core: CoreDeps;
+  redis: Redis;
+  options: StoryCheckerOptions;
+}): Promise<RunningStoryChecker> {
+  const { core, redis, options } = input;
+  const windowMs = options.budgetWindowMs ?? 60_000;
+  const budget = new RateBudget(redis, options.keyPrefix, options.requestsPerMinute, windowMs);
+  const health = new HealthRecorder(core, options.healthFlushMs ?? 2_000);
+  const refreshMs = options.refreshMs ?? 30_000;
+  const pool = new ProxyPool(core, budget, health, {
+    allowDirect: options.allowDirect,
+    cooldownBaseMs: options.cooldownBaseMs ?? 60_000,
+    cooldownMaxMs: options.cooldownMaxMs ?? 3_600_000,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 10 * 60_000,
+    refreshMs,
+    proxyFailureCooldownAfter: 3,
+  });
+  const sessions = new SessionPool(core, pool, options.allowDirect);
+  await pool.start();
+  await sessions.refresh();
+  const sessionTimer = setInterval(() => void sessions.refresh().catch(() => {}), refreshMs);
+  sessionTimer.unref();
+  health.start();
+  const checker = new InstagramStoryChecker(
+    core,
+    pool,
+    sessions,
+    { instagramUrl: options.instagramUrl, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 3 },
+    options.onAlert,
+  );
+  return {
+    preferredGroupSize: () => checker.preferredGroupSize(),
+    check: (targets, opts) => checker.check(targets, opts),
+    drainAlerts: () => checker.drainAlerts(),
+    pool,
+    sessions,
+    health,
+    async refresh() {
+      await pool.refresh();
+      await sessions.refresh();
+    },
+    async close() {
+      clearInterval(sessionTimer);
+      await health.stop();
+      await pool.stop();
+    },
+  };
+}

@@ -1,0 +1,339 @@
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import type { CoreDeps } from '../core/deps.js';
+import { recordEvent } from '../core/events.js';
+import { maskSecrets } from '../core/mask.js';
+import { loadProxyCredentials, PROXY_CHANNEL, type ProxyCredentials } from '../core/proxies/index.js';
+import type { HealthRecorder } from './health-recorder.js';
+import type { RateBudget } from './rate-budget.js';
+
+export const DIRECT_KEY = 'direct';
+
+/** One way out to Instagram: an operator proxy, or the server's own address when ALLOW_DIRECT is on. */
+export interface Lane {
+  key: string;
+  proxyId: number | null;
+  address: string;
+  dispatcher: Dispatcher;
+  /** Identity of the credentials the dispatcher was built with (rebuilt when they change). */
+  fingerprint: string;
+  coolingUntil: number;
+  cooldownLevel: number;
+  dead: boolean;
+  removed: boolean;
+  inFlight: number;
+  consecutiveProxyFailures: number;
+}
+
+export interface PoolOptions {
+  allowDirect: boolean;
+  cooldownBaseMs: number;
+  cooldownMaxMs: number;
+  /** Longest a request waits for a proxy with budget before it is given up as rate_limited. */
+  acquireTimeoutMs: number;
+  refreshMs: number;
+  /** Consecutive network failures through one proxy before it is cooled down like a rate limit. */
+  proxyFailureCooldownAfter: number;
+}
+
+export type Acquired = { lane: Lane } | { none: 'rate_limited' | 'proxy_failed'; detail: string };
+
+function fingerprint(p: ProxyCredentials): string {
+  return `${p.host}:${p.port}:${p.username ?? ''}:${p.password ?? ''}`;
+}
+
+function buildDispatcher(p: ProxyCredentials): Dispatcher {
+  const host = p.host.includes(':') && !p.host.startsWith('[') ? `[${p.host}]` : p.host;
+  const token =
+    p.username !== null
+      ? `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}`
+      : undefined;
+  return new ProxyAgent({
+    uri: `http://${host}:${p.port}`,
+    ...(token ? { token } : {}),
+    keepAliveTimeout: 30_000,
+  });
+}
+
+/**
+ * The operator's proxies as lanes. Rotation, budgets (Redis) and cooldowns (persisted on the proxy
+ * row) decide which lane a request takes; a removed proxy finishes its in-flight requests and gets no
+ * more. Changes reach every process at once through a Postgres NOTIFY, with a periodic reload behind.
+ */
+export class ProxyPool {
+  private lanes = new Map<string, Lane>();
+  private waiters = new Set<() => void>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private refreshing: Promise<void> | undefined;
+  private loaded = false;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly budget: RateBudget,
+    private readonly health: HealthRecorder,
+    private readonly options: PoolOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    const sub = await this.deps.sql.listen(PROXY_CHANNEL, () => void this.refresh());
+    this.unlisten = () => sub.unlisten();
+    this.refreshTimer = setInterval(() => void this.refresh(), this.options.refreshMs);
+    this.refreshTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    await this.unlisten?.().catch(() => {});
+    for (const wake of this.waiters) wake();
+    await Promise.allSettled([...this.lanes.values()].map((l) => l.dispatcher.close()));
+    this.lanes.clear();
+  }
+
+  /** Reloads proxies from Postgres (coalescing concurrent calls). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    let rows: ProxyCredentials[];
+    try {
+      rows = await loadProxyCredentials(this.deps);
+    } catch (err) {
+      this.deps.log.error({ errMessage: maskSecrets((err as Error).message) }, 'cannot load proxies');
+      if (this.loaded) return;
+      throw err;
+    }
+    this.loaded = true;
+    const seen = new Set<string>();
+    for (const p of rows) {
+      if (!p.enabled) continue;
+      const key = String(p.id);
+      seen.add(key);
+      const fp = fingerprint(p);
+      let lane = this.lanes.get(key);
+      if (lane && lane.fingerprint !== fp) {
+        this.retire(lane);
+        lane = undefined;
+      }
+      if (!lane) {
+        lane = {
+          key,
+          proxyId: p.id,
+          address: `${p.host}:${p.port}`,
+          dispatcher: buildDispatcher(p),
+          fingerprint: fp,
+          coolingUntil: 0,
+          cooldownLevel: 0,
+          dead: false,
+          removed: false,
+          inFlight: 0,
+          consecutiveProxyFailures: 0,
+        };
+        this.lanes.set(key, lane);
+      }
+      lane.coolingUntil = Math.max(lane.coolingUntil, p.coolingUntil?.getTime() ?? 0);
+      lane.cooldownLevel = p.cooldownLevel;
+      lane.dead = p.health === 'dead';
+    }
+    if (this.options.allowDirect && !this.lanes.has(DIRECT_KEY)) {
+      seen.add(DIRECT_KEY);
+      this.lanes.set(DIRECT_KEY, {
+        key: DIRECT_KEY,
+        proxyId: null,
+        address: 'direct',
+        dispatcher: new Agent({ keepAliveTimeout: 30_000 }),
+        fingerprint: DIRECT_KEY,
+        coolingUntil: 0,
+        cooldownLevel: 0,
+        dead: false,
+        removed: false,
+        inFlight: 0,
+        consecutiveProxyFailures: 0,
+      });
+    }
+    if (this.options.allowDirect) seen.add(DIRECT_KEY);
+    for (const lane of [...this.lanes.values()]) if (!seen.has(lane.key)) this.retire(lane);
+    this.wake();
+  }
+
+  /** A removed proxy: no new requests; its connections close once in-flight requests are done. */
+  private retire(lane: Lane): void {
+    lane.removed = true;
+    this.lanes.delete(lane.key);
+    if (lane.inFlight === 0) void lane.dispatcher.close().catch(() => {});
+    this.deps.log.info({ proxyId: lane.proxyId, inFlight: lane.inFlight }, 'proxy retired from the pool');
+  }
+
+  private wake(): void {
+    for (const w of this.waiters) w();
+    this.waiters.clear();
+  }
+
+  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  usableLanes(now = this.deps.clock.now().getTime()): Lane[] {
+    return [...this.lanes.values()].filter((l) => !l.removed && !l.dead && l.coolingUntil <= now);
+  }
+
+  /** Lanes that exist and are not dead (cooling ones included). */
+  liveLanes(): Lane[] {
+    return [...this.lanes.values()].filter((l) => !l.removed && !l.dead);
+  }
+
+  lane(key: string): Lane | undefined {
+    return this.lanes.get(key);
+  }
+
+  /**
+   * Waits for a lane with budget: the healthy one that has waited longest, avoiding `avoid` (lanes
+   * this profile already failed on) unless nothing else exists; `only` restricts to given lanes
+   * (a session's sticky proxy).
+   */
+  async acquire(
+    opts: { avoid?: ReadonlySet<string>; only?: ReadonlySet<string>; signal?: AbortSignal } = {},
+  ): Promise<Acquired> {
+    const deadline = Date.now() + this.options.acquireTimeoutMs;
+    for (;;) {
+      if (opts.signal?.aborted) return { none: 'rate_limited', detail: 'cancelled' };
+      const live = this.liveLanes().filter((l) => !opts.only || opts.only.has(l.key));
+      if (live.length === 0) {
+        const detail = opts.only
+          ? "the session's proxy is gone or dead"
+          : this.options.allowDirect
+            ? 'no usable proxy'
+            : 'no usable proxy (add one with `proxy add`, or set ALLOW_DIRECT=true to check without proxies)';
+        return { none: 'proxy_failed', detail };
+      }
+      const now = this.deps.clock.now().getTime();
+      const fresh = live.filter((l) => !opts.avoid?.has(l.key));
+      const pool = fresh.length > 0 ? fresh : live;
+      const ready = pool.filter((l) => l.coolingUntil <= now);
+      let waitMs: number;
+      if (ready.length > 0) {
+        const r = await this.budget.reserve(ready.map((l) => l.key));
+        if ('key' in r) {
+          const lane = this.lanes.get(r.key);
+          if (lane && !lane.removed) {
+            lane.inFlight++;
+            return { lane };
+          }
+          continue;
+        }
+        waitMs = r.waitMs;
+      } else {
+        waitMs = Math.min(...pool.map((l) => l.coolingUntil - now));
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || (ready.length === 0 && waitMs > left)) {
+        const until = new Date(now + waitMs).toISOString();
+        return {
+          none: 'rate_limited',
+          detail:
+            ready.length === 0
+              ? `every proxy is cooling down (first free at ${until})`
+              : 'no proxy has request budget left',
+        };
+      }
+      await this.sleep(Math.min(waitMs + Math.floor(Math.random() * 5), left), opts.signal);
+    }
+  }
+
+  /** Gives back a lane that was acquired but not used. */
+  abandon(lane: Lane): void {
+    lane.inFlight--;
+    if (lane.removed && lane.inFlight === 0) void lane.dispatcher.close().catch(() => {});
+  }
+
+  /** Ends a request on a lane: health stats, cooldowns, and the close of a retired proxy. */
+  async release(
+    lane: Lane,
+    result: { ok: boolean; outcome?: string; latencyMs: number; detail?: string },
+  ): Promise<void> {
+    lane.inFlight--;
+    if (lane.removed && lane.inFlight === 0) void lane.dispatcher.close().catch(() => {});
+    if (lane.proxyId !== null) {
+      this.health.record(lane.proxyId, {
+        ok: result.ok,
+        latencyMs: result.latencyMs,
+        ...(result.outcome ? { outcome: result.outcome } : {}),
+        ...(result.detail ? { error: result.detail } : {}),
+      });
+    }
+    if (result.outcome === 'proxy_failed') {
+      lane.consecutiveProxyFailures++;
+      if (lane.consecutiveProxyFailures >= this.options.proxyFailureCooldownAfter) {
+        lane.consecutiveProxyFailures = 0;
+        await this.coolDown(lane, result.detail ?? 'proxy failures');
+      }
+    } else {
+      lane.consecutiveProxyFailures = 0;
+    }
+    if (result.outcome === 'rate_limited' || result.outcome === 'login_wall') {
+      await this.coolDown(lane, result.detail ?? result.outcome);
+    }
+  }
+
+  /** Exponential cooldown with jitter from `cooldownBaseMs`, persisted on the proxy row. */
+  async coolDown(lane: Lane, reason: string): Promise<void> {
+    const now = this.deps.clock.now();
+    if (lane.coolingUntil > now.getTime()) return;
+    const jitter = 0.8 + Math.random() * 0.4;
+    if (lane.proxyId === null) {
+      const ms =
+        Math.min(this.options.cooldownMaxMs, this.options.cooldownBaseMs * 2 ** lane.cooldownLevel) * jitter;
+      lane.cooldownLevel++;
+      lane.coolingUntil = now.getTime() + ms;
+      this.deps.log.warn({ lane: 'direct', coolingMs: Math.round(ms) }, 'direct connection cooling down');
+      return;
+    }
+    const masked = maskSecrets(reason).slice(0, 300);
+    // Only the first failure of a streak escalates: requests already in flight on a cooling proxy
+    // come back rate-limited too and must not double the wait each.
+    const rows = await this.deps.sql<Array<{ cooling_until: Date; cooldown_level: number }>>`
+      update proxies set
+        cooling_until = ${now}::timestamptz + make_interval(secs => least(${this.options.cooldownMaxMs}::float8,
+          ${this.options.cooldownBaseMs}::float8 * power(2, cooldown_level)) * ${jitter}::float8 / 1000.0),
+        cooldown_level = cooldown_level + 1,
+        last_error = ${masked}
+      where id = ${lane.proxyId} and (cooling_until is null or cooling_until <= ${now}::timestamptz)
+      returning cooling_until, cooldown_level`;
+    const row = rows[0];
+    if (!row) {
+      const [current] = await this.deps.sql<
+        Array<{ cooling_until: Date | null }>
+      >`select cooling_until from proxies where id = ${lane.proxyId}`;
+      lane.coolingUntil = Math.max(lane.coolingUntil, current?.cooling_until?.getTime() ?? 0);
+      return;
+    }
+    lane.coolingUntil = row.cooling_until.getTime();
+    lane.cooldownLevel = row.cooldown_level;
+    const seconds = Math.round((lane.coolingUntil - now.getTime()) / 1000);
+    this.deps.log.warn(
+      { proxyId: lane.proxyId, coolingSeconds: seconds, level: row.cooldown_level, reason: masked },
+      'proxy cooling down',
+    );
+    await this.deps.sql`select pg_notify(${PROXY_CHANNEL}, 'cooldown')`;
+    await recordEvent(this.deps, {
+      kind: 'proxy',
+      level: 'warn',
+      message: `Proxy #${lane.proxyId} ${lane.address} cooling down for ${seconds}s (step ${row.cooldown_level}): ${masked}`,
+      data: { proxyId: lane.proxyId, coolingSeconds: seconds, level: row.cooldown_level },
+    });
+  }
+}

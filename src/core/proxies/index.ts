@@ -1,0 +1,2 @@
+export * from './parse-proxy.js';
+export * from './proxy-store.js';

@@ -1,0 +1,2 @@
+export * from './parse-cookies.js';
+export * from './session-store.js';

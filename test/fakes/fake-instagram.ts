@@ -1,0 +1,359 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import {
+  type FakeSession,
+  type FakeUser,
+  LOGIN_HTML,
+  PLEASE_WAIT_BODY,
+  profileInfoBody,
+  reelsMediaBody,
+  sessionProblemBody,
+  storyQueryBody,
+} from './fake-instagram-answers.js';
+
+export type { FakeSession, FakeUser } from './fake-instagram-answers.js';
+
+export const STORY_QUERY_ID = '9957820854288654';
+export const IG_APP_ID = '936619743392459';
+
+export type FakeEndpoint = 'profile' | 'story' | 'reels' | 'home' | 'other';
+
+/** Every misbehaviour Instagram is known for, as the answer a rule forces. */
+export type FakeAnswer =
+  | 'rate_limit_429'
+  | 'please_wait'
+  | 'not_found'
+  | 'login_redirect'
+  | 'html'
+  | 'server_error'
+  | 'malformed_json'
+  | 'unexpected_shape'
+  | 'login_required'
+  | 'challenge_required'
+  | 'checkpoint_required'
+  | 'feedback_required'
+  /** Never answers (the client's timeout must fire). */
+  | 'hang';
+
+export interface FakeRule {
+  answer: FakeAnswer;
+  endpoint?: FakeEndpoint;
+  /** Client IP as the fake sees it (127.0.0.2 for the second local proxy, ...). */
+  ip?: string;
+  username?: string;
+  userId?: string;
+  sessionid?: string;
+  /** How many requests the rule applies to; forever when absent. */
+  times?: number;
+}
+
+export interface FakeRateLimit {
+  perIp: number;
+  windowMs: number;
+  answer: '429' | 'please_wait';
+}
+
+export interface FakeRequest {
+  at: number;
+  ip: string;
+  endpoint: FakeEndpoint;
+  status: number;
+  username?: string;
+  userId?: string;
+  reelIds?: string[];
+  sessionid?: string;
+  userAgent?: string;
+  appId?: string;
+}
+
+export interface FakeInstagramOptions {
+  users?: FakeUser[];
+  sessions?: FakeSession[];
+  latencyMs?: number;
+  rateLimit?: FakeRateLimit;
+  now?: () => number;
+}
+
+export class FakeInstagram {
+  readonly users = new Map<string, FakeUser>();
+  readonly usersById = new Map<string, FakeUser>();
+  readonly sessions = new Map<string, FakeSession>();
+  readonly requests: FakeRequest[] = [];
+  rules: FakeRule[] = [];
+  latencyMs: number;
+  rateLimit: FakeRateLimit | undefined;
+  now: () => number;
+  /** The most requests that were being served at the same moment (the batch engine's thread cap). */
+  maxConcurrent = 0;
+  private concurrent = 0;
+  private server: Server | undefined;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  url = '';
+
+  constructor(options: FakeInstagramOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 0;
+    this.rateLimit = options.rateLimit;
+    this.now = options.now ?? Date.now;
+    for (const u of options.users ?? []) this.addUser(u);
+    for (const s of options.sessions ?? []) this.sessions.set(s.sessionid, s);
+  }
+
+  addUser(user: FakeUser): void {
+    const u = { ...user, username: user.username.toLowerCase() };
+    this.users.set(u.username, u);
+    this.usersById.set(u.id, u);
+  }
+
+  misbehave(rule: FakeRule): void {
+    this.rules.push({ ...rule });
+  }
+
+  /** Requests per client IP (one per proxy when the proxies bind distinct loopback addresses). */
+  get requestsByIp(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.requests) out[r.ip] = (out[r.ip] ?? 0) + 1;
+    return out;
+  }
+
+  /** Arrival times (ms) of each client IP's requests, oldest first. */
+  get timelineByIp(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const r of this.requests) {
+      const list = out[r.ip] ?? [];
+      list.push(r.at);
+      out[r.ip] = list;
+    }
+    return out;
+  }
+
+  requestsTo(endpoint: FakeEndpoint): FakeRequest[] {
+    return this.requests.filter((r) => r.endpoint === endpoint);
+  }
+
+  resetCounters(): void {
+    this.requests.length = 0;
+    this.maxConcurrent = this.concurrent;
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    const server = createServer((req, res) => {
+      void this.handle(req, res);
+    });
+    server.keepAliveTimeout = 30_000;
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    this.server = server;
+    const addr = server.address() as AddressInfo;
+    this.url = `http://${host}:${addr.port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private takeRule(ctx: Omit<FakeRequest, 'status' | 'at'>): FakeRule | undefined {
+    const ids = ctx.reelIds ?? (ctx.userId ? [ctx.userId] : []);
+    const rule = this.rules.find(
+      (r) =>
+        (r.times === undefined || r.times > 0) &&
+        (!r.endpoint || r.endpoint === ctx.endpoint) &&
+        (!r.ip || r.ip === ctx.ip) &&
+        (!r.username || r.username === ctx.username) &&
+        (!r.userId || ids.includes(r.userId)) &&
+        (!r.sessionid || r.sessionid === ctx.sessionid),
+    );
+    if (rule && rule.times !== undefined) rule.times--;
+    return rule;
+  }
+
+  private overRateLimit(ip: string, at: number): boolean {
+    if (!this.rateLimit) return false;
+    const since = at - this.rateLimit.windowMs;
+    let n = 0;
+    for (const r of this.requests) if (r.ip === ip && r.at > since) n++;
+    return n > this.rateLimit.perIp;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.concurrent++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
+    const at = Date.now();
+    const url = new URL(req.url ?? '/', 'http://fake.local');
+    const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const cookie = String(req.headers.cookie ?? '');
+    const sessionid = /(?:^|;\s*)sessionid=([^;]+)/.exec(cookie)?.[1];
+    const ctx: Omit<FakeRequest, 'status' | 'at'> = {
+      ip,
+      endpoint: endpointOf(url),
+      userAgent: req.headers['user-agent'],
+      appId: header(req, 'x-ig-app-id'),
+      ...(sessionid ? { sessionid: decodeURIComponent(sessionid) } : {}),
+    };
+    if (ctx.endpoint === 'profile') ctx.username = (url.searchParams.get('username') ?? '').toLowerCase();
+    if (ctx.endpoint === 'story') ctx.userId = url.searchParams.get('user_id') ?? '';
+    if (ctx.endpoint === 'reels') ctx.reelIds = url.searchParams.getAll('reel_ids');
+    const record: FakeRequest = { ...ctx, at, status: 0 };
+    this.requests.push(record);
+    try {
+      const rule = this.takeRule(ctx);
+      if (rule?.answer === 'hang') {
+        await new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+        return;
+      }
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+      const limited = this.overRateLimit(ip, at);
+      const answer: FakeAnswer | undefined =
+        rule?.answer ??
+        (limited ? (this.rateLimit?.answer === '429' ? 'rate_limit_429' : 'please_wait') : undefined);
+      record.status = answer ? this.misbehaviour(res, answer) : this.serve(res, record);
+    } finally {
+      this.concurrent--;
+    }
+  }
+
+  private misbehaviour(res: ServerResponse, answer: Exclude<FakeAnswer, 'hang'>): number {
+    switch (answer) {
+      case 'rate_limit_429':
+        return send(res, 429, { message: 'rate limited', status: 'fail' });
+      case 'please_wait':
+        return send(res, 401, PLEASE_WAIT_BODY);
+      case 'not_found':
+        return send(res, 404, { message: 'Page not found', status: 'fail' });
+      case 'login_redirect':
+        res.writeHead(302, { location: 'https://www.instagram.com/accounts/login/?next=%2F' });
+        res.end();
+        return 302;
+      case 'html':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(LOGIN_HTML);
+        return 200;
+      case 'server_error':
+        res.writeHead(500, { 'content-type': 'text/html' });
+        res.end('<html><body>Oops, an error occurred.</body></html>');
+        return 500;
+      case 'malformed_json':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"data":{"user":{"id":"1",');
+        return 200;
+      case 'unexpected_shape':
+        return send(res, 200, { data: { viewer: { surprise: true } }, status: 'ok' });
+      case 'login_required':
+        return send(res, 403, sessionProblemBody('login_required'));
+      case 'challenge_required':
+      case 'checkpoint_required':
+      case 'feedback_required':
+        return send(res, 400, sessionProblemBody(answer));
+    }
+  }
+
+  private serve(res: ServerResponse, r: FakeRequest): number {
+    const now = this.now();
+    if (r.endpoint === 'home') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!DOCTYPE html><html><head><title>Instagram</title></head><body></body></html>');
+      return 200;
+    }
+    if (r.endpoint === 'other') return send(res, 404, { message: 'Page not found', status: 'fail' });
+    if (r.appId !== IG_APP_ID) return send(res, 400, { message: 'useragent mismatch', status: 'fail' });
+    if (r.endpoint === 'profile') {
+      const user = this.users.get(r.username ?? '');
+      return user ? send(res, 200, profileInfoBody(user)) : send(res, 404, { message: '', status: 'fail' });
+    }
+    if (r.endpoint === 'story')
+      return send(res, 200, storyQueryBody(this.usersById.get(r.userId ?? ''), now));
+    // reels_media: logged-in only.
+    if (!r.sessionid || !this.sessions.has(r.sessionid))
+      return send(res, 403, sessionProblemBody('login_required'));
+    const ids = r.reelIds ?? [];
+    if (ids.length === 0) return send(res, 400, { message: 'reel_ids is required', status: 'fail' });
+    if (ids.length > 20) return send(res, 400, { message: 'Too many reels requested', status: 'fail' });
+    // A logged-in viewer sees public accounts' stories; private ones it does not follow are absent.
+    const visible = ids
+      .map((id) => this.usersById.get(id))
+      .filter((u): u is FakeUser => u !== undefined && u.isPrivate !== true);
+    return send(res, 200, reelsMediaBody(visible, now));
+  }
+}
+
+function endpointOf(url: URL): FakeEndpoint {
+  if (url.pathname === '/') return 'home';
+  if (url.pathname === '/api/v1/users/web_profile_info/') return 'profile';
+  if (url.pathname === '/graphql/query/' && url.searchParams.get('query_id') === STORY_QUERY_ID)
+    return 'story';
+  if (url.pathname === '/api/v1/feed/reels_media/') return 'reels';
+  return 'other';
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): number {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+  return status;
+}
+
+/** `count` users named user0..userN-1 with ids 1000..; every `storyEvery`-th has a story posted an hour ago. */
+export function generateUsers(
+  count: number,
+  options: { storyEvery?: number; privateEvery?: number } = {},
+): FakeUser[] {
+  const storyEvery = options.storyEvery ?? 3;
+  const users: FakeUser[] = [];
+  for (let i = 0; i < count; i++) {
+    users.push({
+      username: `user${i}`,
+      id: String(1000 + i),
+      isPrivate: options.privateEvery ? i % options.privateEvery === options.privateEvery - 1 : false,
+      storyPostedAt: storyEvery > 0 && i % storyEvery === 0 ? new Date(Date.now() - 3600_000) : null,
+    });
+  }
+  return users;
+}
+
+export async function startFakeInstagram(options: FakeInstagramOptions = {}): Promise<FakeInstagram> {
+  const fake = new FakeInstagram(options);
+  await fake.start();
+  return fake;
+}
+
+/** `npx tsx test/fakes/fake-instagram.ts --port 8787 [--users 1000] [--latency 100] [--proxies 2]` */
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : fallback;
+  };
+  const fake = new FakeInstagram({
+    users: generateUsers(arg('users', 1000)),
+    sessions: [{ sessionid: 'fake-session', csrftoken: 'fake-csrf', dsUserId: '4242424242' }],
+    latencyMs: arg('latency', 0),
+  });
+  const url = await fake.start(arg('port', 8787));
+  console.log(
+    `fake Instagram on ${url} (users user0..user${fake.users.size - 1}; session: sessionid=fake-session; csrftoken=fake-csrf; ds_user_id=4242424242)`,
+  );
+  const nProxies = arg('proxies', 0);
+  if (nProxies > 0) {
+    const { startConnectProxies } = await import('./connect-proxy.js');
+    const proxies = await startConnectProxies(nProxies, { username: 'u', password: 'p' });
+    for (const p of proxies) console.log(`proxy ${p.host}:${p.port}:u:p (exits from ${p.localAddress})`);
+  }
+  console.log(`INSTAGRAM_WEB_URL=${url}`);
+  setInterval(() => console.log(`requests by IP: ${JSON.stringify(fake.requestsByIp)}`), 30_000).unref();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main(process.argv.slice(2));
+}
