@@ -211,7 +211,7 @@ export class ProxyPool {
     const deadline = Date.now() + this.options.acquireTimeoutMs;
     for (;;) {
       if (opts.signal?.aborted) return { none: 'rate_limited', detail: 'cancelled' };
-      const live = this.liveLanes().filter((l) => !opts.only || opts.only.has(l.key));
+      let live = this.liveLanes().filter((l) => !opts.only || opts.only.has(l.key));
       if (live.length === 0) {
         const detail = opts.only
           ? "the session's proxy is gone or dead"
@@ -221,6 +221,10 @@ export class ProxyPool {
         return { none: 'proxy_failed', detail };
       }
       const now = this.deps.clock.now().getTime();
+      // The server's own address is a last resort: only when no operator proxy is ready.
+      if (live.some((l) => l.proxyId !== null && l.coolingUntil <= now)) {
+        live = live.filter((l) => l.proxyId !== null);
+      }
       const fresh = live.filter((l) => !opts.avoid?.has(l.key));
       const pool = fresh.length > 0 ? fresh : live;
       const ready = pool.filter((l) => l.coolingUntil <= now);
