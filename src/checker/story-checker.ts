@@ -91,12 +91,16 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
     referer: string,
     signal?: AbortSignal,
   ): Promise<StepResult<T>> {
+    let last: StepResult<T> | undefined;
     for (;;) {
       if (signal?.aborted)
         return { ok: false, outcome: 'transient', detail: 'cancelled', latencyMs: 0, proxyId: null };
       const got = await this.pool.acquire({ avoid: attempts.tried, ...(signal ? { signal } : {}) });
-      if (!('lane' in got))
+      if (!('lane' in got)) {
+        // After a real answer, report that answer (it says more than "no proxy free for the retry").
+        if (last && !last.ok) return { ...last, detail: `${last.detail}; retry impossible: ${got.detail}` };
         return { ok: false, outcome: got.none, detail: got.detail, latencyMs: 0, proxyId: null };
+      }
       const lane = got.lane;
       attempts.made++;
       const res = await igGet(
@@ -127,6 +131,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
           { proxyId: lane.proxyId, outcome: res.outcome, detail: res.detail },
           'retrying on another proxy',
         );
+        last = { ...res, proxyId: lane.proxyId };
         continue;
       }
       return { ...res, proxyId: lane.proxyId };
