@@ -96,13 +96,18 @@ export class FakeInstagram {
     this.rateLimit = options.rateLimit;
     this.now = options.now ?? Date.now;
     for (const u of options.users ?? []) this.addUser(u);
-    for (const s of options.sessions ?? []) this.sessions.set(s.sessionid, s);
+    for (const s of options.sessions ?? []) this.addSession(s);
   }
 
   addUser(user: FakeUser): void {
     const u = { ...user, username: user.username.toLowerCase() };
     this.users.set(u.username, u);
     this.usersById.set(u.id, u);
+  }
+
+  /** Browsers send the sessionid URL-encoded (`123%3Aabc`); the fake keys sessions by the decoded value. */
+  addSession(session: FakeSession): void {
+    this.sessions.set(decodeURIComponent(session.sessionid), session);
   }
 
   misbehave(rule: FakeRule): void {
