@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Telegraf } from 'telegraf';
 import type { AppContext } from '../../app/context.js';
 import { maskSecrets } from '../../core/mask.js';
@@ -21,7 +23,11 @@ export interface TelegramFrontEnd {
   stop(): Promise<void>;
   sender: ChatSender;
   isConnected(): boolean;
+  /** Webhook mode (TELEGRAM_WEBHOOK_URL): the route the HTTP server must serve for Telegram's calls. */
+  webhookRoute?: { path: string; handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
 }
+
+const ALLOWED_UPDATES: Array<'message' | 'callback_query'> = ['message', 'callback_query'];
 
 /** A slow import must not be cut off by telegraf's default 90 s handler timeout. */
 const HANDLER_TIMEOUT_MS = 15 * 60_000;
@@ -40,20 +46,29 @@ export async function startTelegram(app: AppContext, services: CommandServices):
     telegram: { apiRoot: app.env.TELEGRAM_API_ROOT },
     handlerTimeout: HANDLER_TIMEOUT_MS,
   });
-  const api = telegrafApi(bot.telegram);
-  const redis = app.redis('telegram');
-  const buttons = new ButtonStore(redis, app.env.QUEUE_PREFIX);
-  const gate = new OwnerGate(app.env.TELEGRAM_OWNER_IDS, redis, app.env.QUEUE_PREFIX, app.core);
 
+  const webhookUrl = app.env.TELEGRAM_WEBHOOK_URL;
+  // Telegram sends this header with every webhook call; derived from the token so it needs no setting.
+  const secretToken = createHash('sha256').update(`storywatch-webhook:${token}`).digest('hex');
   let me: Awaited<ReturnType<typeof bot.telegram.getMe>>;
   try {
     me = await bot.telegram.getMe();
-    await bot.telegram.deleteWebhook();
+    if (webhookUrl)
+      await bot.telegram.setWebhook(webhookUrl, {
+        secret_token: secretToken,
+        allowed_updates: ALLOWED_UPDATES,
+      });
+    else await bot.telegram.deleteWebhook();
     await bot.telegram.setMyCommands([...TELEGRAM_MENU]);
   } catch (err) {
     throw new Error(`Telegram start failed: ${mask(err)}`);
   }
   bot.botInfo = me;
+  // Opened only once Telegram answered: a supervisor retrying a failed start must not pile up connections.
+  const api = telegrafApi(bot.telegram);
+  const redis = app.redis('telegram');
+  const buttons = new ButtonStore(redis, app.env.QUEUE_PREFIX);
+  const gate = new OwnerGate(app.env.TELEGRAM_OWNER_IDS, redis, app.env.QUEUE_PREFIX, app.core);
   const deps: UpdateDeps = { app, services, api, buttons, gate, botUsername: me.username };
 
   const chains = new Map<string, Promise<void>>();
@@ -89,20 +104,30 @@ export async function startTelegram(app: AppContext, services: CommandServices):
 
   let connected = true;
   let stopped = false;
-  // launch() resolves only when polling stops; getMe and deleteWebhook are already done above.
-  const polling = bot.launch({ allowedUpdates: ['message', 'callback_query'] }).then(
-    () => {
-      connected = false;
-    },
-    (err: unknown) => {
-      connected = false;
-      log.error({ errMessage: mask(err) }, 'telegram polling stopped');
-    },
-  );
-  log.info({ bot: me.username }, 'telegram front-end polling');
+  let polling: Promise<void> = Promise.resolve();
+  let webhookRoute: TelegramFrontEnd['webhookRoute'];
+  if (webhookUrl) {
+    const path = new URL(webhookUrl).pathname;
+    const callback = bot.webhookCallback(path, { secretToken });
+    webhookRoute = { path, handle: (req, res) => callback(req, res) };
+    log.info({ bot: me.username, path }, 'telegram front-end on webhook');
+  } else {
+    // launch() resolves only when polling stops; getMe is already done above.
+    polling = bot.launch({ allowedUpdates: ALLOWED_UPDATES }).then(
+      () => {
+        connected = false;
+      },
+      (err: unknown) => {
+        connected = false;
+        log.error({ errMessage: mask(err) }, 'telegram polling stopped');
+      },
+    );
+    log.info({ bot: me.username }, 'telegram front-end polling');
+  }
 
   return {
     sender: telegramChatSender(api, buttons),
+    ...(webhookRoute ? { webhookRoute } : {}),
     isConnected: () => connected && !stopped,
     async stop() {
       if (stopped) return;
@@ -110,7 +135,7 @@ export async function startTelegram(app: AppContext, services: CommandServices):
       try {
         bot.stop('shutdown');
       } catch {
-        // Already stopped (polling ended on its own).
+        // Webhook mode, or polling already ended on its own.
       }
       await polling;
       await Promise.allSettled([...inFlight]);
