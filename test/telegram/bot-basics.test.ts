@@ -98,4 +98,16 @@ describe('Telegram bot against the fake Bot API', () => {
     const { replies } = await h.say('hello');
     expect(visible(replies[0])).toBe('Commands start with /. /help lists every command.');
   });
+
+  it('GIVEN a group where a stranger chats and the owner addresses another bot THEN the bot stays out of it', async () => {
+    const group = -100200300;
+    h.fake.sendFromUser(5550777, { chatId: group, text: 'hello everyone' });
+    h.fake.sendFromUser(OWNER, { chatId: group, text: '/help@some_other_bot' });
+    h.fake.sendFromUser(OWNER, { chatId: group, text: '/help@storywatch_test_bot' });
+    const answer = await h.fake.waitFor(() => h.fake.messagesTo(group)[0]);
+    expect(visible(answer)).toContain('/digest here');
+    expect(h.fake.messagesTo(group)).toHaveLength(1);
+    const refusals = await h.app.core.db.select().from(events).where(eq(events.kind, 'auth'));
+    expect(refusals.every((e) => !e.message.includes('5550777'))).toBe(true);
+  });
 });

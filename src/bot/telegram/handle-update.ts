@@ -52,7 +52,11 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
   const words = splitWords(text);
   const send = (r: Reply) => sendReply(deps.api, deps.buttons, chatId, r, { waitOnRateLimit: log });
 
+  const resolution = resolveCommand(words, deps.botUsername);
+  if (resolution.kind === 'other-bot') return;
   if (!deps.gate.isOwner(userId)) {
+    // In a group, members' conversation is not an attempt to use the bot; only commands are.
+    if (msg.chat.type !== 'private' && resolution.kind === 'not-a-command') return;
     const what = words[0]?.startsWith('/')
       ? words[0].slice(0, 40)
       : msg.document
@@ -64,7 +68,6 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
     return;
   }
 
-  const resolution = resolveCommand(words, deps.botUsername);
   if (resolution.kind !== 'command') {
     const answer = answerWithoutCommand(resolution, msg);
     if (answer) await send(answer);
