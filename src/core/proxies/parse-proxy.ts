@@ -88,10 +88,10 @@ function splitHostPort(text: string): { host: string; rest: string[] } | { error
   const parts = text.split(':');
   // ip:port:user:pass has at most 3 colons unless the password has some; a bare IPv6 has "::" or
   // several short hex groups before the port.
-  if (
-    text.includes('::') ||
-    (parts.length > 4 && parts.slice(0, 3).every((p) => /^[0-9a-f]{1,4}$/i.test(p)))
-  ) {
+  const first = parts[0] ?? '';
+  const hexStart = first === '' || /^[0-9a-f]{1,4}$/i.test(first);
+  const manyHexGroups = parts.length > 4 && parts.slice(0, 3).every((p) => /^[0-9a-f]{1,4}$/i.test(p));
+  if (hexStart && (text.includes('::') || manyHexGroups)) {
     return { error: 'IPv6 addresses must be in brackets, e.g. [2001:db8::1]:8080:user:pass' };
   }
   return { host: parts[0] ?? '', rest: parts.slice(1) };

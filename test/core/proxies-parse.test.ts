@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { maskProxyText, parseProxyLine, parseProxyList } from '../../src/core/proxies/index.js';
+
+describe('proxy line parsing', () => {
+  const accepted: Array<[string, object]> = [
+    ['1.2.3.4:8080:user:pass', { host: '1.2.3.4', port: 8080, username: 'user', password: 'pass' }],
+    ['1.2.3.4:8080', { host: '1.2.3.4', port: 8080, username: null, password: null }],
+    ['proxy.example.com:3128', { host: 'proxy.example.com', port: 3128, username: null, password: null }],
+    ['user:pass@1.2.3.4:8080', { host: '1.2.3.4', port: 8080, username: 'user', password: 'pass' }],
+    [
+      'http://user:pass@Gate.Example.com:8000',
+      { host: 'gate.example.com', port: 8000, username: 'user', password: 'pass' },
+    ],
+    ['http://1.2.3.4:8080/', { host: '1.2.3.4', port: 8080, username: null, password: null }],
+    ['1.2.3.4:8080:user:pa:ss', { host: '1.2.3.4', port: 8080, username: 'user', password: 'pa:ss' }],
+    ['http://us%40er:p%3Ass@1.2.3.4:80', { host: '1.2.3.4', port: 80, username: 'us@er', password: 'p:ss' }],
+    [
+      '[2001:db8::1]:8080:user:pass',
+      { host: '[2001:db8::1]', port: 8080, username: 'user', password: 'pass' },
+    ],
+  ];
+  for (const [line, proxy] of accepted) {
+    it(`GIVEN "${line}" THEN it is accepted`, () => {
+      expect(parseProxyLine(line)).toEqual({ ok: true, proxy });
+    });
+  }
+
+  const refused: Array<[string, string, RegExp]> = [
+    ['bad port text', '1.2.3.4:http:user:pass', /port "http" is not a number/],
+    ['port out of range', '1.2.3.4:70000:user:pass', /port 70000 is out of range \(1-65535\)/],
+    ['port zero', '1.2.3.4:0', /port 0 is out of range/],
+    ['missing port', '1.2.3.4', /port is missing/],
+    ['missing password', '1.2.3.4:8080:user', /password is missing/],
+    ['missing password with empty field', '1.2.3.4:8080:user:', /password is missing/],
+    ['missing user', '1.2.3.4:8080::pass', /user name is missing/],
+    ['IPv6 without brackets', '2001:db8::1:8080:user:pass', /IPv6 addresses must be in brackets/],
+    ['IPv4 octet over 255', '300.1.2.3:8080', /not a valid IPv4 address \(each part 0-255\)/],
+    ['three-part IPv4', '1.2.3:8080', /not a valid IPv4 address/],
+    ['bad host characters', 'pro_xy!:8080', /not a valid host name/],
+    ['socks scheme', 'socks5://1.2.3.4:1080', /socks5:\/\/ proxies are not supported/],
+    [
+      'credentials after the host in a URL',
+      'http://1.2.3.4:8080:user:pass',
+      /credentials go before the host/,
+    ],
+    ['unclosed IPv6 bracket', '[2001:db8::1:8080', /no closing "\]"/],
+  ];
+  for (const [label, line, reason] of refused) {
+    it(`GIVEN ${label} ("${line}") THEN it is refused with its reason`, () => {
+      const r = parseProxyLine(line);
+      expect(r.ok).toBe(false);
+      expect(r.ok ? '' : r.reason).toMatch(reason);
+    });
+  }
+
+  it('GIVEN a list with comments, blank lines, good and bad lines THEN good ones parse and bad ones carry line numbers', () => {
+    const text =
+      '\uFEFF# my proxies\r\n1.2.3.4:8080:u:secretpw\r\n\r\n5.6.7.8:99999:u:secretpw  # old\n9.9.9.9:80\n1.1.1.1:80:u\n';
+    const { proxies, refused } = parseProxyList(text);
+    expect(proxies.map((p) => [p.lineNumber, p.proxy.host])).toEqual([
+      [2, '1.2.3.4'],
+      [5, '9.9.9.9'],
+    ]);
+    expect(refused.map((r) => [r.lineNumber, r.reason])).toEqual([
+      [4, 'port 99999 is out of range (1-65535)'],
+      [6, 'the password is missing (a user name was given without one)'],
+    ]);
+    expect(JSON.stringify(refused)).not.toContain('secretpw');
+  });
+
+  it('GIVEN a refused line with a password THEN the shown text masks it', () => {
+    expect(maskProxyText('1.2.3.4:99999:user:hunter2')).toBe('1.2.3.4:99999:user:***');
+    expect(maskProxyText('http://user:hunter2@1.2.3.4:99999')).toBe('http://user:***@1.2.3.4:99999');
+  });
+});

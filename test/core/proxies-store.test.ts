@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findCommand } from '../../src/bot/commands/registry.js';
+import { proxies } from '../../src/core/db/schema/index.js';
+import { addProxies, listProxies, loadProxyCredentials, removeProxy } from '../../src/core/proxies/index.js';
+import { createTestDeps, type TestDeps } from '../helpers/deps.js';
+import { run } from './command-helpers.js';
+
+const SECRET = 'Hunter2-Very-Secret';
+let deps: TestDeps;
+beforeAll(async () => {
+  deps = await createTestDeps();
+});
+afterAll(async () => deps.close());
+beforeEach(async () => {
+  await deps.db.delete(proxies);
+});
+
+describe('proxy storage', () => {
+  it('GIVEN good and malformed lines THEN good ones are added and each bad one is refused with its line and reason', async () => {
+    const r = await addProxies(
+      deps,
+      `1.2.3.4:8080:alice:${SECRET}\n# comment\n1.2.3.4:99999:bob:${SECRET}\n5.6.7.8:3128\n9.9.9.9:80:carol`,
+    );
+    expect(r.added.map((a) => [a.lineNumber, a.address, a.username])).toEqual([
+      [1, '1.2.3.4:8080', 'alice'],
+      [4, '5.6.7.8:3128', null],
+    ]);
+    expect(r.refused.map((x) => [x.lineNumber, x.reason])).toEqual([
+      [3, 'port 99999 is out of range (1-65535)'],
+      [5, 'the password is missing (a user name was given without one)'],
+    ]);
+  });
+
+  it('GIVEN a proxy already stored, or repeated in the input THEN it is reported as a duplicate, never stored twice', async () => {
+    const first = await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}`);
+    const again = await addProxies(
+      deps,
+      `1.2.3.4:8080:alice:other\n1.2.3.4:8080:bob:${SECRET}\n1.2.3.4:8080:bob:${SECRET}`,
+    );
+    expect(again.added.map((a) => a.username)).toEqual(['bob']);
+    expect(again.duplicates).toEqual([
+      { lineNumber: 1, address: '1.2.3.4:8080', username: 'alice', existingId: first.added[0]?.id },
+      { lineNumber: 3, address: '1.2.3.4:8080', username: 'bob', repeatsLine: 2 },
+    ]);
+    expect(await deps.db.select().from(proxies)).toHaveLength(2);
+  });
+
+  it('GIVEN a stored password THEN the stored bytes do not contain it and only the checker view decrypts it', async () => {
+    await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}`);
+    const raw = await deps.sql`select row_to_json(p)::text as t from proxies p`;
+    expect(String(raw[0]?.t)).not.toContain(SECRET);
+    expect(String(raw[0]?.t)).toMatch(/"password_enc":"v1\./);
+    expect((await listProxies(deps))[0]).toMatchObject({
+      address: '1.2.3.4:8080',
+      username: 'alice',
+      password: '***',
+    });
+    expect((await loadProxyCredentials(deps))[0]?.password).toBe(SECRET);
+  });
+
+  it('GIVEN no CREDENTIALS_KEY THEN a proxy with a password is refused clearly and nothing is stored', async () => {
+    const noKey = { ...deps, credentialsKey: undefined };
+    await expect(addProxies(noKey, `1.2.3.4:8080:alice:${SECRET}\n5.6.7.8:80`)).rejects.toMatchObject({
+      code: 'credentials_key_missing',
+      message: expect.stringMatching(/CREDENTIALS_KEY is not set/),
+    });
+    expect(await deps.db.select().from(proxies)).toHaveLength(0);
+    const open = await addProxies(noKey, '5.6.7.8:80');
+    expect(open.added).toHaveLength(1);
+  });
+
+  it('GIVEN remove by id, by host:port, and an ambiguous host:port THEN each answers precisely', async () => {
+    const r = await addProxies(
+      deps,
+      `1.2.3.4:8080:alice:${SECRET}\n1.2.3.4:8080:bob:${SECRET}\n5.6.7.8:3128`,
+    );
+    const [a, b, c] = r.added.map((x) => x.id);
+    await expect(removeProxy(deps, '1.2.3.4:8080')).rejects.toMatchObject({
+      code: 'proxy_ambiguous',
+      message: expect.stringContaining(`ids ${a}, ${b}`),
+    });
+    expect(await removeProxy(deps, '5.6.7.8:3128')).toMatchObject({ id: c });
+    expect(await removeProxy(deps, `#${a}`)).toMatchObject({ id: a, username: 'alice' });
+    expect(await removeProxy(deps, '1.2.3.4:8080')).toMatchObject({ id: b });
+    await expect(removeProxy(deps, '999')).rejects.toMatchObject({ code: 'proxy_not_found' });
+    await expect(removeProxy(deps, 'nonsense')).rejects.toMatchObject({ code: 'proxy_ref_invalid' });
+  });
+});
+
+describe('proxy commands', () => {
+  it('GIVEN proxy add with good and bad lines THEN the reply says both and never shows a password, in reply or logs', async () => {
+    const { reply, text } = await run(
+      deps,
+      `proxy add 1.2.3.4:8080:alice:${SECRET} 1.2.3.4:0:bob:${SECRET} 2001:db8::1:8080:u:${SECRET}`,
+    );
+    expect(text).toMatch(/Added 1, already present 0, refused 2/);
+    expect(text).toMatch(/line 2: 1\.2\.3\.4:0:bob:\*\*\*: port 0 is out of range/);
+    expect(text).toMatch(/line 3: .*IPv6 addresses must be in brackets/);
+    expect(reply.ephemeral).toBe(true);
+    const list = await run(deps, 'proxy list');
+    expect(list.text).toMatch(/1\.2\.3\.4:8080\s+alice\s+\*\*\*/);
+    for (const out of [
+      text,
+      JSON.stringify(reply.data),
+      list.text,
+      JSON.stringify(list.reply.data),
+      deps.logs.text,
+    ]) {
+      expect(out).not.toContain(SECRET);
+    }
+  });
+
+  it('GIVEN proxy remove of a shared host:port THEN the reply names the ids to choose from', async () => {
+    await run(deps, `proxy add 1.2.3.4:8080:alice:${SECRET} 1.2.3.4:8080:bob:${SECRET}`);
+    const { text } = await run(deps, 'proxy remove 1.2.3.4:8080');
+    expect(text).toMatch(/2 proxies use 1\.2\.3\.4:8080 with different users \(ids \d+, \d+\)/);
+  });
+
+  it('GIVEN proxy test without the checker in this process THEN it says so; with it THEN the service answers', async () => {
+    expect((await run(deps, 'proxy test')).text).toMatch(/not available in this process/);
+    const seen: Array<number | undefined> = [];
+    const r = await run(deps, 'proxy test 3', {
+      testProxies: async (id) => {
+        seen.push(id);
+        return { blocks: [{ type: 'text', text: 'tested' }] };
+      },
+    });
+    expect(r.text).toBe('tested');
+    expect(seen).toEqual([3]);
+  });
+
+  it('GIVEN the add commands THEN they are marked sensitive', () => {
+    expect(findCommand(['proxy', 'add'])?.command.sensitive).toBe(true);
+    expect(findCommand(['session', 'add'])?.command.sensitive).toBe(true);
+  });
+});
