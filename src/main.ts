@@ -62,6 +62,9 @@ async function main(): Promise<void> {
 
   if (env.HTTP_PORT === 0) {
     log.info('HTTP_PORT=0: /healthz and /metrics are disabled');
+    if (env.TELEGRAM_WEBHOOK_URL && env.STORYWATCH_ROLES.includes('bot')) {
+      log.error('TELEGRAM_WEBHOOK_URL is set but HTTP_PORT=0: Telegram cannot reach the webhook');
+    }
   } else {
     const health = createHealthChecks(app, {
       bots: roles.bots,
@@ -75,7 +78,13 @@ async function main(): Promise<void> {
       bots: roles.bots,
       ...(roles.lastSchedulerTick ? { lastSchedulerTick: roles.lastSchedulerTick } : {}),
     });
-    const http = await startHttpServer({ port: env.HTTP_PORT, log, health: health.checks, metrics });
+    const http = await startHttpServer({
+      port: env.HTTP_PORT,
+      log,
+      health: health.checks,
+      metrics,
+      routes: roles.routes,
+    });
     shutdown.add('http server', () => http.stop());
   }
   log.info({ roles: env.STORYWATCH_ROLES }, 'storywatch started');

@@ -149,6 +149,8 @@ describe('the storywatch process', () => {
       for (const [what, secret] of Object.entries(secrets))
         expect(all.includes(secret), `${what} leaked`).toBe(false);
       expect(run.stdout.some((l) => l.includes('"msg":"shutdown complete"'))).toBe(true);
+      // The secrets had a real chance to leak: the Telegram start failed and its error was logged.
+      expect(run.stdout.some((l) => l.includes('telegram front-end could not start'))).toBe(true);
     } finally {
       run.child.kill('SIGKILL');
     }
