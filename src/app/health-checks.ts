@@ -4,6 +4,7 @@ import type { AppContext } from './context.js';
 
 /** How old the scheduler's last tick may be before /healthz fails (it ticks at least every few minutes). */
 export const SCHEDULER_STALE_MS = 15 * 60_000;
+const REDIS_READY_WAIT_MS = 1_000;
 
 export interface ProcessParts {
   bots(): Array<{ platform: string; connected: boolean }>;
@@ -39,6 +40,16 @@ export function createHealthChecks(
   const redisCheck: HealthCheck = {
     name: 'redis',
     async check() {
+      // The very first probe may come while the connection is still being made: give it a moment.
+      if (redis.status === 'wait' || redis.status === 'connecting' || redis.status === 'connect') {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, REDIS_READY_WAIT_MS);
+          redis.once('ready', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
       if (redis.status !== 'ready') throw new Error(`not connected (${redis.status})`);
       await redis.ping();
     },

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -106,6 +107,40 @@ describe('the storywatch process', () => {
     }
     for (const value of [secrets.dbPassword, secrets.token, 'eighty', 'cook', 'too-short-key']) {
       expect(run.stderr).not.toContain(value);
+    }
+  });
+
+  it('GIVEN a reachable Telegram THEN the bot role answers commands and /healthz names telegram as connected', async () => {
+    const telegram = await FakeTelegram.start();
+    const port = await freePort();
+    const run = runMain({
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: prefix,
+      HTTP_PORT: String(port),
+      STORYWATCH_ROLES: 'bot',
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_OWNER_IDS: '4242',
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+    });
+    try {
+      await run.waitFor(/"msg":"storywatch started"/);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      const body = (await health.json()) as { failing: string[]; parts: Record<string, { ok: boolean }> };
+      console.log('healthz with the bot role:', JSON.stringify(body));
+      expect(health.status).toBe(200);
+      expect(body.parts.telegram?.ok).toBe(true);
+      expect(body.parts.scheduler).toBeUndefined();
+      telegram.sendFromUser(4242, { text: '/help' });
+      const answer = await telegram.waitFor(() =>
+        telegram.messagesTo(4242).find((m) => m.text?.includes('/niche') || m.text?.includes('/proxy')),
+      );
+      expect(answer.text).toContain('/help');
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(run.stdout.some((l) => l.includes('"part":"chat front-ends"'))).toBe(true);
+    } finally {
+      run.child.kill('SIGKILL');
+      await telegram.stop();
     }
   });
 
