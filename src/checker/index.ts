@@ -73,6 +73,7 @@ export async function createStoryChecker(input: {
     acquireTimeoutMs: options.acquireTimeoutMs ?? 10 * 60_000,
     refreshMs,
     proxyFailureCooldownAfter: 3,
+    timeoutMs: options.timeoutMs,
   });
   const sessions = new SessionPool(core, pool, options.allowDirect);
   await pool.start();

@@ -59,11 +59,21 @@ export async function igGet<S extends z.ZodType>(
   const started = performance.now();
   const controller = new AbortController();
   let timedOut = false;
+  // The race guarantees the deadline even where undici's own abort does not reach (a proxy that
+  // never answers CONNECT); the abort then frees the request's resources.
+  let stop: (reason: 'timeout' | 'cancelled') => void = () => {};
+  const stopped = new Promise<'timeout' | 'cancelled'>((resolve) => {
+    stop = resolve;
+  });
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
+    stop('timeout');
   }, req.timeoutMs);
-  const onAbort = () => controller.abort();
+  const onAbort = () => {
+    controller.abort();
+    stop('cancelled');
+  };
   req.signal?.addEventListener('abort', onAbort, { once: true });
   const headers: Record<string, string> = {
     'user-agent': USER_AGENT,
@@ -79,15 +89,28 @@ export async function igGet<S extends z.ZodType>(
   }
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const res = await request(`${req.baseUrl}${path}`, {
-      method: 'GET',
-      headers,
-      dispatcher: req.dispatcher,
-      signal: controller.signal,
-    });
-    const body = await res.body.text();
-    clearTimeout(timer);
-    return classify(res.statusCode, res.headers, body, schema, elapsed(), Boolean(req.session));
+    const work = (async () => {
+      const res = await request(`${req.baseUrl}${path}`, {
+        method: 'GET',
+        headers,
+        dispatcher: req.dispatcher,
+        signal: controller.signal,
+      });
+      return { res, body: await res.body.text() };
+    })();
+    const raced = await Promise.race([work, stopped]);
+    if (raced === 'timeout' || raced === 'cancelled') {
+      work.catch(() => {});
+      throw new Error(raced);
+    }
+    return classify(
+      raced.res.statusCode,
+      raced.res.headers,
+      raced.body,
+      schema,
+      elapsed(),
+      Boolean(req.session),
+    );
   } catch (err) {
     const latencyMs = elapsed();
     if (req.signal?.aborted) return { ok: false, outcome: 'transient', detail: 'cancelled', latencyMs };

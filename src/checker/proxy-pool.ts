@@ -1,9 +1,10 @@
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { CoreDeps } from '../core/deps.js';
 import { recordEvent } from '../core/events.js';
 import { maskSecrets } from '../core/mask.js';
 import { loadProxyCredentials, PROXY_CHANNEL, type ProxyCredentials } from '../core/proxies/index.js';
 import type { HealthRecorder } from './health-recorder.js';
+import { createProxyDispatcher } from './proxy-dispatcher.js';
 import type { RateBudget } from './rate-budget.js';
 
 export const DIRECT_KEY = 'direct';
@@ -33,25 +34,14 @@ export interface PoolOptions {
   refreshMs: number;
   /** Consecutive network failures through one proxy before it is cooled down like a rate limit. */
   proxyFailureCooldownAfter: number;
+  /** Request timeout, also applied to the CONNECT exchange with the proxy. */
+  timeoutMs: number;
 }
 
 export type Acquired = { lane: Lane } | { none: 'rate_limited' | 'proxy_failed'; detail: string };
 
 function fingerprint(p: ProxyCredentials): string {
   return `${p.host}:${p.port}:${p.username ?? ''}:${p.password ?? ''}`;
-}
-
-function buildDispatcher(p: ProxyCredentials): Dispatcher {
-  const host = p.host.includes(':') && !p.host.startsWith('[') ? `[${p.host}]` : p.host;
-  const token =
-    p.username !== null
-      ? `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}`
-      : undefined;
-  return new ProxyAgent({
-    uri: `http://${host}:${p.port}`,
-    ...(token ? { token } : {}),
-    keepAliveTimeout: 30_000,
-  });
 }
 
 /**
@@ -86,7 +76,7 @@ export class ProxyPool {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     await this.unlisten?.().catch(() => {});
     for (const wake of this.waiters) wake();
-    await Promise.allSettled([...this.lanes.values()].map((l) => l.dispatcher.close()));
+    await Promise.allSettled([...this.lanes.values()].map((l) => l.dispatcher.destroy()));
     this.lanes.clear();
   }
 
@@ -124,7 +114,7 @@ export class ProxyPool {
           key,
           proxyId: p.id,
           address: `${p.host}:${p.port}`,
-          dispatcher: buildDispatcher(p),
+          dispatcher: createProxyDispatcher(p, this.options.timeoutMs),
           fingerprint: fp,
           coolingUntil: 0,
           cooldownLevel: 0,

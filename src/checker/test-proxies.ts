@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { ProxyAgent, request } from 'undici';
+import { request } from 'undici';
 import { proxies } from '../core/db/schema/index.js';
 import type { CoreDeps } from '../core/deps.js';
 import { UserError } from '../core/errors.js';
@@ -8,6 +8,7 @@ import { maskSecrets } from '../core/mask.js';
 import { loadProxyCredentials, notifyProxiesChanged, type ProxyCredentials } from '../core/proxies/index.js';
 import { type Reply, reply, tableBlock, textBlock } from '../reply/reply.js';
 import { USER_AGENT } from './instagram-client.js';
+import { createProxyDispatcher } from './proxy-dispatcher.js';
 
 export type ProxyTestStatus = 'reachable' | 'auth_refused' | 'timeout' | 'unreachable';
 
@@ -20,24 +21,35 @@ export interface ProxyTestResult {
 }
 
 async function testOne(p: ProxyCredentials, url: string, timeoutMs: number): Promise<ProxyTestResult> {
-  const token =
-    p.username !== null
-      ? `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}`
-      : undefined;
-  const host = p.host.includes(':') && !p.host.startsWith('[') ? `[${p.host}]` : p.host;
-  const agent = new ProxyAgent({ uri: `http://${host}:${p.port}`, ...(token ? { token } : {}) });
+  const agent = createProxyDispatcher(p, timeoutMs);
   const started = performance.now();
   const base = { id: p.id, address: `${p.host}:${p.port}` };
-  const signal = AbortSignal.timeout(timeoutMs);
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve('timeout');
+    }, timeoutMs);
+  });
+  const signal = controller.signal;
   try {
-    const res = await request(url, {
-      dispatcher: agent,
-      headers: { 'user-agent': USER_AGENT, accept: '*/*' },
-      signal,
-    });
-    await res.body.dump();
+    const work = (async () => {
+      const res = await request(url, {
+        dispatcher: agent,
+        headers: { 'user-agent': USER_AGENT, accept: '*/*' },
+        signal,
+      });
+      await res.body.dump();
+      return res.statusCode;
+    })();
+    const status = await Promise.race([work, deadline]);
+    if (status === 'timeout') {
+      work.catch(() => {});
+      throw new Error('timeout');
+    }
     const latencyMs = Math.round(performance.now() - started);
-    return { ...base, status: 'reachable', latencyMs, detail: `HTTP ${res.statusCode}` };
+    return { ...base, status: 'reachable', latencyMs, detail: `HTTP ${status}` };
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
     const e = err as { message?: string; code?: string; cause?: { code?: string } };
@@ -59,7 +71,8 @@ async function testOne(p: ProxyCredentials, url: string, timeoutMs: number): Pro
       detail: maskSecrets(code ? `connection error ${code}` : message).slice(0, 160),
     };
   } finally {
-    await agent.close().catch(() => {});
+    clearTimeout(timer);
+    await agent.destroy().catch(() => {});
   }
 }
 

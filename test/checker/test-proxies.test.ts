@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { testProxies } from '../../src/checker/index.js';
+import { proxies } from '../../src/core/db/schema/index.js';
+import { addProxies } from '../../src/core/proxies/index.js';
+import { renderPlain } from '../../src/reply/reply.js';
+import { type ConnectProxy, startConnectProxies, stopAll } from '../fakes/connect-proxy.js';
+import { type FakeInstagram, startFakeInstagram } from '../fakes/fake-instagram.js';
+import { createTestDeps, type TestDeps } from '../helpers/deps.js';
+
+const PASS = 'TestProxyPass-9z';
+let deps: TestDeps | undefined;
+let fake: FakeInstagram | undefined;
+let started: ConnectProxy[] = [];
+afterEach(async () => {
+  await stopAll(started);
+  await fake?.stop();
+  await deps?.close();
+});
+
+describe('proxy test', () => {
+  it('GIVEN a good proxy, one with a wrong password, one down and one that hangs THEN each is reported with latency and the bad ones marked dead', async () => {
+    deps = await createTestDeps();
+    fake = await startFakeInstagram();
+    started = await startConnectProxies(2, { username: 'u', password: PASS });
+    const [good, wrong] = started as [ConnectProxy, ConnectProxy];
+    // A TCP listener that accepts and never answers: the "timeout" case.
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as { port: number }).port;
+    const closedPort = await (async () => {
+      const s = createServer();
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      const p = (s.address() as { port: number }).port;
+      await new Promise<void>((r) => s.close(() => r()));
+      return p;
+    })();
+    await addProxies(
+      deps,
+      [
+        good.line,
+        `127.0.0.1:${wrong.port}:u:not-the-password`,
+        `127.0.0.1:${closedPort}`,
+        `127.0.0.1:${silentPort}`,
+      ].join('\n'),
+    );
+    const reply = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 400 });
+    silent.close();
+    const text = renderPlain(reply);
+    console.log(text);
+    const results = (reply.data as { results: Array<{ status: string; latencyMs: number }> }).results;
+    expect(results.map((r) => r.status)).toEqual(['reachable', 'auth_refused', 'unreachable', 'timeout']);
+    expect(results[3]?.latencyMs).toBeGreaterThanOrEqual(390);
+    expect(text).toMatch(/1 reachable, 3 marked dead/);
+    const rows = await deps.db.select().from(proxies).orderBy(proxies.id);
+    expect(rows.map((r) => r.health)).toEqual(['ok', 'dead', 'dead', 'dead']);
+    expect(rows.every((r) => r.lastTestedAt !== null)).toBe(true);
+    expect(fake.requestsByIp).toEqual({ [good.localAddress]: 1 });
+    for (const out of [text, JSON.stringify(reply.data), deps.logs.text]) expect(out).not.toContain(PASS);
+  });
+
+  it('GIVEN one id THEN only that proxy is tested; an unknown id is refused', async () => {
+    deps = await createTestDeps();
+    fake = await startFakeInstagram();
+    started = await startConnectProxies(2);
+    const added = await addProxies(deps, started.map((p) => p.line).join('\n'));
+    const id = added.added[1]!.id;
+    const reply = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 1000 }, id);
+    expect((reply.data as { results: Array<{ id: number }> }).results.map((r) => r.id)).toEqual([id]);
+    await expect(testProxies(deps, { instagramUrl: fake.url, timeoutMs: 1000 }, 999)).rejects.toMatchObject({
+      code: 'proxy_not_found',
+    });
+  });
+});
