@@ -2,45 +2,36 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
- * Per-proxy request budgets, held in Redis so they hold across worker processes. One script call
- * picks, among the candidate proxies, the one that has waited longest (oldest last use) and still has
- * room in its sliding window, and books the request on it atomically. Redis' own clock is used so
- * every process agrees on the window.
+ * Per-proxy request budgets, held in Redis so they hold across worker processes.
+ *
+ * A budget of N requests per window W is enforced by spacing: each proxy's requests are at least W/N
+ * apart, so no window of length W can ever hold more than N of them (a sliding log would allow a burst
+ * of N at once, which is also what an IP-level rate limiter notices first). State is one hash field per
+ * proxy, the earliest time of its next request, so a reservation costs O(1) whatever the budget.
+ *
+ * One script call picks, among the candidates, the proxy whose next slot is earliest (the one that has
+ * waited longest) and books it, or says how long until the first slot opens. Redis' clock is used so
+ * every process agrees.
  */
 const SCRIPT = `
-local prefix = ARGV[1]
-local limit = tonumber(ARGV[2])
-local window = tonumber(ARGV[3])
+local key = ARGV[1]
+local interval = tonumber(ARGV[2])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local lastKey = prefix .. ':last-used'
-local cands = {}
-for i = 4, #ARGV do
-  local score = redis.call('ZSCORE', lastKey, ARGV[i])
-  cands[#cands + 1] = { ARGV[i], tonumber(score) or 0, i }
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local ids = {}
+for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+local slots = redis.call('HMGET', key, unpack(ids))
+local best, bestAt = nil, nil
+for i, id in ipairs(ids) do
+  local at = tonumber(slots[i]) or 0
+  if bestAt == nil or at < bestAt then best, bestAt = id, at end
 end
-table.sort(cands, function(a, b)
-  if a[2] == b[2] then return a[3] < b[3] end
-  return a[2] < b[2]
-end)
-local minWait = -1
-for _, c in ipairs(cands) do
-  local key = prefix .. ':budget:' .. c[1]
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  local used = redis.call('ZCARD', key)
-  if used < limit then
-    local seq = redis.call('INCR', prefix .. ':seq')
-    redis.call('ZADD', key, now, tostring(now) .. '-' .. tostring(seq))
-    redis.call('PEXPIRE', key, window + 1000)
-    redis.call('ZADD', lastKey, now, c[1])
-    return { c[1], 0 }
-  end
-  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  local wait = tonumber(oldest[2]) + window - now
-  if wait < 1 then wait = 1 end
-  if minWait < 0 or wait < minWait then minWait = wait end
+if bestAt <= now then
+  redis.call('HSET', key, best, string.format('%.0f', now + interval))
+  redis.call('PEXPIRE', key, 86400000)
+  return { best, 0 }
 end
-return { '', minWait }
+return { '', math.ceil((bestAt - now) / 1000) }
 `;
 
 const SHA = createHash('sha1').update(SCRIPT).digest('hex');
@@ -48,17 +39,23 @@ const SHA = createHash('sha1').update(SCRIPT).digest('hex');
 export type Reservation = { key: string } | { waitMs: number };
 
 export class RateBudget {
+  private readonly intervalUs: number;
+  private readonly hashKey: string;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     readonly limit: number,
     readonly windowMs: number,
-  ) {}
+  ) {
+    this.intervalUs = Math.ceil((windowMs * 1000) / limit);
+    this.hashKey = `${prefix}:next-slot`;
+  }
 
   /** Books one request on the best candidate, or says how long until one has room. */
   async reserve(candidateKeys: readonly string[]): Promise<Reservation> {
     if (candidateKeys.length === 0) return { waitMs: this.windowMs };
-    const args = [this.prefix, String(this.limit), String(this.windowMs), ...candidateKeys];
+    const args = [this.hashKey, String(this.intervalUs), ...candidateKeys];
     let reply: unknown;
     try {
       reply = await this.redis.evalsha(SHA, 0, ...args);

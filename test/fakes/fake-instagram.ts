@@ -350,13 +350,19 @@ async function main(argv: string[]): Promise<void> {
     `fake Instagram on ${url} (users user0..user${fake.users.size - 1}; session: sessionid=fake-session; csrftoken=fake-csrf; ds_user_id=4242424242)`,
   );
   const nProxies = arg('proxies', 0);
-  if (nProxies > 0) {
-    const { startConnectProxies } = await import('./connect-proxy.js');
-    const proxies = await startConnectProxies(nProxies, { username: 'u', password: 'p' });
-    for (const p of proxies) console.log(`proxy ${p.host}:${p.port}:u:p (exits from ${p.localAddress})`);
-  }
+  const { startConnectProxies } = await import('./connect-proxy.js');
+  const proxies = nProxies > 0 ? await startConnectProxies(nProxies, { username: 'u', password: 'p' }) : [];
+  for (const p of proxies) console.log(`proxy ${p.host}:${p.port}:u:p (exits from ${p.localAddress})`);
   console.log(`INSTAGRAM_WEB_URL=${url}`);
-  setInterval(() => console.log(`requests by IP: ${JSON.stringify(fake.requestsByIp)}`), 30_000).unref();
+  const stats = () =>
+    JSON.stringify({
+      requestsByIp: fake.requestsByIp,
+      maxConcurrent: fake.maxConcurrent,
+      tunnels: proxies.map((p) => p.connects),
+    });
+  setInterval(() => console.log(`stats ${stats()}`), 30_000).unref();
+  // `kill -USR2` prints the counters now (the bench reads them before stopping the fake).
+  process.on('SIGUSR2', () => console.log(`stats ${stats()}`));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
