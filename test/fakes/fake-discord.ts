@@ -224,7 +224,7 @@ export class FakeDiscord {
     }
     if (!url.pathname.startsWith('/api/v10/'))
       return this.send(res, 404, { message: '404: Not Found', code: 0 });
-    const path = url.pathname.slice('/api/v10'.length);
+    const path = decodeURIComponent(url.pathname.slice('/api/v10'.length));
     const method = req.method ?? 'GET';
     const parsed = await readBody(req);
     const rec: RecordedRequest = {
