@@ -1,0 +1,170 @@
+import {
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  MessageFlags,
+} from 'discord.js';
+import type { AppContext } from '../../app/context.js';
+import type { Logger } from '../../core/logger.js';
+import { rememberProgressMessage } from '../../delivery/queue.js';
+import { type Reply, reply } from '../../reply/reply.js';
+import { dispatch } from '../commands/dispatch.js';
+import { findCommand } from '../commands/registry.js';
+import type { AnyCommand, CommandContext, CommandServices } from '../commands/types.js';
+import type { DiscordButtonStore } from './button-store.js';
+import { commandFor, discordName } from './command-json.js';
+import { invocationFrom } from './invocation.js';
+import { nicheChoices } from './niche-choices.js';
+import { buildOutgoing, interactionOptions } from './outgoing.js';
+import { type DiscordOwnerGate, REFUSAL } from './owner-gate.js';
+
+export interface InteractionDeps {
+  app: AppContext;
+  services: CommandServices;
+  commands: readonly AnyCommand[];
+  buttons: DiscordButtonStore;
+  gate: DiscordOwnerGate;
+}
+
+/** Autocomplete must be answered within Discord's 3 s; past this we answer with no choices. */
+const AUTOCOMPLETE_BUDGET_MS = 2_000;
+
+export async function handleInteraction(deps: InteractionDeps, interaction: Interaction, log: Logger) {
+  if (interaction.isAutocomplete()) return handleAutocomplete(deps, interaction, log);
+  if (interaction.isChatInputCommand()) return handleCommand(deps, interaction, log);
+  if (interaction.isButton()) return handleButton(deps, interaction, log);
+  log.debug({ type: interaction.type }, 'ignored an interaction type we do not use');
+}
+
+function context(deps: InteractionDeps, userId: string, chatId: string, log: Logger): CommandContext {
+  return {
+    core: { ...deps.app.core, log },
+    actor: { platform: 'discord', userId, chatId },
+    services: deps.services,
+  };
+}
+
+async function refuse(
+  deps: InteractionDeps,
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  what: string,
+  log: Logger,
+) {
+  const userId = interaction.user.id;
+  const recorded = await deps.gate.refuse({ userId, channelId: interaction.channelId ?? 'dm', what });
+  log.warn({ recorded }, 'refused a user who is not an owner');
+  await interaction.reply({
+    content: REFUSAL,
+    flags: MessageFlags.Ephemeral,
+    allowedMentions: { parse: [] },
+  });
+}
+
+async function handleCommand(deps: InteractionDeps, interaction: ChatInputCommandInteraction, log: Logger) {
+  const sub = interaction.options.getSubcommand(false);
+  const name = `/${interaction.commandName}${sub ? ` ${sub}` : ''}`;
+  if (!deps.gate.isOwner(interaction.user.id)) return refuse(deps, interaction, name, log);
+  const command = commandFor(deps.commands, interaction.commandName, sub);
+  if (!command) {
+    await interaction.reply({
+      content: `${name} is not a command of this version. Run \`storywatch discord register\` to refresh the list.`,
+      flags: MessageFlags.Ephemeral,
+    });
+    return;
+  }
+  // Always deferred: the first answer is then well inside Discord's 3 s whatever the command does,
+  // and credentials commands are ephemeral from the start, so nothing secret is ever in the channel.
+  const ephemeral = command.sensitive === true;
+  await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+  const chatId = interaction.channelId ?? interaction.user.id;
+  const built = invocationFrom(command, interaction.options);
+  const result =
+    'refusal' in built
+      ? reply.error(built.refusal)
+      : await dispatch(built.invocation, context(deps, interaction.user.id, chatId, log));
+  const messageId = await answer(deps, interaction, result, ephemeral);
+  if (result.progressKey && messageId) {
+    await rememberProgressMessage(deps.app, {
+      platform: 'discord',
+      chatId,
+      replaceKey: result.progressKey,
+      messageId,
+    });
+  }
+}
+
+/** Edits the deferred reply; a reply marked ephemeral after a public deferral moves to an ephemeral follow-up. */
+async function answer(
+  deps: InteractionDeps,
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  result: Reply,
+  ephemeralAlready: boolean,
+): Promise<string | undefined> {
+  const options = interactionOptions(await buildOutgoing(result, deps.buttons));
+  if (result.ephemeral && !ephemeralAlready) {
+    await interaction.deleteReply().catch(() => undefined);
+    await interaction.followUp({ ...options, flags: MessageFlags.Ephemeral });
+    return undefined;
+  }
+  const message = await interaction.editReply(options);
+  return message.id;
+}
+
+async function handleButton(deps: InteractionDeps, interaction: ButtonInteraction, log: Logger) {
+  if (!deps.gate.isOwner(interaction.user.id)) return refuse(deps, interaction, 'a button', log);
+  const stored = await deps.buttons.resolve(interaction.customId);
+  const found = stored ? findCommand(stored.command.split(' ')) : undefined;
+  if (!stored || !found) {
+    await interaction.reply({
+      content: 'This button has expired. Run the command again.',
+      flags: MessageFlags.Ephemeral,
+    });
+    return;
+  }
+  // The click turns the page in place: acknowledge as an update, then edit the message it is on.
+  await interaction.deferUpdate();
+  const chatId = interaction.channelId ?? interaction.user.id;
+  const values = Object.fromEntries(Object.entries(stored.args).map(([k, v]) => [k, String(v)]));
+  const result = await dispatch(
+    { command: found.command, values },
+    context(deps, interaction.user.id, chatId, log.child({ button: stored.command })),
+  );
+  const onEphemeral = interaction.message.flags.has(MessageFlags.Ephemeral);
+  await answer(deps, interaction, result, onEphemeral);
+}
+
+async function handleAutocomplete(deps: InteractionDeps, interaction: AutocompleteInteraction, log: Logger) {
+  if (!deps.gate.isOwner(interaction.user.id)) {
+    await deps.gate.refuse({
+      userId: interaction.user.id,
+      channelId: interaction.channelId ?? 'dm',
+      what: `autocomplete /${interaction.commandName}`,
+    });
+    await interaction.respond([]);
+    return;
+  }
+  const command = commandFor(
+    deps.commands,
+    interaction.commandName,
+    interaction.options.getSubcommand(false),
+  );
+  const focused = interaction.options.getFocused(true);
+  const spec = command?.args.find((a) => discordName(a.name) === focused.name);
+  if (!spec?.autocomplete) {
+    await interaction.respond([]);
+    return;
+  }
+  const source = spec.autocomplete;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), AUTOCOMPLETE_BUDGET_MS);
+  });
+  const choices = await Promise.race([
+    nicheChoices(deps.app.core, source, String(focused.value)),
+    late,
+  ]).finally(() => clearTimeout(timer));
+  if (choices === 'late')
+    log.warn({ option: focused.name }, 'autocomplete too slow; answered with no choices');
+  await interaction.respond(choices === 'late' ? [] : choices);
+}

@@ -1,0 +1,154 @@
+import { formatTable, type Reply, renderPlain, type Tone } from '../../reply/reply.js';
+
+/** Discord's limit on a message's content. */
+export const CONTENT_LIMIT = 2000;
+/** Discord's limit on attachments per message. */
+const MAX_FILES = 10;
+
+export interface DiscordFile {
+  name: string;
+  data: Buffer;
+}
+
+export interface RenderedMessage {
+  content: string;
+  files: DiscordFile[];
+}
+
+const TONE_PREFIX: Record<Tone, string> = { info: '', success: '✅ ', warning: '⚠️ ', error: '⛔ ' };
+
+/** One block as it shows inline, and how it shows when it has to become an attachment instead. */
+interface Piece {
+  inline: string;
+  file?: { name: string; content: string; note: string };
+  /** Attachments this block always carries (file blocks). */
+  attached?: DiscordFile;
+}
+
+/**
+ * Renders a neutral Reply as one Discord message. Nothing is ever cut: lists and tables are code
+ * blocks while the whole message fits 2,000 characters, and the largest of them move to .txt
+ * attachments until it does (long text too, as message.txt).
+ */
+export function renderDiscordReply(r: Reply): RenderedMessage {
+  const pieces = r.blocks.map(pieceFor);
+  const content = () =>
+    pieces
+      .map((p) => p.inline)
+      .filter((s) => s !== '')
+      .join('\n\n');
+  while (content().length > CONTENT_LIMIT) {
+    const movable = pieces.filter((p) => p.file && p.inline !== p.file.note);
+    const largest = movable.sort((a, b) => b.inline.length - a.inline.length)[0];
+    if (!largest?.file) return wholeAsFile(r);
+    largest.inline = largest.file.note;
+  }
+  const files: DiscordFile[] = [];
+  for (const p of pieces) {
+    if (p.attached) files.push(p.attached);
+    if (p.file && p.inline === p.file.note)
+      files.push({ name: p.file.name, data: Buffer.from(p.file.content) });
+  }
+  if (files.length > MAX_FILES) return wholeAsFile(r);
+  const text = content();
+  return { content: text === '' && files.length === 0 ? 'Done.' : text, files: uniqueNames(files) };
+}
+
+function pieceFor(b: Reply['blocks'][number]): Piece {
+  switch (b.type) {
+    case 'text': {
+      const prefix = TONE_PREFIX[b.tone ?? 'info'];
+      return {
+        inline: `${prefix}${escapeText(b.text)}`,
+        file: {
+          name: 'message.txt',
+          content: `${b.text}\n`,
+          note: `${prefix}${escapeText(firstLine(b.text))} … (the full text is attached as message.txt)`,
+        },
+      };
+    }
+    case 'usernames': {
+      const title = `**${escapeText(b.title)} (${b.usernames.length})**`;
+      if (b.usernames.length === 0) return { inline: title };
+      const list = b.usernames.join('\n');
+      return {
+        inline: `${title}\n${codeBlock(list)}`,
+        file: {
+          name: b.fileName,
+          content: `${list}\n`,
+          note: `${title}: the full list is attached as ${b.fileName}`,
+        },
+      };
+    }
+    case 'table': {
+      const table = formatTable(b.columns, b.rows);
+      return {
+        inline: codeBlock(table),
+        file: {
+          name: 'table.txt',
+          content: `${table}\n`,
+          note: `The table (${b.rows.length} rows) is attached as table.txt`,
+        },
+      };
+    }
+    case 'file': {
+      const attached = { name: b.fileName, data: Buffer.from(b.content) };
+      if (!b.caption) return { inline: '', attached };
+      return {
+        inline: escapeText(b.caption),
+        attached,
+        file: { name: 'caption.txt', content: `${b.caption}\n`, note: `Attached: ${b.fileName}` },
+      };
+    }
+  }
+}
+
+/** Last resort when even the notes do not fit: the whole reply as plain text in one attachment. */
+function wholeAsFile(r: Reply): RenderedMessage {
+  const extra = r.blocks.flatMap((b) =>
+    b.type === 'file' ? [{ name: b.fileName, data: Buffer.from(b.content) }] : [],
+  );
+  return {
+    content: 'The reply is too long for one message; it is attached as reply.txt.',
+    files: uniqueNames([{ name: 'reply.txt', data: Buffer.from(`${renderPlain(r)}\n`) }, ...extra]).slice(
+      0,
+      MAX_FILES,
+    ),
+  };
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length <= 200 ? line : `${line.slice(0, 200)}`;
+}
+
+/** Two attachments with one name would make the second unreachable by name: number the repeats. */
+function uniqueNames(files: DiscordFile[]): DiscordFile[] {
+  const seen = new Map<string, number>();
+  return files.map((f) => {
+    const n = (seen.get(f.name) ?? 0) + 1;
+    seen.set(f.name, n);
+    if (n === 1) return f;
+    const dot = f.name.lastIndexOf('.');
+    const name = dot > 0 ? `${f.name.slice(0, dot)}-${n}${f.name.slice(dot)}` : `${f.name}-${n}`;
+    return { ...f, name };
+  });
+}
+
+/** A fenced block; a fence inside the text is broken with a zero-width space so it cannot close early. */
+export function codeBlock(text: string): string {
+  return `\`\`\`\n${text.replace(/```/g, '``\u200b`')}\n\`\`\``;
+}
+
+/**
+ * Escapes Discord markdown in operator-facing text so usernames like `a_b_c` show as written, while
+ * `inline code` spans (command names in help texts) stay code.
+ */
+export function escapeText(text: string): string {
+  return text
+    .split(/(`[^`\n]+`)/g)
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/[\\*_~|]/g, '\\$&').replace(/^(\s*)([#>-])/gm, '$1\\$2'),
+    )
+    .join('');
+}
