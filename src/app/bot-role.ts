@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CommandServices } from '../bot/commands/types.js';
+import { startDiscord } from '../bot/discord/index.js';
 import { startTelegram } from '../bot/telegram/index.js';
 import { startDeliveryWorker } from '../delivery/queue.js';
 import type { AppContext } from './context.js';
@@ -44,8 +45,9 @@ export async function startBotRole(
     log.warn('Telegram front-end not configured (set TELEGRAM_BOT_TOKEN)');
   }
 
-  if (app.env.DISCORD_TOKEN) {
-    log.warn('Discord front-end not part of this build yet');
+  const discordToken = app.env.DISCORD_TOKEN;
+  if (discordToken) {
+    frontEnds.push(superviseFrontEnd('discord', () => startDiscord(app, services), log, [discordToken]));
   } else {
     log.warn('Discord front-end not configured (set DISCORD_TOKEN)');
   }

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDiscord } from '../fakes/fake-discord.js';
 import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -110,8 +111,9 @@ describe('the storywatch process', () => {
     }
   });
 
-  it('GIVEN a reachable Telegram THEN the bot role answers commands and /healthz names telegram as connected', async () => {
+  it('GIVEN reachable Telegram and Discord THEN the bot role answers commands and /healthz names both as connected', async () => {
     const telegram = await FakeTelegram.start();
+    const discord = await FakeDiscord.start();
     const port = await freePort();
     const run = runMain({
       DATABASE_URL: db.url,
@@ -121,6 +123,10 @@ describe('the storywatch process', () => {
       TELEGRAM_BOT_TOKEN: telegram.token,
       TELEGRAM_OWNER_IDS: '4242',
       TELEGRAM_API_ROOT: telegram.apiRoot,
+      DISCORD_TOKEN: discord.token,
+      DISCORD_APPLICATION_ID: discord.applicationId,
+      DISCORD_OWNER_IDS: '4242',
+      DISCORD_API_URL: discord.apiUrl,
     });
     try {
       await run.waitFor(/"msg":"storywatch started"/);
@@ -129,6 +135,7 @@ describe('the storywatch process', () => {
       console.log('healthz with the bot role:', JSON.stringify(body));
       expect(health.status).toBe(200);
       expect(body.parts.telegram?.ok).toBe(true);
+      expect(body.parts.discord?.ok).toBe(true);
       expect(body.parts.scheduler).toBeUndefined();
       telegram.sendFromUser(4242, { text: '/help' });
       const answer = await telegram.waitFor(() =>
@@ -141,6 +148,7 @@ describe('the storywatch process', () => {
     } finally {
       run.child.kill('SIGKILL');
       await telegram.stop();
+      await discord.stop();
     }
   });
 
@@ -184,8 +192,9 @@ describe('the storywatch process', () => {
       for (const [what, secret] of Object.entries(secrets))
         expect(all.includes(secret), `${what} leaked`).toBe(false);
       expect(run.stdout.some((l) => l.includes('"msg":"shutdown complete"'))).toBe(true);
-      // The secrets had a real chance to leak: the Telegram start failed and its error was logged.
+      // The secrets had a real chance to leak: both bots failed to start and their errors were logged.
       expect(run.stdout.some((l) => l.includes('telegram front-end could not start'))).toBe(true);
+      expect(run.stdout.some((l) => l.includes('discord front-end could not start'))).toBe(true);
     } finally {
       run.child.kill('SIGKILL');
     }
