@@ -97,9 +97,21 @@ describe('Discord bot against the fake Discord', () => {
     expect(h.app.logs.text).not.toContain('s3cretpass');
   });
 
+  it('GIVEN a button click by a stranger THEN it is refused ephemerally; an expired button says so', async () => {
+    const help = await h.run({ command: 'help' });
+    const strangerClick = await h.fake.interactions.done(
+      h.fake.interactions.click(help.original!, 'sw:doesnotexist', STRANGER, GUILD),
+    );
+    expect(strangerClick.callbacks[0]).toMatchObject({ type: 4, data: { flags: 64 } });
+    expect(JSON.stringify(strangerClick.callbacks[0]?.data)).toContain('This bot is private');
+    const expired = await h.fake.interactions.done(
+      h.fake.interactions.click(help.original!, 'sw:doesnotexist', OWNER, GUILD),
+    );
+    expect(JSON.stringify(expired.callbacks[0]?.data)).toContain('This button has expired');
+  });
+
   it('GIVEN anything THEN the bot token never appears in the logs', () => {
     expect(h.app.logs.text).not.toContain(h.fake.token);
     expect(h.app.logs.text).toContain('discord front-end connected');
-    void OWNER;
   });
 });
