@@ -5,6 +5,7 @@ import {
   disableSession,
   loadActiveSessions,
   type SessionCredentials,
+  touchSession,
 } from '../core/sessions/session-store.js';
 import { DIRECT_KEY, type Lane, type ProxyPool } from './proxy-pool.js';
 
@@ -22,6 +23,7 @@ export class SessionPool {
   private sessions: SessionCredentials[] = [];
   private turn = 0;
   private loading: Promise<void> | undefined;
+  private readonly touched = new Map<number, number>();
 
   constructor(
     private readonly deps: CoreDeps,
@@ -92,6 +94,16 @@ export class SessionPool {
       return null;
     }
     return { session, lane: got.lane, cookie: cookieHeader(session) };
+  }
+
+  /** Records that a session answered; written at most once a minute per session. */
+  noteUsed(sessionId: number): void {
+    const now = this.deps.clock.now().getTime();
+    if (now - (this.touched.get(sessionId) ?? 0) < 60_000) return;
+    this.touched.set(sessionId, now);
+    touchSession(this.deps, sessionId).catch((err: unknown) => {
+      this.deps.log.warn({ sessionId, errMessage: (err as Error).message }, 'cannot record session use');
+    });
   }
 
   /** Takes a refused session out of rotation; true when this call disabled it (alert once). */

@@ -301,7 +301,10 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
           ? { ok: true, latencyMs: res.latencyMs }
           : { ok: false, outcome: res.outcome, latencyMs: res.latencyMs, detail: res.detail },
       );
-      if (res.ok) return this.chunkResults(chunk, res.value, lease, made);
+      if (res.ok) {
+        this.sessions.noteUsed(lease.session.id);
+        return this.chunkResults(chunk, res.value, lease, made);
+      }
       if (res.outcome === 'session_invalid') {
         await this.disableSession(lease, res.detail);
         avoidSessions.add(lease.session.id);

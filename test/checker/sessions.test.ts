@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckTarget } from '../../src/checker/types.js';
 import { CONCLUSIVE_OUTCOMES } from '../../src/checker/types.js';
 import { events, igSessions } from '../../src/core/db/schema/index.js';
@@ -66,6 +66,11 @@ describe('logged-in session checks', () => {
     expect(row?.proxyId).not.toBeNull();
     expect(results.every((r) => r.proxyId === row?.proxyId && r.sessionId === row?.id)).toBe(true);
     expect(results.find((r) => r.outcome === 'story')?.story?.takenAt).toBeInstanceOf(Date);
+    // Use is recorded (throttled, off the request path) so `session list` can show it.
+    await vi.waitFor(async () => {
+      const [after] = await hh.deps.db.select().from(igSessions);
+      expect(after?.lastUsedAt).toBeInstanceOf(Date);
+    });
   });
 
   it('GIVEN 21 profiles THEN two requests of 20 and 1, all from the session proxy IP', async () => {
