@@ -51,6 +51,22 @@ describe('Discord bot against the fake Discord', () => {
     expect((h.fake.commands.get(GUILD) ?? []).map((c) => c.id)).toEqual(ids);
   });
 
+  it('GIVEN no DISCORD_GUILD_ID THEN the set is registered globally', async () => {
+    const global = await registerDiscordCommands({ ...h.app.env, DISCORD_GUILD_ID: undefined });
+    expect(global).toMatchObject({ scope: 'global', changed: true });
+    expect(h.fake.commands.get('global')?.map((c) => c.name)).toEqual(global.names);
+  });
+
+  it('GIVEN the gateway connection drops THEN the client resumes and keeps answering', async () => {
+    h.fake.gateway.dropAll();
+    await h.fake.waitFor(() => h.fake.gateway.resumes >= 1 && h.fake.gateway.connections === 1, 15_000);
+    const rec = await h.run({ command: 'help' });
+    expect(rec.callbacks.map((c) => c.type)).toEqual([5]);
+    expect(rec.edits).toBe(1);
+    expect(h.bot.isConnected()).toBe(true);
+    expect(h.fake.gateway.identifies).toHaveLength(1);
+  });
+
   it('GIVEN /help THEN the answer is deferred within 3 s and then edited with every command', async () => {
     const rec = await h.run({ command: 'help' });
     expect(rec.callbacks[0]?.type).toBe(5);

@@ -10,6 +10,7 @@ import type { FakeUser } from './fake-discord-wire.js';
  */
 export class FakeGateway {
   readonly identifies: Array<Record<string, unknown>> = [];
+  resumes = 0;
   heartbeats = 0;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
@@ -37,6 +38,11 @@ export class FakeGateway {
 
   dispatch(t: string, d: unknown): void {
     for (const ws of this.ready) ws.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
+  }
+
+  /** Cuts every connection as a network failure would (no close frame); the client should resume. */
+  dropAll(): void {
+    for (const ws of this.sockets) ws.terminate();
   }
 
   async close(): Promise<void> {
@@ -70,6 +76,7 @@ export class FakeGateway {
         case 6: {
           const d = payload.d as { token?: string };
           if (d.token !== this.opts.token) return ws.close(4004, 'Authentication failed');
+          this.resumes++;
           this.ready.add(ws);
           ws.send(JSON.stringify({ op: 0, t: 'RESUMED', s: ++this.seq, d: {} }));
           break;
