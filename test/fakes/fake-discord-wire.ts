@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 /**
  * Discord API shapes the fake produces and checks: snowflakes, messages, registered commands, and the
  * validation Discord applies to a bulk command overwrite (so a command set the fake accepts is one
@@ -197,4 +199,35 @@ export class DiscordError extends Error {
   ) {
     super(message);
   }
+}
+
+export interface ParsedBody {
+  json: unknown;
+  files: Array<{ field: string; name: string; content: Buffer; contentType: string }>;
+}
+
+/** Reads a JSON or multipart (payload_json + files[n]) body, as discord.js sends them. */
+export async function readBody(req: IncomingMessage): Promise<ParsedBody> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (raw.length === 0) return { json: undefined, files: [] };
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const files: ParsedBody['files'] = [];
+    let json: unknown;
+    for (const [field, value] of form.entries()) {
+      if (field === 'payload_json' && typeof value === 'string') json = JSON.parse(value);
+      else if (typeof value !== 'string')
+        files.push({
+          field,
+          name: value.name,
+          content: Buffer.from(await value.arrayBuffer()),
+          contentType: value.type || 'application/octet-stream',
+        });
+    }
+    return { json, files };
+  }
+  return { json: JSON.parse(raw.toString('utf8')), files: [] };
 }

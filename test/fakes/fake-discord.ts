@@ -11,14 +11,16 @@ import {
   type FakeMessage,
   fakeUser,
   messageJson,
+  type ParsedBody,
   type RegisteredCommand,
+  readBody,
   snapshot,
   snowflake,
   validateCommands,
 } from './fake-discord-wire.js';
 
 export type { InteractionRecord } from './fake-discord-interactions.js';
-export type { FakeMessage } from './fake-discord-wire.js';
+export type { FakeMessage, ParsedBody } from './fake-discord-wire.js';
 
 /** One REST call as the fake received it. `body` is the JSON body or multipart `payload_json`. */
 export interface RecordedRequest {
@@ -38,11 +40,6 @@ interface Failure {
   body: Record<string, unknown>;
   retryAfterS?: number;
   times: number;
-}
-
-export interface ParsedBody {
-  json: unknown;
-  files: Array<{ field: string; name: string; content: Buffer; contentType: string }>;
 }
 
 /**
@@ -366,29 +363,4 @@ export class FakeDiscord {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(text);
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<ParsedBody> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
-  const type = req.headers['content-type'] ?? '';
-  if (raw.length === 0) return { json: undefined, files: [] };
-  if (type.startsWith('multipart/form-data')) {
-    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
-    const files: ParsedBody['files'] = [];
-    let json: unknown;
-    for (const [field, value] of form.entries()) {
-      if (field === 'payload_json' && typeof value === 'string') json = JSON.parse(value);
-      else if (typeof value !== 'string')
-        files.push({
-          field,
-          name: value.name,
-          content: Buffer.from(await value.arrayBuffer()),
-          contentType: value.type || 'application/octet-stream',
-        });
-    }
-    return { json, files };
-  }
-  return { json: JSON.parse(raw.toString('utf8')), files: [] };
 }
