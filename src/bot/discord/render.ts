@@ -117,9 +117,10 @@ function wholeAsFile(r: Reply): RenderedMessage {
   };
 }
 
+/** The opening of a text that moved to message.txt (the whole text is in the file). */
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? '';
-  return line.length <= 200 ? line : `${line.slice(0, 200)}`;
+  return line.slice(0, 200);
 }
 
 /** Two attachments with one name would make the second unreachable by name: number the repeats. */
