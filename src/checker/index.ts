@@ -78,6 +78,12 @@ export async function createStoryChecker(input: {
   const sessions = new SessionPool(core, pool, options.allowDirect);
   await pool.start();
   await sessions.refresh();
+  // The proxy channel also carries session changes (added, removed, disabled by another worker).
+  pool.onReload(() => {
+    sessions.refresh().catch((err: unknown) => {
+      core.log.warn({ errMessage: (err as Error).message }, 'cannot reload sessions');
+    });
+  });
   const sessionTimer = setInterval(() => void sessions.refresh().catch(() => {}), refreshMs);
   sessionTimer.unref();
   health.start();

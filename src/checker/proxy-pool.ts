@@ -56,6 +56,8 @@ export class ProxyPool {
   private unlisten: (() => Promise<void>) | undefined;
   private refreshing: Promise<void> | undefined;
   private loaded = false;
+  private readonly unreadableLogged = new Set<number>();
+  private readonly reloadListeners: Array<() => void> = [];
 
   constructor(
     private readonly deps: CoreDeps,
@@ -80,6 +82,11 @@ export class ProxyPool {
     this.lanes.clear();
   }
 
+  /** Called after every reload (sessions follow proxy and session changes through it). */
+  onReload(listener: () => void): void {
+    this.reloadListeners.push(listener);
+  }
+
   /** Reloads proxies from Postgres (coalescing concurrent calls). */
   refresh(): Promise<void> {
     this.refreshing ??= this.load().finally(() => {
@@ -101,6 +108,16 @@ export class ProxyPool {
     const seen = new Set<string>();
     for (const p of rows) {
       if (!p.enabled) continue;
+      if (p.unreadable) {
+        if (!this.unreadableLogged.has(p.id)) {
+          this.unreadableLogged.add(p.id);
+          this.deps.log.error(
+            { proxyId: p.id, errMessage: p.unreadable },
+            'proxy password cannot be decrypted; proxy skipped',
+          );
+        }
+        continue;
+      }
       const key = String(p.id);
       seen.add(key);
       const fp = fingerprint(p);
@@ -148,6 +165,7 @@ export class ProxyPool {
     if (this.options.allowDirect) seen.add(DIRECT_KEY);
     for (const lane of [...this.lanes.values()]) if (!seen.has(lane.key)) this.retire(lane);
     this.wake();
+    for (const listener of this.reloadListeners) listener();
   }
 
   /** A removed proxy: no new requests; its connections close once in-flight requests are done. */

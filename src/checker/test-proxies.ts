@@ -21,6 +21,15 @@ export interface ProxyTestResult {
 }
 
 async function testOne(p: ProxyCredentials, url: string, timeoutMs: number): Promise<ProxyTestResult> {
+  if (p.unreadable) {
+    return {
+      id: p.id,
+      address: `${p.host}:${p.port}`,
+      status: 'unreachable',
+      latencyMs: 0,
+      detail: 'stored password cannot be decrypted (was CREDENTIALS_KEY changed?); re-add the proxy',
+    };
+  }
   const agent = createProxyDispatcher(p, timeoutMs);
   const started = performance.now();
   const base = { id: p.id, address: `${p.host}:${p.port}` };

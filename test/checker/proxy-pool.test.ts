@@ -139,6 +139,17 @@ describe('proxy pool', () => {
     expect(results.filter((r) => r.proxyId === h?.proxyIds[0]).length).toBeGreaterThanOrEqual(inFlightBefore);
   });
 
+  it('GIVEN a proxy whose stored password cannot be decrypted THEN it is skipped, logged, and the others carry on', async () => {
+    h = await createHarness({ proxyCount: 1, fake: { users } });
+    await h.deps.db
+      .insert(proxies)
+      .values({ host: '127.0.0.1', port: 9, username: 'x', passwordEnc: 'v1.AAAA.BBBB.CCCC' });
+    const c = await h.startChecker();
+    const [r] = await c.check(targets(0, 1));
+    expect(r?.proxyId).toBe(h.proxyIds[0]);
+    expect(h.deps.logs.text).toContain('proxy password cannot be decrypted; proxy skipped');
+  });
+
   it('GIVEN batched health stats THEN successes, failures by outcome, latencies and the last error reach the proxy row', async () => {
     h = await createHarness({ proxyCount: 1, fake: { users, latencyMs: 20 } });
     h.fake.misbehave({ answer: 'server_error', times: 2 });

@@ -140,6 +140,17 @@ describe('logged-in session checks', () => {
     expect(hh.fake.requestsTo('story')).toHaveLength(0);
   });
 
+  it('GIVEN a session added while the checker runs THEN it is used without a restart', async () => {
+    h = await createHarness({ proxyCount: 1, fake: { users, sessions: [S1] } });
+    const hh = h;
+    const c = await hh.startChecker();
+    expect(await c.preferredGroupSize()).toBe(1);
+    await addSession(hh.deps, cookie(S1));
+    await vi.waitFor(async () => expect(await c.preferredGroupSize()).toBe(20));
+    await c.check(targets(0, 5));
+    expect(hh.fake.requestsTo('reels')).toHaveLength(1);
+  });
+
   it('GIVEN a disabled session THEN it is never used and checks go anonymous', async () => {
     const hh = await setup();
     const [row] = await hh.deps.db.select().from(igSessions);

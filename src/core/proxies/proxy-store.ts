@@ -247,6 +247,20 @@ export interface ProxyCredentials {
   health: string;
   coolingUntil: Date | null;
   cooldownLevel: number;
+  /** Set when the stored password cannot be decrypted (CREDENTIALS_KEY missing or changed). */
+  unreadable?: string;
+}
+
+function readPassword(
+  enc: string | null,
+  key: Buffer | undefined,
+): { password: string | null; unreadable?: string } {
+  if (!enc) return { password: null };
+  try {
+    return { password: decryptSecret(enc, key) };
+  } catch (err) {
+    return { password: null, unreadable: (err as Error).message };
+  }
 }
 
 /** The usable form for the checker, passwords decrypted; never log or return these to a chat. */
@@ -259,7 +273,7 @@ export async function loadProxyCredentials(
     host: r.host,
     port: r.port,
     username: r.username,
-    password: r.passwordEnc ? decryptSecret(r.passwordEnc, deps.credentialsKey) : null,
+    ...readPassword(r.passwordEnc, deps.credentialsKey),
     enabled: r.enabled,
     health: r.health,
     coolingUntil: r.coolingUntil,

@@ -5,6 +5,7 @@ import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import { maskSecrets, maskValue } from '../mask.js';
+import { notifyProxiesChanged } from '../proxies/proxy-store.js';
 import { parseSessionCookies, type SessionCookies } from './parse-cookies.js';
 
 export interface AddedSession {
@@ -33,6 +34,7 @@ export async function addSession(deps: CoreDeps, cookieText: string): Promise<Ad
     message: `${added.replaced ? 'Replaced' : 'Added'} Instagram session #${added.id} (account ${added.dsUserId})`,
     data: { id: added.id, replaced: added.replaced },
   });
+  await notifyProxiesChanged(deps);
   deps.log.info({ sessionId: added.id, replaced: added.replaced }, 'instagram session stored');
   return added;
 }
@@ -97,6 +99,7 @@ export async function removeSession(deps: CoreDeps, ref: string): Promise<{ id: 
     .returning({ id: igSessions.id, dsUserId: igSessions.dsUserId });
   if (!row)
     throw new UserError('session_not_found', `No session has id ${id}. \`session list\` shows the ids.`);
+  await notifyProxiesChanged(deps);
   await recordEvent(deps, {
     kind: 'session',
     message: `Removed Instagram session #${row.id} (account ${row.dsUserId})`,
@@ -115,6 +118,7 @@ export async function disableSession(deps: CoreDeps, id: number, reason: string)
     .returning({ id: igSessions.id, dsUserId: igSessions.dsUserId });
   const row = rows[0];
   if (!row) return false;
+  await notifyProxiesChanged(deps);
   await recordEvent(deps, {
     kind: 'session',
     level: 'warn',
@@ -131,18 +135,27 @@ export interface SessionCredentials extends SessionCookies {
 }
 
 export async function loadActiveSessions(
-  deps: Pick<CoreDeps, 'db' | 'credentialsKey'>,
+  deps: Pick<CoreDeps, 'db' | 'credentialsKey' | 'log'>,
 ): Promise<SessionCredentials[]> {
   const rows = await deps.db
     .select()
     .from(igSessions)
     .where(eq(igSessions.status, 'active'))
     .orderBy(asc(igSessions.id));
-  return rows.map((r) => ({
-    ...(JSON.parse(decryptSecret(r.cookiesEnc, deps.credentialsKey)) as SessionCookies),
-    id: r.id,
-    proxyId: r.proxyId,
-  }));
+  const out: SessionCredentials[] = [];
+  for (const r of rows) {
+    try {
+      const cookies = JSON.parse(decryptSecret(r.cookiesEnc, deps.credentialsKey)) as SessionCookies;
+      out.push({ ...cookies, id: r.id, proxyId: r.proxyId });
+    } catch (err) {
+      // One unreadable session (key changed) must not stop the others from being used.
+      deps.log.error(
+        { sessionId: r.id, errMessage: maskSecrets((err as Error).message) },
+        'session cannot be decrypted; skipped',
+      );
+    }
+  }
+  return out;
 }
 
 /**
