@@ -5,6 +5,7 @@ import { profileInfoAnswer, reelsMediaAnswer, storyQueryAnswer } from './instagr
 import { type IgResult, igGet, profilePath, reelsPath, storyPath } from './instagram-client.js';
 import type { ProxyPool } from './proxy-pool.js';
 import type { SessionLease, SessionPool } from './session-pool.js';
+import { storyFromQuery, storyFromReel } from './story-state.js';
 import type {
   CheckerAlert,
   CheckOutcome,
@@ -16,7 +17,6 @@ import type {
 
 /** Instagram answers at most 20 reels per reels_media request (more is a 400). */
 export const REELS_PER_REQUEST = 20;
-const DAY_MS = 24 * 3600_000;
 const RETRYABLE: ReadonlySet<CheckOutcome> = new Set([
   'transient',
   'proxy_failed',
@@ -211,20 +211,8 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
         s.proxyId,
         idPart,
       );
-    const latest = user.reel?.latest_reel_media ?? null;
-    const nowMs = this.deps.clock.now().getTime();
-    const recent = latest !== null && latest * 1000 > nowMs - DAY_MS;
     const base = { username, attempts: attempts.made, proxyId: s.proxyId, ...idPart };
-    if (!user.has_public_story && !recent) return { ...base, outcome: 'no_story' };
-    const expiring = user.reel?.expiring_at ?? null;
-    return {
-      ...base,
-      outcome: 'story',
-      story: {
-        takenAt: latest === null ? null : new Date(latest * 1000),
-        expiresAt: expiring === null ? null : new Date(expiring * 1000),
-      },
-    };
+    return { ...base, ...storyFromQuery(user, this.deps.clock.now().getTime()) };
   }
 
   private async checkWithSessions(
@@ -345,27 +333,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
         sessionId: lease.session.id,
         ...(c.learned ? { igUserId: c.id } : {}),
       };
-      const reel = answer.reels[c.id];
-      if (!reel) return { ...base, outcome: 'no_story' as const };
-      const newest =
-        reel.items.reduce<number | null>(
-          (m, it) => (m === null || it.taken_at > m ? it.taken_at : m),
-          null,
-        ) ??
-        reel.latest_reel_media ??
-        null;
-      const expiring =
-        reel.expiring_at ?? reel.items.find((it) => it.taken_at === newest)?.expiring_at ?? null;
-      const active = reel.items.length > 0 || (newest !== null && newest * 1000 > nowMs - DAY_MS);
-      if (!active) return { ...base, outcome: 'no_story' as const };
-      return {
-        ...base,
-        outcome: 'story' as const,
-        story: {
-          takenAt: newest === null ? null : new Date(newest * 1000),
-          expiresAt: expiring === null ? null : new Date(expiring * 1000),
-        },
-      };
+      return { ...base, ...storyFromReel(answer.reels[c.id], nowMs) };
     });
   }
 
