@@ -31,5 +31,19 @@ export const profiles = pgTable(
       .where(sql`${t.status} = 'active'`),
     // Paging a niche's profiles by username, by status.
     index('profiles_niche_username_idx').on(t.nicheId, t.status, t.username),
+    // `profiles list NAME sort checked|detected|count`: each page is an index range, never a sort.
+    index('profiles_niche_checked_idx').on(
+      t.nicheId,
+      t.status,
+      t.lastCheckedAt.desc().nullsLast(),
+      t.username,
+    ),
+    index('profiles_niche_detected_idx').on(
+      t.nicheId,
+      t.status,
+      t.lastDetectedAt.desc().nullsLast(),
+      t.username,
+    ),
+    index('profiles_niche_count_idx').on(t.nicheId, t.status, t.totalDetected.desc(), t.username),
   ],
 );

@@ -1,0 +1,3 @@
+CREATE INDEX "profiles_niche_checked_idx" ON "profiles" USING btree ("niche_id","status","last_checked_at" DESC NULLS LAST,"username");--> statement-breakpoint
+CREATE INDEX "profiles_niche_detected_idx" ON "profiles" USING btree ("niche_id","status","last_detected_at" DESC NULLS LAST,"username");--> statement-breakpoint
+CREATE INDEX "profiles_niche_count_idx" ON "profiles" USING btree ("niche_id","status","total_detected" DESC NULLS LAST,"username");
