@@ -97,6 +97,8 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
         return { ok: false, outcome: 'transient', detail: 'cancelled', latencyMs: 0, proxyId: null };
       const got = await this.pool.acquire({ avoid: attempts.tried, ...(signal ? { signal } : {}) });
       if (!('lane' in got)) {
+        if (signal?.aborted)
+          return { ok: false, outcome: 'transient', detail: 'cancelled', latencyMs: 0, proxyId: null };
         // After a real answer, report that answer (it says more than "no proxy free for the retry").
         if (last && !last.ok) return { ...last, detail: `${last.detail}; retry impossible: ${got.detail}` };
         return { ok: false, outcome: got.none, detail: got.detail, latencyMs: 0, proxyId: null };

@@ -169,3 +169,18 @@ describe('proxy pool', () => {
     expect(Math.min(...(row?.recentLatenciesMs ?? []))).toBeGreaterThanOrEqual(20);
   });
 });
+
+describe('cancellation', () => {
+  it('GIVEN a check waiting for proxy budget WHEN the batch is cancelled THEN it returns at once as transient "cancelled" without a request', async () => {
+    h = await createHarness({ proxyCount: 1, fake: { users } });
+    const c = await h.startChecker({ requestsPerMinute: 1 });
+    await c.check(targets(0, 1));
+    const controller = new AbortController();
+    const pending = c.check(targets(1, 1), { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    const [r] = await pending;
+    expect(r).toMatchObject({ outcome: 'transient', detail: 'cancelled' });
+    expect(h.fake.requests).toHaveLength(1);
+  });
+});
