@@ -110,4 +110,18 @@ describe('Telegram bot against the fake Bot API', () => {
     const refusals = await h.app.core.db.select().from(events).where(eq(events.kind, 'auth'));
     expect(refusals.every((e) => !e.message.includes('5550777'))).toBe(true);
   });
+
+  it('GIVEN getUpdates fails THEN the bot reports itself disconnected until polling succeeds again', async () => {
+    // The long poll in flight has passed the failure check; the one after the next update fails.
+    await h.fake.waitFor(() => h.fake.callsOf('getUpdates').length > 0 && h.bot.isConnected());
+    h.fake.failNext('getUpdates', 1, 429, {
+      description: 'Too Many Requests',
+      parameters: { retry_after: 2 },
+    });
+    h.fake.sendFromUser(OWNER, { text: '/help' });
+    await h.fake.waitFor(() => !h.bot.isConnected());
+    // The next long poll that answers (here: with the owner's message) shows Telegram is back.
+    expect((await h.say('/help')).replies).toHaveLength(1);
+    expect(h.bot.isConnected()).toBe(true);
+  });
 });

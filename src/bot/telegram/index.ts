@@ -104,6 +104,10 @@ export async function startTelegram(app: AppContext, services: CommandServices):
 
   let connected = true;
   let stopped = false;
+  watchPolling(bot, (ok) => {
+    if (ok !== connected) log[ok ? 'info' : 'warn']({ connected: ok }, 'telegram polling state changed');
+    connected = ok;
+  });
   let polling: Promise<void> = Promise.resolve();
   let webhookRoute: TelegramFrontEnd['webhookRoute'];
   if (webhookUrl) {
@@ -142,4 +146,24 @@ export async function startTelegram(app: AppContext, services: CommandServices):
       log.info('telegram front-end stopped');
     },
   };
+}
+
+/**
+ * telegraf retries failed getUpdates calls on its own without telling anyone, so /healthz would call
+ * the bot connected while Telegram is unreachable. Observing the calls is the one place this adapter
+ * reaches into telegraf's client.
+ */
+function watchPolling(bot: Telegraf, onState: (ok: boolean) => void): void {
+  const client = bot.telegram;
+  const callApi = client.callApi.bind(client);
+  client.callApi = (async (method: Parameters<typeof callApi>[0], payload: never, options?: never) => {
+    try {
+      const result = await callApi(method, payload, options);
+      if (method === 'getUpdates') onState(true);
+      return result;
+    } catch (err) {
+      if (method === 'getUpdates' && !(err instanceof Error && err.name === 'AbortError')) onState(false);
+      throw err;
+    }
+  }) as typeof client.callApi;
 }
