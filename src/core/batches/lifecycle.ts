@@ -1,0 +1,156 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { batches, events } from '../db/schema/index.js';
+import type { CoreDeps } from '../deps.js';
+import { UserError } from '../errors.js';
+import { activeBatchForNiche, countPendingItems, findNiche, getBatch } from './queries.js';
+import { describeBatch, describeErrors, errorTotal } from './summary.js';
+import type { Batch } from './types.js';
+
+/** pending -> in_progress (idempotent for a resumed batch); undefined when the batch is no longer active. */
+export async function startBatch(deps: CoreDeps, id: number): Promise<Batch | undefined> {
+  const [row] = await deps.db
+    .update(batches)
+    .set({
+      status: 'in_progress',
+      startedAt: sql`coalesce(${batches.startedAt}, ${deps.clock.now().toISOString()}::timestamptz)`,
+    })
+    .where(and(eq(batches.id, id), inArray(batches.status, ['pending', 'in_progress'])))
+    .returning();
+  return row;
+}
+
+/**
+ * Asks a batch to stop, from any process. A pending batch is cancelled at once; a running one gets
+ * cancel_requested_at, which its worker polls: it starts no new checks, lets in-flight ones finish and
+ * count, then marks the batch cancelled with its counters.
+ */
+export async function cancelBatch(deps: CoreDeps, nameOrId: string | number): Promise<Batch> {
+  let batch: Batch | undefined;
+  if (typeof nameOrId === 'number' || /^#?\d+$/.test(nameOrId)) {
+    const id = typeof nameOrId === 'number' ? nameOrId : Number(nameOrId.replace('#', ''));
+    batch = await getBatch(deps, id);
+    if (!batch) throw new UserError('batch_not_found', `There is no batch #${id}. See /batch history.`);
+  } else {
+    const niche = await findNiche(deps, nameOrId);
+    batch = await activeBatchForNiche(deps, niche.id);
+    if (!batch) throw new UserError('no_active_batch', `No batch is running for ${niche.name}.`);
+  }
+  if (batch.status !== 'pending' && batch.status !== 'in_progress') {
+    throw new UserError('batch_finished', `Batch #${batch.id} is already ${batch.status.replace('_', ' ')}.`);
+  }
+  const now = deps.clock.now();
+  const [pending] = await deps.db
+    .update(batches)
+    .set({ status: 'cancelled', cancelRequestedAt: now, finishedAt: now })
+    .where(and(eq(batches.id, batch.id), eq(batches.status, 'pending')))
+    .returning();
+  if (pending) {
+    await writeStatisticsEvent(deps, pending);
+    return pending;
+  }
+  const [running] = await deps.db
+    .update(batches)
+    .set({
+      cancelRequestedAt: sql`coalesce(${batches.cancelRequestedAt}, ${now.toISOString()}::timestamptz)`,
+    })
+    .where(and(eq(batches.id, batch.id), eq(batches.status, 'in_progress')))
+    .returning();
+  return running ?? (await getBatch(deps, batch.id)) ?? batch;
+}
+
+/**
+ * Closes a running batch once its work is done (or it was asked to stop): cancelled when a cancel was
+ * requested, failed when every check ended in an error (with the errors as the reason), else completed.
+ * Only an in_progress batch changes, so calling it twice (two runners, a retry) writes one event.
+ */
+export async function finishBatch(deps: CoreDeps, id: number): Promise<Batch | undefined> {
+  const current = await getBatch(deps, id);
+  if (!current) return undefined;
+  if (current.status !== 'in_progress') return current;
+  const left = await countPendingItems(deps, id);
+  const errors = errorTotal(current);
+  let status: Batch['status'] = 'completed';
+  let reason: string | null = null;
+  if (current.cancelRequestedAt) {
+    status = 'cancelled';
+  } else if (left > 0) {
+    status = 'failed';
+    reason = `${left} profiles were never checked`;
+  } else if (current.checked > 0 && errors === current.checked) {
+    status = 'failed';
+    reason = failureReason(current);
+  }
+  return closeBatch(deps, id, status, reason);
+}
+
+/** Marks an active batch failed with a reason the operator can act on. */
+export async function failBatch(deps: CoreDeps, id: number, reason: string): Promise<Batch | undefined> {
+  return closeBatch(deps, id, 'failed', reason);
+}
+
+function failureReason(b: Batch): string {
+  const top = Object.entries(b.errors).sort((x, y) => y[1] - x[1])[0]?.[0];
+  const hint =
+    top === 'rate_limited'
+      ? ' (all proxies rate limited: add proxies or lower the profiles-per-minute setting)'
+      : top === 'proxy_failed'
+        ? ' (the proxies did not connect: run /proxy test)'
+        : top === 'login_wall' || top === 'session_invalid'
+          ? ' (Instagram asked for a login: add or refresh a session)'
+          : '';
+  return `all ${b.checked} checks failed: ${describeErrors(b)}${hint}`;
+}
+
+async function closeBatch(
+  deps: CoreDeps,
+  id: number,
+  status: Batch['status'],
+  reason: string | null,
+): Promise<Batch | undefined> {
+  const now = deps.clock.now();
+  const [row] = await deps.db
+    .update(batches)
+    .set({ status, failureReason: reason, finishedAt: now })
+    .where(
+      and(
+        eq(batches.id, id),
+        inArray(batches.status, ['pending', 'in_progress']),
+        isNull(batches.finishedAt),
+      ),
+    )
+    .returning();
+  if (!row) return getBatch(deps, id);
+  await writeStatisticsEvent(deps, row);
+  deps.log.info(
+    { batchId: id, status, reason, checked: row.checked, stories: row.stories },
+    'batch finished',
+  );
+  return row;
+}
+
+async function writeStatisticsEvent(deps: CoreDeps, b: Batch): Promise<void> {
+  const durationMs = b.startedAt && b.finishedAt ? b.finishedAt.getTime() - b.startedAt.getTime() : null;
+  await deps.db.insert(events).values({
+    at: deps.clock.now(),
+    kind: 'batch_statistics',
+    level: b.status === 'failed' ? 'warn' : 'info',
+    message: describeBatch(b),
+    data: {
+      batchId: b.id,
+      niche: b.nicheName,
+      nicheId: b.nicheId,
+      trigger: b.trigger,
+      policy: b.policy,
+      status: b.status,
+      requested: b.requested,
+      checked: b.checked,
+      stories: b.stories,
+      notFound: b.notFound,
+      deleted: b.deleted,
+      private: b.private,
+      errors: b.errors,
+      failureReason: b.failureReason,
+      durationMs,
+    },
+  });
+}
