@@ -15,9 +15,10 @@ export interface DiscordAttachment {
 
 /** Why an attachment cannot be imported, in words for the operator; undefined when it can. */
 export function refuseAttachment(a: DiscordAttachment): string | undefined {
-  const isText = /\.txt$/i.test(a.name) || (a.contentType ?? '').toLowerCase().startsWith('text/plain');
+  // The same extensions the import command reads; its own checks (content sniffing) still follow.
+  const isText = /\.(txt|csv|text)$/i.test(a.name) || (a.contentType ?? '').toLowerCase().startsWith('text/');
   if (!isText)
-    return `${a.name} is not a .txt file (${a.contentType ?? 'unknown type'}). Attach the usernames as a plain .txt file, one per line.`;
+    return `${a.name} is not a text file (${a.contentType ?? 'unknown type'}). Attach the usernames as a .txt file, one or more per line.`;
   if (a.size > MAX_FILE_BYTES) {
     const mb = (a.size / 1024 / 1024).toFixed(1);
     return `${a.name} is ${mb} MB; the limit is 20 MB. Split it into smaller .txt files.`;

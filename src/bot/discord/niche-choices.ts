@@ -5,7 +5,7 @@ import type { ArgSpec } from '../commands/types.js';
 
 /** Discord shows at most 25 choices. */
 const MAX_CHOICES = 25;
-export const UNASSIGNED = 'unassigned';
+const UNASSIGNED = 'unassigned';
 
 export interface Choice {
   name: string;
@@ -31,8 +31,9 @@ export async function nicheChoices(
     .orderBy(asc(niches.position), asc(niches.name))
     .limit(MAX_CHOICES);
   const choices = rows.map((r) => ({ name: r.name, value: r.name }));
-  if (source === 'niche-or-unassigned' && UNASSIGNED.includes(needle)) {
-    return [{ name: UNASSIGNED, value: UNASSIGNED }, ...choices].slice(0, MAX_CHOICES);
-  }
-  return choices;
+  if (source !== 'niche-or-unassigned') return choices;
+  // "unassigned" is a scope of its own, offered when it matches what was typed. ("all", which only
+  // `profiles list` takes, can still be typed: autocomplete never restricts what is entered.)
+  const extra = UNASSIGNED.includes(needle) ? [{ name: UNASSIGNED, value: UNASSIGNED }] : [];
+  return [...extra, ...choices].slice(0, MAX_CHOICES);
 }
