@@ -1,3 +1,149 @@
-import type { AnyCommand } from './types.js';
+import { z } from 'zod';
+import { UserError } from '../../core/errors.js';
+import { type ImportReport, type ImportSource, importUsernames } from '../../core/import/import-usernames.js';
+import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
+import { type AnyCommand, defineCommand, type IncomingFile } from './types.js';
 
-export const importCommands: AnyCommand[] = [];
+export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+const TEXT_EXTENSIONS = ['.txt', '.csv', '.text'];
+/** Magic numbers of the files operators attach by mistake (images, PDFs, archives, office files). */
+const BINARY_SIGNATURES: ReadonlyArray<readonly [string, readonly number[]]> = [
+  ['PNG image', [0x89, 0x50, 0x4e, 0x47]],
+  ['JPEG image', [0xff, 0xd8, 0xff]],
+  ['GIF image', [0x47, 0x49, 0x46, 0x38]],
+  ['PDF', [0x25, 0x50, 0x44, 0x46]],
+  ['ZIP archive or Office document', [0x50, 0x4b, 0x03, 0x04]],
+  ['gzip archive', [0x1f, 0x8b]],
+  ['RIFF/WebP media', [0x52, 0x49, 0x46, 0x46]],
+];
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
+
+/** Refuses what cannot be a list of names before reading more than the size says. */
+function checkFileHeader(file: IncomingFile): void {
+  const dot = file.name.lastIndexOf('.');
+  const ext = dot === -1 ? '' : file.name.slice(dot).toLowerCase();
+  if (!TEXT_EXTENSIONS.includes(ext)) {
+    throw new UserError(
+      'import_not_text',
+      `"${file.name}" is not a text file; send a .txt or .csv file (UTF-8 or UTF-16), or type the usernames after the niche name.`,
+    );
+  }
+  if (file.size > IMPORT_MAX_BYTES) {
+    throw new UserError(
+      'import_too_large',
+      `"${file.name}" is ${formatBytes(file.size)}; the limit is 20 MB (about 1,000,000 usernames). Split it into smaller files.`,
+    );
+  }
+}
+
+async function readFileSource(file: IncomingFile): Promise<ImportSource> {
+  checkFileHeader(file);
+  const bytes = await file.read();
+  if (bytes.length > IMPORT_MAX_BYTES) {
+    throw new UserError('import_too_large', `"${file.name}" is over 20 MB; split it into smaller files.`);
+  }
+  for (const [what, sig] of BINARY_SIGNATURES) {
+    if (sig.every((b, i) => bytes[i] === b)) {
+      throw new UserError(
+        'import_not_text',
+        `"${file.name}" is a ${what}, not a text file; send a .txt file with one or more usernames per line.`,
+      );
+    }
+  }
+  return { label: `file ${file.name}`, bytes };
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+export function renderImportReport(r: ImportReport): Block[] {
+  const blocks: Block[] = [
+    textBlock(
+      `Import into ${r.niche}: ${plural(r.added, 'profile')} added, ${r.alreadyPresent.toLocaleString('en-US')} already present, ` +
+        `${r.repeated.toLocaleString('en-US')} repeated in the input, ${r.malformed.toLocaleString('en-US')} malformed.`,
+      r.added > 0 ? 'success' : 'info',
+    ),
+  ];
+  if (r.alreadyPresentByNiche.length > 0) {
+    blocks.push(
+      textBlock('Already present (left where they are):'),
+      tableBlock(
+        ['niche', 'profiles', 'e.g.'],
+        r.alreadyPresentByNiche.map((g) => [
+          g.niche ?? '(unassigned)',
+          g.count.toLocaleString('en-US'),
+          g.examples.join(', '),
+        ]),
+      ),
+    );
+  }
+  if (r.malformedExamples.length > 0) {
+    const more =
+      r.malformed > r.malformedExamples.length
+        ? ` (first ${r.malformedExamples.length} of ${r.malformed})`
+        : '';
+    blocks.push(
+      textBlock(`Malformed entries, ignored${more}:`, 'warning'),
+      tableBlock(
+        ['where', 'entry', 'why'],
+        r.malformedExamples.map((m) => [
+          `${m.source.startsWith('file ') ? '' : `${m.source} `}line ${m.line}`,
+          m.text,
+          m.reason,
+        ]),
+      ),
+    );
+  }
+  return blocks;
+}
+
+const fileSchema = z.custom<IncomingFile>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as IncomingFile).read === 'function',
+  'expected an uploaded file',
+);
+
+export const importCommands: AnyCommand[] = [
+  defineCommand({
+    path: ['import'],
+    summary: 'Add usernames from a .txt file and/or typed after the niche to a niche (existing ones stay)',
+    slow: true,
+    args: [
+      {
+        name: 'niche',
+        description: 'The niche the new profiles join',
+        type: 'string',
+        required: true,
+        autocomplete: 'niche',
+      },
+      {
+        name: 'usernames',
+        description: 'Usernames, @names or profile links, separated by spaces, commas or semicolons',
+        type: 'rest',
+      },
+      { name: 'file', description: 'A .txt/.csv file, UTF-8 or UTF-16, up to 20 MB', type: 'file' },
+    ],
+    schema: z
+      .object({
+        niche: z.string({ error: 'give the niche name' }).trim().min(1, 'give the niche name'),
+        usernames: z.array(z.string()).optional(),
+        file: fileSchema.optional(),
+      })
+      .refine((v) => v.file !== undefined || (v.usernames?.length ?? 0) > 0, {
+        message: 'attach a .txt file or type the usernames after the niche name',
+        path: ['usernames'],
+      }),
+    async handler(input, ctx) {
+      const sources: ImportSource[] = [];
+      if (input.file) sources.push(await readFileSource(input.file));
+      if (input.usernames && input.usernames.length > 0) {
+        sources.push({ label: 'typed names', text: input.usernames.join(' ') });
+      }
+      const report = await importUsernames(ctx.core, { niche: input.niche, sources });
+      return reply.of(renderImportReport(report), { data: report });
+    },
+  }),
+];

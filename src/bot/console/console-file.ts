@@ -1,0 +1,24 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { IncomingFile } from '../commands/types.js';
+
+const PATH_LIKE_RE = /[/\\]|\.(?:txt|csv|text)$/i;
+
+/** Whether a word on the command line is meant as a file path (exists, or looks like one). */
+export async function fileWord(word: string): Promise<'file' | 'missing' | 'not-a-path'> {
+  try {
+    const s = await stat(word);
+    if (s.isFile()) return 'file';
+  } catch {
+    // not there: decided by its shape below
+  }
+  // A username cannot hold '/', and one ending in .txt typed next to a file argument is far likelier a typo'd path.
+  return !word.startsWith('@') && PATH_LIKE_RE.test(word) ? 'missing' : 'not-a-path';
+}
+
+/** A local file as the commands see an upload: name, size, and its bytes on demand. */
+export async function consoleFile(path: string): Promise<IncomingFile> {
+  const full = resolve(path);
+  const s = await stat(full);
+  return { name: basename(full), size: s.size, read: () => readFile(full) };
+}

@@ -1,0 +1,195 @@
+import { userInfo } from 'node:os';
+import { createAppContext } from '../../app/context.js';
+import { type Env, EnvError, loadEnv } from '../../config/env.js';
+import { prepareDatabase } from '../../core/db/migrate.js';
+import { createLogger } from '../../core/logger.js';
+import { maskSecrets } from '../../core/mask.js';
+import { type Reply, renderPlain } from '../../reply/reply.js';
+import { dispatch, type Invocation } from '../commands/dispatch.js';
+import { parseWords, usageLine } from '../commands/parse-words.js';
+import { commands, commandsUnder, findCommand } from '../commands/registry.js';
+import type { AnyCommand, IncomingFile } from '../commands/types.js';
+import { consoleFile, fileWord } from './console-file.js';
+import { consoleServices } from './services.js';
+
+const PREFIX = 'storywatch ';
+
+export interface ConsoleOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: ConsoleOutput = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+export function helpListing(): string {
+  const lines = commands.map((c) => `  ${usageLine(c, PREFIX)}\n      ${c.summary}`);
+  return [
+    'Usage: storywatch COMMAND [ARGS] [--json]',
+    '',
+    ...lines,
+    `  ${PREFIX}discord register`,
+    '      Register the slash commands with Discord (DISCORD_TOKEN, DISCORD_APPLICATION_ID)',
+    '',
+    'Add --help after a command for its arguments; --json prints the machine-readable result.',
+  ].join('\n');
+}
+
+function commandHelp(c: AnyCommand): string {
+  const lines = [`Usage: ${usageLine(c, PREFIX)}`, `  ${c.summary}`];
+  for (const a of c.args) {
+    const how = a.type === 'file' ? 'a file path' : a.keyword ? `--${a.name} VALUE` : a.name.toUpperCase();
+    lines.push(`  ${how}: ${a.description}${a.required ? '' : ' (optional)'}`);
+  }
+  return lines.join('\n');
+}
+
+function isErrorReply(r: Reply): boolean {
+  return r.blocks.some((b) => b.type === 'text' && b.tone === 'error');
+}
+
+/** Pulls a path for the command's file argument out of the words: `--file PATH` or a word naming a file. */
+async function extractFile(
+  command: AnyCommand,
+  words: string[],
+): Promise<{ words: string[]; file?: IncomingFile; problem?: string }> {
+  if (!command.args.some((a) => a.type === 'file')) return { words };
+  const rest: string[] = [];
+  const paths: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    if (w === '--file' && i + 1 < words.length) {
+      paths.push(words[++i] ?? '');
+      continue;
+    }
+    if (w.startsWith('--file=')) {
+      paths.push(w.slice('--file='.length));
+      continue;
+    }
+    const kind = await fileWord(w);
+    if (kind === 'file') paths.push(w);
+    else if (kind === 'missing')
+      return { words, problem: `No file "${w}" (paths are relative to ${process.cwd()}).` };
+    else rest.push(w);
+  }
+  if (paths.length > 1) return { words, problem: `Give one file at a time (got ${paths.join(', ')}).` };
+  const path = paths[0];
+  if (path === undefined) return { words: rest };
+  if ((await fileWord(path)) !== 'file') return { words, problem: `No file "${path}".` };
+  return { words: rest, file: await consoleFile(path) };
+}
+
+async function withApp<T>(
+  env: Env,
+  run: (app: ReturnType<typeof createAppContext>) => Promise<T>,
+): Promise<T> {
+  // Logs go to stderr so stdout stays the reply (and parseable with --json); quiet unless asked.
+  const log = createLogger({ level: process.env.LOG_LEVEL ? env.LOG_LEVEL : 'warn' }, process.stderr);
+  await prepareDatabase(env.DATABASE_URL);
+  const app = createAppContext(env, log);
+  try {
+    return await run(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function discordRegister(env: Env, json: boolean, io: ConsoleOutput): Promise<number> {
+  const { registerDiscordCommands } = await import('../discord/register.js');
+  try {
+    const result = await registerDiscordCommands(env, {
+      log: createLogger({ level: 'warn' }, process.stderr),
+    });
+    if (json) io.out(JSON.stringify(result, null, 2));
+    else
+      io.out(
+        result.changed
+          ? `Registered ${result.count} commands (${result.scope}).`
+          : `Discord already has these ${result.count} commands (${result.scope}); nothing changed.`,
+      );
+    return 0;
+  } catch (err) {
+    io.err(`Error: ${maskSecrets(err instanceof Error ? err.message : String(err))}`);
+    return 1;
+  }
+}
+
+/** Runs one command line; returns the exit code (0 ok, 1 refused or failed, 2 usage or configuration). */
+export async function runConsole(argv: readonly string[], io: ConsoleOutput = stdio): Promise<number> {
+  const json = argv.includes('--json');
+  const words = argv.filter((w) => w !== '--json');
+  const wantsHelp = words.includes('--help') || words.includes('-h');
+  if (words.length === 0 || ((words[0] === '--help' || words[0] === '-h') && words.length === 1)) {
+    io.out(helpListing());
+    return 0;
+  }
+
+  const first = words[0]?.toLowerCase();
+  const isDiscordRegister = first === 'discord' && words[1]?.toLowerCase() === 'register';
+  const found = isDiscordRegister ? undefined : findCommand(words);
+  if (!found && !isDiscordRegister) {
+    const under = first ? commandsUnder(first) : [];
+    const head =
+      under.length > 0
+        ? `"${words.slice(0, 2).join(' ')}" is not a command. ${first} has: ${under.map((c) => c.path.join(' ')).join(', ')}.`
+        : `Unknown command "${words[0]}".`;
+    io.err(`${head}\n\n${helpListing()}`);
+    return 2;
+  }
+  if (wantsHelp) {
+    io.out(found ? commandHelp(found.command) : `Usage: ${PREFIX}discord register`);
+    return 0;
+  }
+
+  let env: Env;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      io.err(`${err.message}\nSee .env.example and README.md for every variable.`);
+      return 2;
+    }
+    throw err;
+  }
+  if (isDiscordRegister) return discordRegister(env, json, io);
+  if (!found) return 2;
+
+  const { command, consumed } = found;
+  const extracted = await extractFile(command, words.slice(consumed));
+  if (extracted.problem) {
+    io.err(`Error: ${extracted.problem}\nUsage: ${usageLine(command, PREFIX)}`);
+    return 1;
+  }
+  const parsed = parseWords(command, extracted.words);
+  const inv: Invocation = { command, values: parsed.values, unexpected: parsed.unexpected };
+  if (extracted.file) inv.file = extracted.file;
+
+  const result = await withApp(env, (app) =>
+    dispatch(
+      inv,
+      {
+        core: app.core,
+        actor: { platform: 'console', userId: userInfo().username, chatId: 'console' },
+        services: consoleServices(app),
+      },
+      PREFIX,
+    ),
+  );
+  const failed = isErrorReply(result);
+  const write = failed ? io.err : io.out;
+  if (json) {
+    const text = renderPlain(result);
+    write(
+      JSON.stringify(
+        failed ? { error: text.replace(/^Error: /, ''), data: result.data ?? null } : (result.data ?? null),
+        null,
+        2,
+      ),
+    );
+  } else {
+    write(renderPlain(result));
+  }
+  return failed ? 1 : 0;
+}

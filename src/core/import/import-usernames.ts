@@ -1,0 +1,218 @@
+import type { CoreDeps } from '../deps.js';
+import { UserError } from '../errors.js';
+import { recordEvent } from '../events.js';
+import { findNicheByName } from '../niches.js';
+import { decodeText } from './decode-text.js';
+import { type MalformedEntry, type ParsedUsernames, parseUsernames } from './parse-usernames.js';
+
+/** One piece of input: an uploaded file (bytes) or names typed into the command (text). */
+export type ImportSource = { label: string; bytes: Uint8Array } | { label: string; text: string };
+
+export interface PresentInNiche {
+  /** null: the profiles are unassigned. */
+  niche: string | null;
+  count: number;
+  examples: string[];
+}
+
+export interface ImportReport {
+  niche: string;
+  added: number;
+  alreadyPresent: number;
+  alreadyPresentByNiche: PresentInNiche[];
+  /** Entries naming a username that came earlier in the same import. */
+  repeated: number;
+  malformed: number;
+  malformedExamples: Array<MalformedEntry & { source: string }>;
+  /** Every entry seen: added + alreadyPresent + repeated + malformed. */
+  entries: number;
+  lines: number;
+  ms: number;
+}
+
+const EXAMPLES = 10;
+const NICHE_EXAMPLES = 3;
+/** Serialization failures and deadlocks are safe to retry: the transaction left nothing behind. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+interface Combined extends Omit<ParsedUsernames, 'malformedExamples'> {
+  malformedExamples: ImportReport['malformedExamples'];
+}
+
+function parseSources(sources: readonly ImportSource[]): Combined {
+  const seen = new Set<string>();
+  const out: Combined = {
+    usernames: [],
+    repeated: 0,
+    malformed: 0,
+    malformedExamples: [],
+    entries: 0,
+    lines: 0,
+  };
+  for (const source of sources) {
+    let text: string;
+    if ('bytes' in source) {
+      if (source.bytes.length === 0) {
+        throw new UserError('import_empty', `${source.label} is empty; nothing was imported.`);
+      }
+      text = decodeText(source.bytes).text;
+    } else {
+      text = source.text;
+    }
+    const parsed = parseUsernames(text, { maxExamples: EXAMPLES });
+    if (parsed.entries === 0 && 'bytes' in source) {
+      throw new UserError(
+        'import_empty',
+        `${source.label} has no entries (only blank lines); nothing was imported.`,
+      );
+    }
+    // Several sources share one "seen" set: a name in the file and the message counts once.
+    for (const name of parsed.usernames) {
+      if (seen.has(name)) out.repeated++;
+      else {
+        seen.add(name);
+        out.usernames.push(name);
+      }
+    }
+    out.repeated += parsed.repeated;
+    out.malformed += parsed.malformed;
+    out.entries += parsed.entries;
+    out.lines += parsed.lines;
+    for (const m of parsed.malformedExamples) {
+      if (out.malformedExamples.length < EXAMPLES) out.malformedExamples.push({ ...m, source: source.label });
+    }
+  }
+  return out;
+}
+
+function nothingValid(parsed: Combined, sources: readonly ImportSource[]): UserError {
+  const where = sources.map((s) => s.label).join(' and ');
+  if (parsed.entries === 0) {
+    return new UserError(
+      'import_empty',
+      `No usernames given: ${where} had no entries. Nothing was imported.`,
+    );
+  }
+  const shown = parsed.malformedExamples
+    .slice(0, 3)
+    .map((m) => `line ${m.line} "${m.text}": ${m.reason}`)
+    .join('; ');
+  return new UserError(
+    'import_no_valid_usernames',
+    `No valid usernames in ${where}: ${parsed.entries} ${parsed.entries === 1 ? 'entry' : 'entries'} on ` +
+      `${parsed.lines} ${parsed.lines === 1 ? 'line' : 'lines'}, all malformed (e.g. ${shown}). A username is ` +
+      "1-30 of a-z, 0-9, '.' and '_', or a profile link like https://www.instagram.com/name/. Nothing was imported.",
+    { malformed: parsed.malformed, examples: parsed.malformedExamples },
+  );
+}
+
+function isRetryable(err: unknown): boolean {
+  return RETRYABLE.has((err as { code?: string })?.code ?? '');
+}
+
+/**
+ * Adds the usernames of the sources to a niche in one transaction. Existing profiles are never moved:
+ * `ON CONFLICT DO NOTHING` leaves them where they are, and a name a concurrent import inserted first
+ * waits for that import and then counts here as already present. Names go in sorted, so overlapping
+ * imports take their row locks in one order and cannot deadlock each other.
+ */
+export async function importUsernames(
+  deps: Pick<CoreDeps, 'sql' | 'db' | 'clock' | 'log'>,
+  input: { niche: string; sources: readonly ImportSource[] },
+): Promise<ImportReport> {
+  const started = performance.now();
+  const niche = await findNicheByName(deps, input.niche);
+  const parsed = parseSources(input.sources);
+  if (parsed.usernames.length === 0) throw nothingValid(parsed, input.sources);
+  const sorted = parsed.usernames.slice().sort();
+  // One text parameter split server-side: no 65,535-parameter limit, no per-element array quoting.
+  // Usernames cannot contain ',' so it is a safe separator.
+  const joined = sorted.join(',');
+
+  let outcome: { added: number; byNiche: PresentInNiche[]; present: number } | undefined;
+  for (let attempt = 1; outcome === undefined; attempt++) {
+    try {
+      outcome = await deps.sql.begin(async (tx) => {
+        // FOR SHARE keeps the niche from being deleted or renamed under the import.
+        const lock = await tx`select id from niches where id = ${niche.id} for share`;
+        if (lock.length === 0) {
+          await findNicheByName(deps, input.niche);
+          throw new UserError(
+            'niche_changed',
+            `The niche "${niche.name}" changed during the import; run it again.`,
+          );
+        }
+        const [row] = await tx<{ added: number; skipped: string | null }[]>`
+          with input as materialized (select u from unnest(string_to_array(${joined}, ',')) with ordinality as t(u, n) order by n),
+          ins as (
+            insert into profiles (username, niche_id)
+            select u, ${niche.id}::int from input
+            on conflict (username) do nothing
+            returning username
+          )
+          select (select count(*)::int from ins) as added,
+                 (select string_agg(i.u, ',') from input i where not exists (select 1 from ins where ins.username = i.u)) as skipped`;
+        const added = row?.added ?? 0;
+        const skipped = row?.skipped ? row.skipped : '';
+        if (skipped === '') return { added, byNiche: [], present: 0 };
+        const groups = await tx<{ niche: string | null; count: number; examples: string[] }[]>`
+          select n.name as niche, count(*)::int as count,
+                 (array_agg(p.username order by p.username))[1:${NICHE_EXAMPLES}] as examples
+          from unnest(string_to_array(${skipped}, ',')) as s(u)
+          join profiles p on p.username = s.u
+          left join niches n on n.id = p.niche_id
+          group by n.name
+          order by count(*) desc, n.name nulls last`;
+        const present = sorted.length - added;
+        return { added, byNiche: groups.map((g) => ({ ...g })), present };
+      });
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= 5) throw err;
+      deps.log.warn({ attempt, code: (err as { code?: string }).code }, 'import transaction retried');
+    }
+  }
+
+  const report: ImportReport = {
+    niche: niche.name,
+    added: outcome.added,
+    alreadyPresent: outcome.present,
+    alreadyPresentByNiche: outcome.byNiche,
+    repeated: parsed.repeated,
+    malformed: parsed.malformed,
+    malformedExamples: parsed.malformedExamples,
+    entries: parsed.entries,
+    lines: parsed.lines,
+    ms: Math.round(performance.now() - started),
+  };
+  deps.log.info(
+    {
+      niche: niche.name,
+      added: report.added,
+      alreadyPresent: report.alreadyPresent,
+      repeated: report.repeated,
+      malformed: report.malformed,
+      ms: report.ms,
+    },
+    'usernames imported',
+  );
+  await recordEvent(deps, {
+    kind: 'import',
+    message:
+      `Import into ${niche.name}: ${report.added} added, ${report.alreadyPresent} already present, ` +
+      `${report.repeated} repeated, ${report.malformed} malformed`,
+    data: {
+      niche: niche.name,
+      nicheId: niche.id,
+      sources: input.sources.map((s) => s.label),
+      added: report.added,
+      alreadyPresent: report.alreadyPresent,
+      alreadyPresentByNiche: report.alreadyPresentByNiche.map(({ niche: n, count }) => ({ niche: n, count })),
+      repeated: report.repeated,
+      malformed: report.malformed,
+      entries: report.entries,
+      lines: report.lines,
+      ms: report.ms,
+    },
+  });
+  return report;
+}
