@@ -5,6 +5,12 @@ import { recordEvent } from './events.js';
 export const NICHE_NAME_MAX = 50;
 /** The word the profile commands use for profiles without a niche, so no niche may take it. */
 export const UNASSIGNED = 'unassigned';
+/** The word for the whole master list in `profiles list all`. */
+export const ALL_NICHES = 'all';
+const RESERVED: Record<string, string> = {
+  [UNASSIGNED]: 'profiles without a niche',
+  [ALL_NICHES]: 'the whole master list',
+};
 
 export interface Niche {
   id: number;
@@ -44,11 +50,9 @@ export function validateNicheName(raw: string): string {
       'A niche name may only contain printable characters (no line breaks, tabs or control characters).',
     );
   }
-  if (name.toLowerCase() === UNASSIGNED) {
-    throw new UserError(
-      'niche_name_reserved',
-      `"${name}" is reserved for profiles without a niche; choose another name.`,
-    );
+  const reserved = RESERVED[name.toLowerCase()];
+  if (reserved) {
+    throw new UserError('niche_name_reserved', `"${name}" is reserved for ${reserved}; choose another name.`);
   }
   return name;
 }

@@ -1,3 +1,190 @@
-import type { AnyCommand } from './types.js';
+import { z } from 'zod';
+import {
+  deleteProfiles,
+  describeScope,
+  listProfiles,
+  type MalformedName,
+  moveProfiles,
+  PROFILE_SORTS,
+  PROFILE_STATUSES,
+  type ProfilePage,
+} from '../../core/profiles/index.js';
+import { type Block, type Button, reply, tableBlock, textBlock, usernamesBlock } from '../../reply/reply.js';
+import { intArg } from './int-arg.js';
+import { type AnyCommand, defineCommand } from './types.js';
 
-export const profilesCommands: AnyCommand[] = [];
+/** Text front-ends give the rest of the line as words, Discord as one string: both become a word list. */
+const namesArg = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(/[\s,;]+/)).filter((w) => w.trim() !== ''))
+  .refine((v) => v.length > 0, 'give at least one username (name, @name or a profile URL)');
+
+const scopeSchema = z
+  .string({ error: 'give a niche name or unassigned' })
+  .trim()
+  .min(1, 'give a niche name or unassigned');
+
+function lowerChoice<T extends readonly [string, ...string[]]>(label: string, choices: T) {
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(choices, { error: `${label} must be one of ${choices.join(', ')}` }));
+}
+
+export function ago(date: Date | null, now: Date): string {
+  if (!date) return 'never';
+  const s = Math.max(0, Math.round((now.getTime() - date.getTime()) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 172_800) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+function pageButtons(p: ProfilePage): Button[] {
+  const args = (page: number) => ({ name: p.scope, status: p.status, sort: p.sort, page });
+  const buttons: Button[] = [];
+  if (p.page > 1) buttons.push({ label: 'Previous', command: 'profiles list', args: args(p.page - 1) });
+  if (p.page < p.pages) buttons.push({ label: 'Next', command: 'profiles list', args: args(p.page + 1) });
+  return buttons;
+}
+
+function listNames(title: string, names: readonly string[], max = 30): string {
+  return `${title} (${names.length}): ${names.slice(0, max).join(', ')}${names.length > max ? `, ... and ${names.length - max} more` : ''}`;
+}
+
+function listMalformed(malformed: readonly MalformedName[]): string {
+  const shown = malformed.slice(0, 10).map((m) => `"${m.text}": ${m.reason}`);
+  const more = malformed.length > 10 ? `\n... and ${malformed.length - 10} more` : '';
+  return `Not usernames, ignored (${malformed.length}):\n${shown.join('\n')}${more}`;
+}
+
+export const profilesCommands: AnyCommand[] = [
+  defineCommand({
+    path: ['profiles', 'list'],
+    summary: 'List profiles of a niche, unassigned or all, 50 per page',
+    args: [
+      {
+        name: 'name',
+        description: 'A niche name, unassigned, or all (the whole master list)',
+        type: 'string',
+        required: true,
+        autocomplete: 'niche-or-unassigned',
+      },
+      {
+        name: 'status',
+        description: 'Which profiles (default active)',
+        type: 'string',
+        choices: PROFILE_STATUSES,
+      },
+      {
+        name: 'sort',
+        description:
+          'username (default), checked (last checked), detected (last detected), count (times detected)',
+        type: 'string',
+        keyword: true,
+        choices: PROFILE_SORTS,
+      },
+      { name: 'page', description: 'Page number (default 1)', type: 'integer', keyword: true, min: 1 },
+    ],
+    schema: z.object({
+      name: scopeSchema,
+      status: lowerChoice('status', PROFILE_STATUSES).optional(),
+      sort: lowerChoice('sort', PROFILE_SORTS).optional(),
+      page: intArg('page', 1, 1_000_000).optional(),
+    }),
+    async handler(input, ctx) {
+      const p = await listProfiles(ctx.core, {
+        scope: input.name,
+        status: input.status,
+        sort: input.sort,
+        page: input.page,
+      });
+      const where = describeScope(p.scope, p.status);
+      const data = { ...p };
+      if (p.total === 0) {
+        return reply.text(`No profiles in ${where}.`, 'info', data);
+      }
+      const first = (p.page - 1) * p.pageSize + 1;
+      const header = `Profiles of ${where}, by ${p.sort}: page ${p.page} of ${p.pages} (${first}-${first + p.profiles.length - 1} of ${p.total} profiles).`;
+      const now = ctx.core.clock.now();
+      const showNiche = p.scope === 'all';
+      const blocks: Block[] = [
+        textBlock(header),
+        usernamesBlock(
+          `Usernames, page ${p.page}`,
+          p.profiles.map((r) => r.username),
+          `profiles-${p.scope}-page-${p.page}.txt`,
+        ),
+        tableBlock(
+          [
+            'username',
+            ...(showNiche ? ['niche'] : []),
+            'status',
+            'last checked',
+            'last detected',
+            'detections',
+          ],
+          p.profiles.map((r) => [
+            r.username,
+            ...(showNiche ? [r.niche ?? '-'] : []),
+            r.status,
+            ago(r.lastCheckedAt, now),
+            ago(r.lastDetectedAt, now),
+            `${r.totalDetected}/${r.totalChecks}`,
+          ]),
+        ),
+      ];
+      return reply.of(blocks, { buttons: pageButtons(p), data });
+    },
+  }),
+  defineCommand({
+    path: ['profiles', 'delete'],
+    summary: 'Remove profiles from the master list by username',
+    args: [
+      { name: 'usernames', description: 'Usernames, @names or profile URLs', type: 'rest', required: true },
+    ],
+    schema: z.object({ usernames: namesArg }),
+    async handler(input, ctx) {
+      const r = await deleteProfiles(ctx.core, input.usernames);
+      const blocks: Block[] = [
+        textBlock(
+          `Deleted ${r.deleted.length} of ${r.requested.length} profile${r.requested.length === 1 ? '' : 's'}${r.deleted.length > 0 ? ' (their detections went with them)' : ''}.`,
+          r.notFound.length + r.malformed.length > 0 ? 'warning' : 'success',
+        ),
+      ];
+      if (r.notFound.length > 0) blocks.push(textBlock(listNames('Not found', r.notFound)));
+      if (r.malformed.length > 0) blocks.push(textBlock(listMalformed(r.malformed), 'warning'));
+      return reply.of(blocks, { data: r });
+    },
+  }),
+  defineCommand({
+    path: ['profiles', 'move'],
+    summary: 'Move profiles to a niche (or unassigned) by username',
+    args: [
+      {
+        name: 'name',
+        description: 'The niche to move them to, or unassigned',
+        type: 'string',
+        required: true,
+        autocomplete: 'niche-or-unassigned',
+      },
+      { name: 'usernames', description: 'Usernames, @names or profile URLs', type: 'rest', required: true },
+    ],
+    schema: z.object({ name: scopeSchema, usernames: namesArg }),
+    async handler(input, ctx) {
+      const r = await moveProfiles(ctx.core, input.name, input.usernames);
+      const to = r.niche === 'unassigned' ? 'unassigned' : `niche "${r.niche}"`;
+      const blocks: Block[] = [
+        textBlock(
+          `Moved ${r.moved.length} of ${r.requested.length} profile${r.requested.length === 1 ? '' : 's'} to ${to}.`,
+          r.notFound.length + r.malformed.length > 0 ? 'warning' : 'success',
+        ),
+      ];
+      if (r.alreadyThere.length > 0) blocks.push(textBlock(listNames(`Already in ${to}`, r.alreadyThere)));
+      if (r.notFound.length > 0) blocks.push(textBlock(listNames('Not found', r.notFound)));
+      if (r.malformed.length > 0) blocks.push(textBlock(listMalformed(r.malformed), 'warning'));
+      return reply.of(blocks, { data: r });
+    },
+  }),
+];

@@ -1,3 +1,81 @@
-import type { AnyCommand } from './types.js';
+import { z } from 'zod';
+import {
+  getSettings,
+  RATE_LIMITS,
+  setProfilesPerMinute,
+  setThreads,
+  THREAD_LIMITS,
+} from '../../core/settings.js';
+import { reply, tableBlock, textBlock } from '../../reply/reply.js';
+import { intArg } from './int-arg.js';
+import { type AnyCommand, defineCommand } from './types.js';
 
-export const settingsCommands: AnyCommand[] = [];
+export const settingsCommands: AnyCommand[] = [
+  defineCommand({
+    path: ['settings', 'show'],
+    summary: 'Show the check rate and thread count',
+    args: [],
+    schema: z.object({}),
+    async handler(_input, ctx) {
+      const s = await getSettings(ctx.core);
+      return reply.of(
+        [
+          textBlock('Settings:'),
+          tableBlock(
+            ['setting', 'value', 'accepted'],
+            [
+              ['profiles per minute', String(s.profilesPerMinute), `${RATE_LIMITS.min}-${RATE_LIMITS.max}`],
+              ['threads', String(s.threads), `${THREAD_LIMITS.min}-${THREAD_LIMITS.max}`],
+              ['selection policy', s.selectionPolicy, 'oldest, yield'],
+            ],
+          ),
+        ],
+        { data: { settings: s } },
+      );
+    },
+  }),
+  defineCommand({
+    path: ['settings', 'rate'],
+    summary: `Set how many profiles are checked per minute (${RATE_LIMITS.min}-${RATE_LIMITS.max})`,
+    args: [
+      {
+        name: 'perMinute',
+        description: `Profiles per minute, ${RATE_LIMITS.min}-${RATE_LIMITS.max}`,
+        type: 'integer',
+        required: true,
+        min: RATE_LIMITS.min,
+        max: RATE_LIMITS.max,
+      },
+    ],
+    schema: z.object({ perMinute: intArg('profiles per minute', RATE_LIMITS.min, RATE_LIMITS.max) }),
+    async handler(input, ctx) {
+      const r = await setProfilesPerMinute(ctx.core, input.perMinute);
+      return reply.success(
+        `Profiles per minute set to ${r.settings.profilesPerMinute} (was ${r.previous}); running batches pick it up within a minute.`,
+        r,
+      );
+    },
+  }),
+  defineCommand({
+    path: ['settings', 'threads'],
+    summary: `Set how many checks run at once (${THREAD_LIMITS.min}-${THREAD_LIMITS.max})`,
+    args: [
+      {
+        name: 'threads',
+        description: `Checks at once, ${THREAD_LIMITS.min}-${THREAD_LIMITS.max}`,
+        type: 'integer',
+        required: true,
+        min: THREAD_LIMITS.min,
+        max: THREAD_LIMITS.max,
+      },
+    ],
+    schema: z.object({ threads: intArg('threads', THREAD_LIMITS.min, THREAD_LIMITS.max) }),
+    async handler(input, ctx) {
+      const r = await setThreads(ctx.core, input.threads);
+      return reply.success(
+        `Threads set to ${r.settings.threads} (was ${r.previous}); running batches pick it up within a minute.`,
+        r,
+      );
+    },
+  }),
+];

@@ -1,0 +1,2 @@
+export * from './bulk.js';
+export * from './list-profiles.js';

@@ -1,0 +1,82 @@
+import type { CoreDeps } from './deps.js';
+import { UserError } from './errors.js';
+import { recordEvent } from './events.js';
+
+export const RATE_LIMITS = { min: 1, max: 600 } as const;
+export const THREAD_LIMITS = { min: 1, max: 20 } as const;
+
+export interface Settings {
+  profilesPerMinute: number;
+  threads: number;
+  selectionPolicy: string;
+  updatedAt: Date | null;
+}
+
+/** The schema's defaults, used until the operator changes something (the row is created on first set). */
+const DEFAULTS: Settings = { profilesPerMinute: 60, threads: 3, selectionPolicy: 'oldest', updatedAt: null };
+
+export async function getSettings(deps: Pick<CoreDeps, 'sql'>): Promise<Settings> {
+  const [row] = await deps.sql<Settings[]>`
+    select profiles_per_minute as "profilesPerMinute", threads, selection_policy as "selectionPolicy",
+      updated_at as "updatedAt"
+    from settings where id = 1`;
+  return row ?? DEFAULTS;
+}
+
+function checkRange(value: number, limits: { min: number; max: number }, what: string, code: string): number {
+  if (!Number.isSafeInteger(value) || value < limits.min || value > limits.max) {
+    throw new UserError(
+      code,
+      `${what} must be a whole number from ${limits.min} to ${limits.max}; got ${value}.`,
+      {
+        ...limits,
+      },
+    );
+  }
+  return value;
+}
+
+type Deps = Pick<CoreDeps, 'sql' | 'db' | 'clock'>;
+
+/** Running batches read the settings row fresh, so a change applies to them within a minute. */
+export async function setProfilesPerMinute(
+  deps: Deps,
+  value: number,
+): Promise<{ previous: number; settings: Settings }> {
+  checkRange(value, RATE_LIMITS, 'Profiles per minute', 'rate_out_of_range');
+  return update(deps, 'profiles_per_minute', 'profilesPerMinute', value, 'Profiles per minute');
+}
+
+export async function setThreads(
+  deps: Deps,
+  value: number,
+): Promise<{ previous: number; settings: Settings }> {
+  checkRange(value, THREAD_LIMITS, 'Threads', 'threads_out_of_range');
+  return update(deps, 'threads', 'threads', value, 'Threads');
+}
+
+async function update(
+  deps: Deps,
+  column: 'profiles_per_minute' | 'threads',
+  key: 'profilesPerMinute' | 'threads',
+  value: number,
+  label: string,
+): Promise<{ previous: number; settings: Settings }> {
+  const previous = (await getSettings(deps))[key];
+  const now = deps.clock.now();
+  // The column name is one of two literals above, never operator input.
+  const [row] = await deps.sql.unsafe<Settings[]>(
+    `insert into settings (id, ${column}, updated_at) values (1, $1, $2)
+     on conflict (id) do update set ${column} = excluded.${column}, updated_at = excluded.updated_at
+     returning profiles_per_minute as "profilesPerMinute", threads, selection_policy as "selectionPolicy",
+       updated_at as "updatedAt"`,
+    [value, now],
+  );
+  if (!row) throw new Error('settings upsert returned no row');
+  await recordEvent(deps, {
+    kind: 'settings',
+    message: `${label} set to ${value} (was ${previous})`,
+    data: { [key]: value, previous },
+  });
+  return { previous, settings: row };
+}
