@@ -175,7 +175,7 @@ describe('batch creation and recording', () => {
     expect(ev2).toHaveLength(1);
   });
 
-  it('GIVEN two not-found answers from different proxies THEN the profile is deleted on the second only', async () => {
+  it('GIVEN not-found answers THEN the profile is deleted only when a later one comes through a different proxy', async () => {
     await seedNiche(d.sql, 'Gone', 1, { prefix: 'gone_' });
     const p2 = await seedProxy(d.sql, 3129);
     const b1 = await createBatch(d, { niche: 'gone', count: 1, trigger: 'manual', allowDirect: false });
@@ -189,6 +189,17 @@ describe('batch creation and recording', () => {
     expect((await finishBatch(d, b1.id))!.notFound).toBe(1);
     const [s1] = await d.sql`select status from profiles where username = 'gone_00000'`;
     expect(s1!.status).toBe('active');
+    // Same proxy again: does not confirm, the first strike stands.
+    const bSame = await createBatch(d, { niche: 'gone', count: 1, trigger: 'manual', allowDirect: false });
+    await startBatch(d, bSame.id);
+    await d.sql`update profiles set last_not_found_at = now() - interval '11 minutes' where username = 'gone_00000'`;
+    await recordCheckResult(d, bSame.id, {
+      username: 'gone_00000',
+      outcome: 'not_found',
+      attempts: 1,
+      proxyId: 1,
+    });
+    expect((await finishBatch(d, bSame.id))!.deleted).toBe(0);
     const b2 = await createBatch(d, { niche: 'gone', count: 1, trigger: 'manual', allowDirect: false });
     await startBatch(d, b2.id);
     await recordCheckResult(d, b2.id, {

@@ -1,3 +1,4 @@
+import { NOT_FOUND_MIN_GAP_MS } from '../../checker/not-found-strike.js';
 import type { CheckResult } from '../../checker/types.js';
 import { CONCLUSIVE_OUTCOMES } from '../../checker/types.js';
 import type { CoreDeps } from '../deps.js';
@@ -17,8 +18,9 @@ export interface RecordOutcome {
  *
  * Error outcomes (rate_limited, proxy_failed, ...) close the item and count in `batches.errors` but do
  * not touch the profile: nothing was learned about it, so it stays first in line for the next batch.
- * `not_found` follows the two-strike rule: the profile is marked deleted only on a second not-found in
- * a row that came through a different proxy than the first (Instagram sends false 404s per IP).
+ * `not_found` follows the checker's two-strike rule (src/checker/not-found-strike.ts, inlined here so it
+ * shares the statement): deleted only when a second not-found comes through a different proxy at least
+ * NOT_FOUND_MIN_GAP_MS after the first; a strike that does not confirm leaves the first one standing.
  */
 export async function recordCheckResult(
   deps: Pick<CoreDeps, 'sql' | 'clock'>,
@@ -39,6 +41,15 @@ export async function recordCheckResult(
       where batch_id = ${batchId} and username = ${result.username} and outcome is null
       returning username
     ),
+    prev as (
+      select p.username, p.not_found_strikes as strikes,
+        (p.not_found_strikes >= 1 and p.last_not_found_at is not null
+          and (${proxyId}::int is null or p.last_not_found_proxy_id is null
+               or p.last_not_found_proxy_id <> ${proxyId}::int)
+          and ${now}::timestamptz - p.last_not_found_at >= make_interval(secs => ${NOT_FOUND_MIN_GAP_MS / 1000}::float8)
+        ) as confirms
+      from profiles p where p.username in (select username from item)
+    ),
     prof as (
       update profiles p set
         total_checks = p.total_checks + 1,
@@ -46,18 +57,18 @@ export async function recordCheckResult(
         total_detected = p.total_detected + ${isStory ? 1 : 0},
         last_detected_at = case when ${isStory}::boolean then ${now}::timestamptz else p.last_detected_at end,
         ig_user_id = coalesce(${result.igUserId ?? null}::text, p.ig_user_id),
-        not_found_strikes = case when ${outcome} = 'not_found' then p.not_found_strikes + 1 else 0 end,
-        last_not_found_at = case when ${outcome} = 'not_found' then ${now}::timestamptz else p.last_not_found_at end,
-        last_not_found_proxy_id = case when ${outcome} = 'not_found' then ${proxyId}::int
-                                       else p.last_not_found_proxy_id end,
-        status = case
-          when ${outcome} = 'not_found' and p.not_found_strikes >= 1
-               and (${proxyId}::int is null or p.last_not_found_proxy_id is null
-                    or p.last_not_found_proxy_id <> ${proxyId}::int)
-          then 'deleted'::profile_status
-          else p.status end
-      where p.username in (select username from item) and ${conclusive}::boolean
-      returning (${outcome} = 'not_found' and p.status = 'deleted') as became_deleted
+        not_found_strikes = case when ${outcome} <> 'not_found' then 0
+                                 when prev.confirms then prev.strikes + 1
+                                 when prev.strikes >= 1 then prev.strikes else 1 end,
+        last_not_found_at = case when ${outcome} <> 'not_found' or (prev.strikes >= 1 and not prev.confirms)
+                                 then p.last_not_found_at else ${now}::timestamptz end,
+        last_not_found_proxy_id = case when ${outcome} <> 'not_found' or (prev.strikes >= 1 and not prev.confirms)
+                                       then p.last_not_found_proxy_id else ${proxyId}::int end,
+        status = case when ${outcome} = 'not_found' and prev.confirms then 'deleted'::profile_status
+                      else p.status end
+      from prev
+      where p.username = prev.username and ${conclusive}::boolean
+      returning (${outcome} = 'not_found' and prev.confirms) as became_deleted
     ),
     det as (
       insert into detections (username, niche_id, batch_id, detected_at, story_taken_at, story_expires_at)

@@ -1,0 +1,55 @@
+import type { AppContext } from '../app/context.js';
+import { type Batch, describeBatch } from '../core/batches/index.js';
+import { enqueueDelivery } from '../delivery/queue.js';
+import type { ChatTarget } from '../delivery/types.js';
+import { type Reply, reply, textBlock, usernamesBlock } from '../reply/reply.js';
+
+export const progressKey = (batchId: number) => `batch:${batchId}:progress`;
+export const summaryKey = (batchId: number) => `batch:${batchId}:summary`;
+
+/** The chat that started the batch; the console and auto batches have none. */
+function targetOf(batch: Batch): ChatTarget | undefined {
+  const o = batch.origin;
+  if (!o || (o.platform !== 'telegram' && o.platform !== 'discord')) return undefined;
+  return { platform: o.platform, chatId: o.chatId };
+}
+
+export function progressReply(b: Batch): Reply {
+  const pct = b.requested > 0 ? Math.floor((100 * b.checked) / b.requested) : 0;
+  return reply.of([textBlock(`Batch ${describeBatch(b)} (${pct}%)`)], {
+    data: { batchId: b.id, checked: b.checked, requested: b.requested, stories: b.stories },
+  });
+}
+
+export async function summaryReply(app: AppContext, b: Batch): Promise<Reply> {
+  const rows = await app.core.sql<Array<{ username: string }>>`
+    select username from detections where batch_id = ${b.id} order by detected_at desc, username`;
+  const usernames = rows.map((r) => r.username);
+  const tone = b.status === 'failed' ? 'error' : b.status === 'completed' ? 'success' : 'warning';
+  const blocks = [textBlock(`Batch ${describeBatch(b)}`, tone)];
+  if (usernames.length > 0) {
+    blocks.push(usernamesBlock(`Stories found in batch #${b.id}`, usernames, `batch-${b.id}-stories.txt`));
+  }
+  return reply.of(blocks, { data: { batchId: b.id, status: b.status, usernames } });
+}
+
+/** Edits the progress message in the starting chat (the dedupe key is unique per update). */
+export async function publishProgress(app: AppContext, b: Batch): Promise<void> {
+  const target = targetOf(b);
+  if (!target) return;
+  await enqueueDelivery(app, {
+    target,
+    reply: progressReply(b),
+    dedupeKey: `batch:${b.id}:progress:${b.checked}:${Date.now()}`,
+    replaceKey: progressKey(b.id),
+  });
+}
+
+/** The final summary, once per batch across restarts (its dedupe key is the job id). */
+export async function publishSummary(app: AppContext, b: Batch): Promise<void> {
+  const target = targetOf(b);
+  if (!target) return;
+  // The progress message shows the final state too, so the chat never keeps a stale "40%".
+  await publishProgress(app, b);
+  await enqueueDelivery(app, { target, reply: await summaryReply(app, b), dedupeKey: summaryKey(b.id) });
+}

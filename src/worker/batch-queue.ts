@@ -1,0 +1,42 @@
+import { Queue } from 'bullmq';
+import type { AppContext } from '../app/context.js';
+
+export const BATCHES_QUEUE = 'batches';
+
+export interface BatchJobData {
+  batchId: number;
+}
+
+/** BullMQ job ids must not be plain integers; one id per batch makes enqueueing idempotent. */
+export const batchJobId = (batchId: number) => `batch-${batchId}`;
+
+export const BATCH_JOB_OPTIONS = {
+  // A failure (e.g. the database away longer than the in-run retries) is retried; the run resumes from
+  // the open batch_items, so a retry never repeats finished work.
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+export interface BatchQueue {
+  queue: Queue<BatchJobData>;
+  /** Puts a batch on the queue (used as CommandServices.enqueueBatch); a second call is a no-op. */
+  enqueueBatch(batchId: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createBatchQueue(app: AppContext): BatchQueue {
+  const queue = new Queue<BatchJobData>(BATCHES_QUEUE, {
+    connection: app.redis('batches-producer'),
+    prefix: app.env.QUEUE_PREFIX,
+  });
+  queue.on('error', (err) => app.log.warn({ errMessage: err.message }, 'batch queue error'));
+  return {
+    queue,
+    async enqueueBatch(batchId: number) {
+      await queue.add('batch', { batchId }, { ...BATCH_JOB_OPTIONS, jobId: batchJobId(batchId) });
+    },
+    close: () => queue.close(),
+  };
+}

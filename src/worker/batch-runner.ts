@@ -1,0 +1,256 @@
+import type { CheckResult, CheckTarget, StoryChecker } from '../checker/types.js';
+import {
+  type Batch,
+  countPendingItems,
+  finishBatch,
+  getBatch,
+  pendingItems,
+  recordCheckResult,
+  startBatch,
+} from '../core/batches/index.js';
+import type { CoreDeps } from '../core/deps.js';
+import type { Logger } from '../core/logger.js';
+import type { GlobalLimits } from './limits.js';
+import type { SettingsCache } from './settings-cache.js';
+
+/** The most lanes one batch runs in one process; the global semaphore decides how many really check. */
+export const MAX_LANES = 20;
+/** A profile whose check produced no recordable result this many times is closed as `unexpected`. */
+const MAX_LOCAL_TRIES = 3;
+
+export interface RunnerDeps {
+  core: CoreDeps;
+  checker: StoryChecker;
+  limits: GlobalLimits;
+  settings: SettingsCache;
+  log: Logger;
+  /** How often the batch row is polled for a cancel request (and progress). */
+  pollMs: number;
+  /** Progress is published at most this often. */
+  progressEveryMs: number;
+  onProgress(batch: Batch): Promise<void>;
+}
+
+export type RunEnd = 'finished' | 'stopped' | 'gone';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs one batch from its remaining batch_items (outcome null), so a fresh start and a resume after a
+ * crash are the same code path. Ends with 'finished' (batch closed), 'stopped' (the process is shutting
+ * down: no new checks were started, in-flight ones were recorded, the batch stays in progress for the
+ * next worker), or 'gone' (the batch was already closed).
+ */
+export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: AbortSignal): Promise<RunEnd> {
+  const log = deps.log.child({ batchId });
+  const started = await startBatch(deps.core, batchId);
+  if (!started) return 'gone';
+  log.info({ niche: started.nicheName, requested: started.requested }, 'batch running');
+
+  const stop: { reason: 'cancel' | 'closed' | null } = {
+    reason: started.cancelRequestedAt ? 'cancel' : null,
+  };
+  const stopping = () => stop.reason !== null || shutdown.aborted;
+  const inflight = new Set<string>();
+  const tries = new Map<string, number>();
+  const queue: CheckTarget[] = [];
+  let cursor = '';
+  let passHadWork = false;
+  let exhausted = false;
+  let refilling: Promise<void> | undefined;
+
+  // One refill at a time; a pass walks the pending items by username, and a pass that finds nothing
+  // new (everything left is in flight here) ends the work. Items left null by a failed record are
+  // picked up by the next pass.
+  const refill = async () => {
+    for (;;) {
+      const rows = await pendingItems(deps.core, batchId, { after: cursor, limit: 500 });
+      const fresh = rows.filter((r) => !inflight.has(r.username));
+      if (rows.length > 0) cursor = rows[rows.length - 1]!.username;
+      if (fresh.length > 0) {
+        queue.push(...fresh);
+        passHadWork = true;
+        return;
+      }
+      if (rows.length > 0) continue;
+      // End of a pass.
+      if (!passHadWork) {
+        exhausted = true;
+        return;
+      }
+      cursor = '';
+      passHadWork = false;
+    }
+  };
+
+  const take = async (n: number): Promise<CheckTarget[]> => {
+    while (queue.length === 0 && !exhausted) {
+      refilling ??= refill().finally(() => {
+        refilling = undefined;
+      });
+      await refilling;
+    }
+    const group = queue.splice(0, n);
+    for (const t of group) inflight.add(t.username);
+    return group;
+  };
+
+  const putBack = (group: CheckTarget[]) => {
+    for (const t of group) inflight.delete(t.username);
+    queue.unshift(...group);
+  };
+
+  const record = async (result: CheckResult) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await recordCheckResult(deps.core, batchId, result);
+        return true;
+      } catch (err) {
+        // Postgres away (restart, terminated connection): keep the answer and retry for about a minute;
+        // after that the item stays open and a later pass (or a resumed job) checks it again.
+        if (attempt >= 12) {
+          log.error(
+            { username: result.username, errMessage: (err as Error).message },
+            'cannot record a check',
+          );
+          return false;
+        }
+        await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      }
+    }
+  };
+
+  const closeGroup = async (group: CheckTarget[], results: CheckResult[]) => {
+    const byName = new Map(results.map((r) => [r.username.toLowerCase(), r]));
+    const again: CheckTarget[] = [];
+    for (const t of group) {
+      let result = byName.get(t.username);
+      if (!result) {
+        const n = (tries.get(t.username) ?? 0) + 1;
+        tries.set(t.username, n);
+        if (n < MAX_LOCAL_TRIES) {
+          again.push(t);
+          continue;
+        }
+        result = {
+          username: t.username,
+          outcome: 'unexpected',
+          attempts: n,
+          detail: 'no answer from the checker',
+        };
+      }
+      await record(result);
+      inflight.delete(t.username);
+    }
+    if (again.length > 0) putBack(again);
+  };
+
+  const lane = async (index: number) => {
+    while (!stopping()) {
+      const settings = await deps.settings.get();
+      if (index >= settings.threads) {
+        // A lane above the current thread setting idles until the setting rises or the work ends.
+        if (exhausted && inflight.size === 0) return;
+        await sleep(500);
+        continue;
+      }
+      const token = await deps.limits.tryAcquireThread(settings.threads).catch((err: unknown) => {
+        log.warn({ errMessage: (err as Error).message }, 'redis unavailable for the thread cap');
+        return null;
+      });
+      if (!token) {
+        if (exhausted && queue.length === 0) return;
+        await sleep(40 + Math.random() * 80);
+        continue;
+      }
+      let group: CheckTarget[] = [];
+      try {
+        const size = Math.max(
+          1,
+          Math.min(await deps.checker.preferredGroupSize(), settings.profilesPerMinute),
+        );
+        group = await take(size);
+        if (group.length === 0) return;
+        // Wait for room in the per-minute window; the wait is cut short by a stop.
+        for (;;) {
+          if (stopping()) {
+            putBack(group);
+            group = [];
+            return;
+          }
+          const fresh = await deps.settings.get();
+          const wait = await deps.limits.tryAcquireStarts(group.length, fresh.profilesPerMinute);
+          if (wait === 0) break;
+          await sleep(Math.min(wait, deps.pollMs));
+        }
+        let results: CheckResult[] = [];
+        try {
+          results = await deps.checker.check(group);
+        } catch (err) {
+          log.warn(
+            { errMessage: (err as Error).message, size: group.length },
+            'checker threw; will retry these',
+          );
+          await sleep(1_000);
+        }
+        await closeGroup(group, results);
+        group = [];
+      } catch (err) {
+        log.warn({ errMessage: (err as Error).message }, 'batch lane error; retrying');
+        if (group.length > 0) putBack(group);
+        await sleep(1_000);
+      } finally {
+        await deps.limits.releaseThread(token).catch(() => {});
+      }
+    }
+  };
+
+  // Watches for cancel requests and closed batches, and publishes progress at most every few seconds.
+  let watching = true;
+  const watcher = (async () => {
+    let lastProgressAt = 0;
+    let lastChecked = -1;
+    while (watching) {
+      await sleep(deps.pollMs);
+      if (!watching) break;
+      try {
+        const b = await getBatch(deps.core, batchId);
+        if (!b || b.status !== 'in_progress') stop.reason = 'closed';
+        else if (b.cancelRequestedAt && stop.reason === null) {
+          stop.reason = 'cancel';
+          log.info('cancel requested; finishing in-flight checks');
+        }
+        if (b && b.checked !== lastChecked && Date.now() - lastProgressAt >= deps.progressEveryMs) {
+          lastChecked = b.checked;
+          lastProgressAt = Date.now();
+          await deps.onProgress(b).catch((err: unknown) => {
+            log.warn({ errMessage: (err as Error).message }, 'cannot publish progress');
+          });
+        }
+      } catch (err) {
+        log.warn({ errMessage: (err as Error).message }, 'cannot poll the batch');
+      }
+    }
+  })();
+
+  try {
+    await Promise.all(Array.from({ length: MAX_LANES }, (_, i) => lane(i)));
+  } finally {
+    watching = false;
+    await watcher;
+  }
+
+  if (stop.reason === 'closed') return 'gone';
+  if (shutdown.aborted && stop.reason !== 'cancel' && !exhausted) {
+    log.info('stopped for shutdown; the batch resumes on the next worker');
+    return 'stopped';
+  }
+  if (stop.reason !== 'cancel') {
+    const left = await countPendingItems(deps.core, batchId);
+    // Checks whose answers could not be written: fail the job so BullMQ retries it, which resumes here.
+    if (left > 0)
+      throw new Error(`${left} profiles of batch ${batchId} are still open (database unreachable?)`);
+  }
+  await finishBatch(deps.core, batchId);
+  return 'finished';
+}

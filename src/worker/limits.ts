@@ -1,0 +1,128 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Caps that must hold across every worker process live in Redis, each as one Lua script so a check and
+ * its bookkeeping are atomic. Times come from Redis (TIME), so machines with skewed clocks agree.
+ *
+ * Threads: a sorted set of leases (member = lease token, score = expiry). A worker killed with SIGKILL
+ * cannot release its leases; they expire after `leaseMs` unless renewed, so its slots come back.
+ *
+ * Profiles per minute: a sorted set of check starts (score = start time). A start is admitted only if
+ * the starts in the last window plus this group stay within the cap; otherwise the script says how long
+ * until enough old starts leave the window. A batched session check of 20 profiles takes 20 starts.
+ */
+const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+const ACQUIRE_THREAD = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 4)
+  return 1
+end
+return 0`;
+
+const RENEW_THREADS = `${NOW}
+local n = 0
+for i = 2, #ARGV do n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 4)
+return n`;
+
+const ACQUIRE_RATE = `${NOW}
+local limit = tonumber(ARGV[1]); local window = tonumber(ARGV[2]); local n = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count + n <= limit then
+  for i = 1, n do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
+  redis.call('PEXPIRE', KEYS[1], window * 2)
+  return 0
+end
+local k = count + n - limit
+local oldest = redis.call('ZRANGE', KEYS[1], k - 1, k - 1, 'WITHSCORES')
+local wait = tonumber(oldest[2]) + window - now + 1
+if wait < 1 then wait = 1 end
+return wait`;
+
+export interface LimitOptions {
+  /** Length of the profiles-per-minute window; 60 s in production, shorter in tests. */
+  rateWindowMs: number;
+  /**
+   * Added to the window internally: a check's first request reaches Instagram a little after its start
+   * was admitted, and that jitter must not squeeze two windows' worth of requests into one.
+   */
+  rateGuardMs: number;
+  /** A thread lease lives this long unless renewed (renewed every third of it while the check runs). */
+  leaseMs: number;
+}
+
+export const DEFAULT_LIMITS: LimitOptions = { rateWindowMs: 60_000, rateGuardMs: 250, leaseMs: 30_000 };
+
+let seq = 0;
+
+export class GlobalLimits {
+  private readonly threadsKey: string;
+  private readonly rateKey: string;
+  private readonly held = new Set<string>();
+  private readonly renewTimer: NodeJS.Timeout;
+  private readonly idBase = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    readonly options: LimitOptions = DEFAULT_LIMITS,
+  ) {
+    this.threadsKey = `${keyPrefix}:limits:threads`;
+    this.rateKey = `${keyPrefix}:limits:starts`;
+    this.renewTimer = setInterval(
+      () => void this.renew().catch(() => {}),
+      Math.max(200, options.leaseMs / 3),
+    );
+    this.renewTimer.unref();
+  }
+
+  /** One try for a thread slot; returns the lease token or null when all `threads` slots are taken. */
+  async tryAcquireThread(threads: number): Promise<string | null> {
+    const token = `${this.idBase}-${++seq}`;
+    const ok = await this.redis.eval(
+      ACQUIRE_THREAD,
+      1,
+      this.threadsKey,
+      threads,
+      token,
+      this.options.leaseMs,
+    );
+    if (Number(ok) !== 1) return null;
+    this.held.add(token);
+    return token;
+  }
+
+  async releaseThread(token: string): Promise<void> {
+    this.held.delete(token);
+    await this.redis.zrem(this.threadsKey, token);
+  }
+
+  /** Admits `n` check starts now (0) or says how many ms to wait before asking again. */
+  async tryAcquireStarts(n: number, perWindow: number): Promise<number> {
+    const window = this.options.rateWindowMs + this.options.rateGuardMs;
+    const wait = await this.redis.eval(
+      ACQUIRE_RATE,
+      1,
+      this.rateKey,
+      perWindow,
+      window,
+      n,
+      `${this.idBase}-${++seq}`,
+    );
+    return Number(wait);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.held.size === 0) return;
+    await this.redis.eval(RENEW_THREADS, 1, this.threadsKey, this.options.leaseMs, ...this.held);
+  }
+
+  /** Stops renewing; leases still held expire on their own. */
+  close(): void {
+    clearInterval(this.renewTimer);
+  }
+}
