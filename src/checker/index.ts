@@ -8,14 +8,19 @@ import { SessionPool } from './session-pool.js';
 import { InstagramStoryChecker } from './story-checker.js';
 import type { CheckerAlert, StoryChecker, StoryCheckerExtras } from './types.js';
 
-export { applyNotFoundStrike, NOT_FOUND_MIN_GAP_MS } from './not-found-strike.js';
+export {
+  applyNotFoundStrike,
+  clearNotFoundStrikes,
+  isConfirmingStrike,
+  NOT_FOUND_MIN_GAP_MS,
+} from './not-found-strike.js';
 export { testProxies } from './test-proxies.js';
 export type * from './types.js';
 
 export interface StoryCheckerOptions {
   /** INSTAGRAM_WEB_URL. */
   instagramUrl: string;
-  /** ALLOW_DIRECT: the server's own address joins the rotation as one more lane. */
+  /** ALLOW_DIRECT: the server's own address is used when no operator proxy is ready. */
   allowDirect: boolean;
   /** PROXY_REQUESTS_PER_MINUTE: requests per proxy per window (the window is a minute unless set). */
   requestsPerMinute: number;

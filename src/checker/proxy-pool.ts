@@ -233,9 +233,12 @@ export class ProxyPool {
       if (live.some((l) => l.proxyId !== null && l.coolingUntil <= now)) {
         live = live.filter((l) => l.proxyId !== null);
       }
-      const fresh = live.filter((l) => !opts.avoid?.has(l.key));
-      const pool = fresh.length > 0 ? fresh : live;
-      const ready = pool.filter((l) => l.coolingUntil <= now);
+      // Prefer a proxy this profile has not failed on; if none of those is free now, any free one
+      // beats waiting out a cooldown.
+      const liveReady = live.filter((l) => l.coolingUntil <= now);
+      const freshReady = liveReady.filter((l) => !opts.avoid?.has(l.key));
+      const ready = freshReady.length > 0 ? freshReady : liveReady;
+      const pool = live;
       let waitMs: number;
       if (ready.length > 0) {
         const r = await this.budget.reserve(ready.map((l) => l.key));

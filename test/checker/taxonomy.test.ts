@@ -126,6 +126,19 @@ describe('checker taxonomy: errors, retries and cooldowns', () => {
     expect(r).toMatchObject({ outcome: 'story', attempts: 2 });
   });
 
+  it('GIVEN one 500 while the only other proxy is cooling down THEN the retry goes to the same proxy instead of waiting', async () => {
+    const hh = await setup(2);
+    await hh.deps.db
+      .update(proxies)
+      .set({ coolingUntil: new Date(Date.now() + 600_000) })
+      .where(eq(proxies.id, hh.proxyIds[0]!));
+    hh.fake.misbehave({ answer: 'server_error', times: 1 });
+    const c = await hh.startChecker();
+    const [r] = await c.check([{ username: 'alice', igUserId: '101' }]);
+    expect(r).toMatchObject({ outcome: 'story', attempts: 2, proxyId: hh.proxyIds[1] });
+    expect(hh.fake.requestsByIp).toEqual({ [hh.ipOf(1)]: 2 });
+  });
+
   it('GIVEN an answer that never comes THEN transient with the timeout named', async () => {
     const hh = await setup(1);
     hh.fake.misbehave({ answer: 'hang' });
