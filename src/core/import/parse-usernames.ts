@@ -20,8 +20,13 @@ const NON_PROFILE_PATHS = new Set([
   'web',
 ]);
 const INSTAGRAM_HOST_RE = /^(?:www\.|m\.)?(?:instagram\.com|instagr\.am)$/i;
-// Anything with a scheme, or a host-like part followed by '/', is read as a link, not as a name.
-const URL_LIKE_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|[^/\s]+\.[a-z]{2,}(?::\d+)?\/|[^/\s]+\.[a-z]{2,}$)/i;
+// Anything with a scheme, or a host-like part followed by '/', is read as a link, not as a name
+// (a bare `name.com` is a valid username).
+const URL_LIKE_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|[^/\s]+\.[a-z]{2,}(?::\d+)?\/)/i;
+
+// The common link shapes, read without the cost of a URL object; anything else goes through fromUrl.
+const SIMPLE_PROFILE_URL_RE =
+  /^(?:https?:\/\/)?(?:www\.|m\.)?instagram\.com\/([a-z0-9._]{1,30})(?:\/(?:reels\/?|tagged\/?|)?)?(?:[?#][^/]*)?$/i;
 
 export type Token = { ok: true; username: string } | { ok: false; reason: string };
 
@@ -83,6 +88,11 @@ export function parseToken(raw: string): Token {
   const lower = token.toLowerCase();
   if (INSTAGRAM_HOST_RE.test(lower)) return { ok: false, reason: 'an Instagram URL without a username' };
   if (USERNAME_RE.test(lower)) return { ok: true, username: lower };
+  const simple = SIMPLE_PROFILE_URL_RE.exec(token);
+  if (simple?.[1]) {
+    const name = simple[1].toLowerCase();
+    if (USERNAME_RE.test(name) && !NON_PROFILE_PATHS.has(name)) return { ok: true, username: name };
+  }
   if (URL_LIKE_RE.test(token)) return fromUrl(token);
   const problem = usernameProblem(lower);
   return problem ? { ok: false, reason: problem } : { ok: true, username: lower };
@@ -116,6 +126,7 @@ export interface ParsedUsernames {
 }
 
 const SEPARATORS_RE = /[\s,;]+/u;
+const HAS_SEPARATOR_RE = /[\s,;]/u;
 const LINE_BREAK_RE = /\r\n|\r|\n/g;
 const ONLY_SPACE_RE = /^[\s,;]*$/u;
 
@@ -138,26 +149,29 @@ export function parseUsernames(text: string, options: { maxExamples?: number } =
   let lineNo = 0;
   let start = 0;
 
+  const handlePart = (part: string) => {
+    if (part === '') return;
+    entries++;
+    const t = parseToken(part);
+    if (t.ok) {
+      if (seen.has(t.username)) repeated++;
+      else {
+        seen.add(t.username);
+        usernames.push(t.username);
+      }
+      return;
+    }
+    malformed++;
+    if (malformedExamples.length < maxExamples) {
+      malformedExamples.push({ line: lineNo, text: clip(part), reason: t.reason });
+    }
+  };
+
   const handleLine = (line: string) => {
     lineNo++;
-    if (ONLY_SPACE_RE.test(line)) return;
-    for (const part of line.split(SEPARATORS_RE)) {
-      if (part === '') continue;
-      entries++;
-      const t = parseToken(part);
-      if (t.ok) {
-        if (seen.has(t.username)) repeated++;
-        else {
-          seen.add(t.username);
-          usernames.push(t.username);
-        }
-      } else {
-        malformed++;
-        if (malformedExamples.length < maxExamples) {
-          malformedExamples.push({ line: lineNo, text: clip(part), reason: t.reason });
-        }
-      }
-    }
+    // Most lines hold one name: skip the split for them.
+    if (!HAS_SEPARATOR_RE.test(line)) handlePart(line);
+    else if (!ONLY_SPACE_RE.test(line)) for (const part of line.split(SEPARATORS_RE)) handlePart(part);
   };
 
   LINE_BREAK_RE.lastIndex = 0;

@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/bot/commands/dispatch.js';
+import { parseWords, splitWords } from '../../src/bot/commands/parse-words.js';
+import { findCommand } from '../../src/bot/commands/registry.js';
+import type { IncomingFile } from '../../src/bot/commands/types.js';
+import { isUserError } from '../../src/core/errors.js';
+import { type ImportReport, importUsernames } from '../../src/core/import/import-usernames.js';
+import { createNiche } from '../../src/core/niches.js';
+import { renderPlain } from '../../src/reply/reply.js';
+import { createTestDeps, type TestDeps } from '../helpers/deps.js';
+
+let deps: TestDeps;
+
+beforeAll(async () => {
+  deps = await createTestDeps({ max: 12 });
+});
+afterAll(async () => {
+  await deps.close();
+});
+beforeEach(async () => {
+  await deps.sql`truncate profiles, niches, events restart identity cascade`;
+  await createNiche(deps, 'fitness');
+  await createNiche(deps, 'Food');
+});
+
+const file = (text: string) => ({ label: 'file names.txt', bytes: Buffer.from(text) });
+
+async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (isUserError(err)) return { code: err.code, message: err.message };
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+async function rows(): Promise<Array<{ username: string; niche: string | null }>> {
+  return deps.sql`select p.username, n.name as niche from profiles p left join niches n on n.id = p.niche_id order by p.username`;
+}
+
+describe('importUsernames', () => {
+  it('GIVEN a file with new, repeated and malformed entries THEN reports each count and stores the new names', async () => {
+    const r = await importUsernames(deps, {
+      niche: 'FITNESS',
+      sources: [
+        file('\ufeff@Alice\r\nbob, carol;dave\nhttps://www.instagram.com/Eve/?hl=en\nbad-name\nalice\n..x\n'),
+      ],
+    });
+    expect(r).toMatchObject({
+      niche: 'fitness',
+      added: 5,
+      alreadyPresent: 0,
+      alreadyPresentByNiche: [],
+      repeated: 1,
+      malformed: 2,
+      entries: 8,
+      lines: 6,
+    });
+    expect(r.malformedExamples).toEqual([
+      {
+        source: 'file names.txt',
+        line: 4,
+        text: 'bad-name',
+        reason: expect.stringContaining("bad character '-'"),
+      },
+      { source: 'file names.txt', line: 6, text: '..x', reason: "starts with '.'" },
+    ]);
+    expect(await rows()).toEqual(
+      ['alice', 'bob', 'carol', 'dave', 'eve'].map((username) => ({ username, niche: 'fitness' })),
+    );
+  });
+
+  it('GIVEN names already in other niches and unassigned THEN counts them per niche and never moves them', async () => {
+    await importUsernames(deps, { niche: 'Food', sources: [file('f1 f2 f3 f4')] });
+    await importUsernames(deps, { niche: 'fitness', sources: [file('g1 g2')] });
+    await deps.sql`update profiles set niche_id = null where username in ('f4', 'g2')`;
+    const r = await importUsernames(deps, {
+      niche: 'fitness',
+      sources: [file('f1 f2 f3 f4 g1 g2 new1 new2')],
+    });
+    expect(r.added).toBe(2);
+    expect(r.alreadyPresent).toBe(6);
+    expect(r.alreadyPresentByNiche).toEqual([
+      { niche: 'Food', count: 3, examples: ['f1', 'f2', 'f3'] },
+      { niche: null, count: 2, examples: ['f4', 'g2'] },
+      { niche: 'fitness', count: 1, examples: ['g1'] },
+    ]);
+    const byName = Object.fromEntries((await rows()).map((x) => [x.username, x.niche]));
+    expect(byName).toEqual({
+      f1: 'Food',
+      f2: 'Food',
+      f3: 'Food',
+      f4: null,
+      g1: 'fitness',
+      g2: null,
+      new1: 'fitness',
+      new2: 'fitness',
+    });
+  });
+
+  it('GIVEN a file and typed names THEN both are imported and a name in both counts once', async () => {
+    const r = await importUsernames(deps, {
+      niche: 'fitness',
+      sources: [file('a\nb\n'), { label: 'typed names', text: 'b c bad!' }],
+    });
+    expect(r).toMatchObject({ added: 3, repeated: 1, malformed: 1 });
+    expect(r.malformedExamples[0]).toMatchObject({ source: 'typed names', line: 1, text: 'bad!' });
+  });
+
+  it('GIVEN an import THEN an import event holds the numbers', async () => {
+    await importUsernames(deps, { niche: 'fitness', sources: [file('a b b x-y')] });
+    const [event] = await deps.sql<{ kind: string; message: string; data: Record<string, unknown> }[]>`
+      select kind, message, data from events where kind = 'import'`;
+    expect(event?.message).toBe('Import into fitness: 2 added, 0 already present, 1 repeated, 1 malformed');
+    expect(event?.data).toMatchObject({
+      niche: 'fitness',
+      added: 2,
+      alreadyPresent: 0,
+      repeated: 1,
+      malformed: 1,
+    });
+  });
+
+  it('GIVEN an unknown niche THEN refuses and lists the niches', async () => {
+    const r = await refusal(importUsernames(deps, { niche: 'travel', sources: [file('a')] }));
+    expect(r).toEqual({
+      code: 'niche_not_found',
+      message: 'No niche named "travel"; niches are: fitness, Food.',
+    });
+  });
+
+  it('GIVEN an empty file THEN refuses it and adds nothing', async () => {
+    const r = await refusal(importUsernames(deps, { niche: 'fitness', sources: [file('')] }));
+    expect(r).toEqual({ code: 'import_empty', message: 'file names.txt is empty; nothing was imported.' });
+    const blank = await refusal(importUsernames(deps, { niche: 'fitness', sources: [file('\n \r\n')] }));
+    expect(blank.message).toBe('file names.txt has no entries (only blank lines); nothing was imported.');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('GIVEN a file with no valid usernames THEN says what was seen', async () => {
+    const r = await refusal(importUsernames(deps, { niche: 'fitness', sources: [file('bad-one\n.dot\n')] }));
+    expect(r.code).toBe('import_no_valid_usernames');
+    expect(r.message).toContain('No valid usernames in file names.txt: 2 entries on 2 lines, all malformed');
+    expect(r.message).toContain('line 1 "bad-one": bad character');
+    expect(r.message).toContain(`line 2 ".dot": starts with '.'`);
+  });
+
+  it('GIVEN a binary file THEN refuses it before touching the list', async () => {
+    const r = await refusal(
+      importUsernames(deps, { niche: 'fitness', sources: [{ label: 'x', bytes: Buffer.from([1, 0, 2]) }] }),
+    );
+    expect(r.code).toBe('import_not_text');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('GIVEN 6 concurrent imports of overlapping files THEN every name is stored once and the reports add up', async () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `n${String(i).padStart(5, '0')}`);
+    // Import k takes a window of 1,500 names starting at k*300 in its own shuffled order.
+    const files = Array.from({ length: 6 }, (_, k) => {
+      const mine = names.slice(k * 300, k * 300 + 1500);
+      for (let i = mine.length - 1; i > 0; i--) {
+        const j = (i * 7919 + k) % (i + 1);
+        [mine[i], mine[j]] = [mine[j] as string, mine[i] as string];
+      }
+      return mine;
+    });
+    const expected = new Set(files.flat());
+    const reports: ImportReport[] = await Promise.all(
+      files.map((f, k) =>
+        importUsernames(deps, { niche: k % 2 === 0 ? 'fitness' : 'Food', sources: [file(f.join('\n'))] }),
+      ),
+    );
+    const stored = await rows();
+    expect(stored.length).toBe(expected.size);
+    expect(new Set(stored.map((s) => s.username))).toEqual(expected);
+    expect(reports.reduce((sum, r) => sum + r.added, 0)).toBe(expected.size);
+    for (const [k, r] of reports.entries()) {
+      expect(r.added + r.alreadyPresent).toBe(files[k]?.length);
+      expect(r.alreadyPresentByNiche.reduce((s, g) => s + g.count, 0)).toBe(r.alreadyPresent);
+    }
+    // Counted per niche across the reports: what each added is where it stayed.
+    const addedTo = { fitness: 0, Food: 0 };
+    for (const r of reports) addedTo[r.niche as 'fitness' | 'Food'] += r.added;
+    expect(stored.filter((s) => s.niche === 'fitness').length).toBe(addedTo.fitness);
+    expect(stored.filter((s) => s.niche === 'Food').length).toBe(addedTo.Food);
+  });
+});
+
+function incoming(name: string, content: Buffer | string, size?: number): IncomingFile {
+  const bytes = Buffer.from(content);
+  return { name, size: size ?? bytes.length, read: async () => bytes };
+}
+
+describe('import command', () => {
+  // As a chat front-end does it: words through parseWords, the upload as the invocation's file.
+  const runImport = async (line: string, f?: IncomingFile) => {
+    const words = splitWords(line);
+    const found = findCommand(words);
+    if (!found) throw new Error(`no command for ${line}`);
+    const { values, unexpected } = parseWords(found.command, words.slice(found.consumed));
+    const reply = await dispatch(
+      { command: found.command, values, unexpected, ...(f ? { file: f } : {}) },
+      { core: deps, actor: { platform: 'telegram', userId: 'tester', chatId: 'c1' }, services: {} },
+    );
+    return { reply, text: renderPlain(reply) };
+  };
+
+  it('GIVEN a .txt file THEN replies with the report and the numbers as data', async () => {
+    await importUsernames(deps, { niche: 'Food', sources: [file('old1')] });
+    const { reply, text } = await runImport('import fitness', incoming('names.txt', 'a\nold1\na\nbad-x\n'));
+    expect(text).toContain(
+      'Import into fitness: 1 profile added, 1 already present, 1 repeated in the input, 1 malformed.',
+    );
+    expect(text).toMatch(/Food\s+1\s+old1/);
+    expect(text).toMatch(/line 4\s+bad-x\s+bad character '-'/);
+    expect(reply.data).toMatchObject({ added: 1, alreadyPresent: 1, repeated: 1, malformed: 1 });
+  });
+
+  it('GIVEN typed usernames and no file THEN imports them', async () => {
+    const { reply } = await runImport('import fitness @One two,three https://instagram.com/four/');
+    expect(reply.data).toMatchObject({ added: 4, malformed: 0 });
+  });
+
+  it('GIVEN neither file nor names THEN says what to give', async () => {
+    const { text } = await runImport('import fitness');
+    expect(text).toContain('attach a .txt file or type the usernames after the niche name');
+    expect(text).toContain('Usage: /import NICHE [USERNAMES...] [<.txt file>]');
+  });
+
+  it('GIVEN a file that is not .txt/.csv THEN refuses it by name', async () => {
+    const { text } = await runImport('import fitness', incoming('photo.jpg', 'a'));
+    expect(text).toBe(
+      'Error: "photo.jpg" is not a text file; send a .txt or .csv file (UTF-8 or UTF-16), or type the usernames after the niche name.',
+    );
+  });
+
+  it('GIVEN a .txt that is really a PNG THEN refuses it by its content', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
+    const { text } = await runImport('import fitness', incoming('names.txt', png));
+    expect(text).toContain('"names.txt" is a PNG image, not a text file');
+  });
+
+  it('GIVEN a file over 20 MB THEN refuses it without reading it', async () => {
+    const { text } = await runImport('import fitness', incoming('big.txt', 'a', 21 * 1024 * 1024));
+    expect(text).toContain('"big.txt" is 21.0 MB; the limit is 20 MB');
+    expect(await rows()).toEqual([]);
+  });
+});
