@@ -1,0 +1,140 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+const BIN = resolve(import.meta.dirname, '../../bin/storywatch.js');
+let database: TestDatabase;
+let dir: string;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real bin as an operator would, against this file's database. */
+function storywatch(...args: string[]): Promise<Result> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: database.url },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase({ max: 2 });
+  dir = await mkdtemp(join(tmpdir(), 'sw-console-'));
+});
+afterAll(async () => {
+  await database.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('storywatch console', () => {
+  it('GIVEN niche add, import with a file path, then --json THEN prints the replies and the numbers', async () => {
+    const add = await storywatch('niche', 'add', 'fitness');
+    expect(add).toMatchObject({ code: 0, stderr: '' });
+    expect(add.stdout).toContain('Niche "fitness" created at position 1.');
+
+    await writeFile(
+      join(dir, 'names.txt'),
+      '\ufeff@Alice\r\nbob, carol\nhttps://www.instagram.com/Dave/?hl=en\nbad-x\nalice\n',
+    );
+    const imp = await storywatch('import', 'fitness', 'names.txt');
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toContain(
+      'Import into fitness: 4 profiles added, 0 already present, 1 repeated in the input, 1 malformed.',
+    );
+    expect(imp.stdout).toMatch(/line 4\s+bad-x\s+bad character '-'/);
+
+    const again = await storywatch('import', 'fitness', 'names.txt', 'erin', '--json');
+    expect(again.code).toBe(0);
+    const data = JSON.parse(again.stdout) as Record<string, unknown>;
+    expect(data).toMatchObject({
+      niche: 'fitness',
+      added: 1,
+      alreadyPresent: 4,
+      alreadyPresentByNiche: [{ niche: 'fitness', count: 4, examples: ['alice', 'bob', 'carol'] }],
+      repeated: 1,
+      malformed: 1,
+    });
+    const rows = await database.sql`select username from profiles order by username`;
+    expect(rows.map((r) => r.username)).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
+  });
+
+  it('GIVEN an unknown niche THEN exits 1 with the message on stderr', async () => {
+    const r = await storywatch('import', 'nosuch', 'someone');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Error: No niche named "nosuch"; niches are:');
+  });
+
+  it('GIVEN a missing file path THEN exits 1 naming the path', async () => {
+    const r = await storywatch('import', 'fitness', 'missing.txt');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Error: No file "missing.txt"');
+    expect(r.stderr).toContain('Usage: storywatch import NICHE');
+  });
+
+  it('GIVEN a file with no valid usernames and --json THEN the error is JSON on stderr', async () => {
+    await writeFile(join(dir, 'junk.txt'), 'bad-1\nbad-2\n');
+    const r = await storywatch('import', 'fitness', 'junk.txt', '--json');
+    expect(r.code).toBe(1);
+    const body = JSON.parse(r.stderr) as { error: string; data: { code: string } };
+    expect(body.error).toContain('No valid usernames in file junk.txt: 2 entries on 2 lines, all malformed');
+    expect(body.data.code).toBe('import_no_valid_usernames');
+  });
+
+  it('GIVEN an unknown command THEN exits 2 with the help listing on stderr', async () => {
+    const r = await storywatch('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Unknown command "frobnicate".');
+    expect(r.stderr).toContain('storywatch import NICHE [USERNAMES...] [<.txt file>]');
+  });
+
+  it('GIVEN a command with --help THEN prints its usage and argument descriptions', async () => {
+    const r = await storywatch('import', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: storywatch import NICHE [USERNAMES...] [<.txt file>]');
+    expect(r.stdout).toContain('a file path: A .txt/.csv file, UTF-8 or UTF-16, up to 20 MB (optional)');
+  });
+
+  it('GIVEN wrong arguments THEN exits 1 with the usage line', async () => {
+    const r = await storywatch('niche', 'add');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Usage: storywatch niche add NAME');
+  });
+
+  it('GIVEN niche list --json THEN stdout is the data as JSON', async () => {
+    const r = await storywatch('niche', 'list', '--json');
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.stdout) as { niches: Array<{ name: string; active: number }> };
+    expect(data.niches).toEqual([expect.objectContaining({ name: 'fitness', active: 5 })]);
+  });
+
+  it('GIVEN an invalid env value THEN exits 2 naming the variable', async () => {
+    const r = await new Promise<Result>((done) => {
+      execFile(
+        process.execPath,
+        [BIN, 'niche', 'list'],
+        { cwd: dir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, LOG_LEVEL: 'loud' } },
+        (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('LOG_LEVEL');
+  });
+});
