@@ -110,6 +110,14 @@ describe('proxy commands', () => {
     }
   });
 
+  it('GIVEN a pasted list with a comment line, as words from a chat message THEN the comment is not taken for proxies', async () => {
+    const { text } = await run(
+      deps,
+      `proxy add\n# from provider X, fast ones\n7.7.7.7:8080:u:${SECRET}\n8.8.8.8:3128`,
+    );
+    expect(text).toMatch(/Added 2, already present 0, refused 0/);
+  });
+
   it('GIVEN proxy remove of a shared host:port THEN the reply names the ids to choose from', async () => {
     await run(deps, `proxy add 1.2.3.4:8080:alice:${SECRET} 1.2.3.4:8080:bob:${SECRET}`);
     const { text } = await run(deps, 'proxy remove 1.2.3.4:8080');

@@ -3,10 +3,29 @@ import { addProxies, listProxies, PROXY_FORMATS, removeProxy } from '../../core/
 import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
-/** Text front-ends give the rest of the line as words, Discord as one string: both become lines. */
+/**
+ * Text front-ends give the rest of the message as words (line breaks are lost), Discord as one
+ * string. Words become one entry per line; a `# comment` is dropped up to the next word that looks
+ * like a proxy (has ":" or "@"), since its end of line is no longer known.
+ */
+export function wordsToLines(words: readonly string[]): string {
+  const lines: string[] = [];
+  let inComment = false;
+  for (const word of words) {
+    if (word.startsWith('#')) {
+      inComment = true;
+      continue;
+    }
+    if (inComment && !word.includes(':') && !word.includes('@')) continue;
+    inComment = false;
+    lines.push(word);
+  }
+  return lines.join('\n');
+}
+
 const linesArg = z
   .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v.join('\n') : v))
+  .transform((v) => (Array.isArray(v) ? wordsToLines(v) : v))
   .refine((v) => v.trim() !== '', `give at least one proxy: ${PROXY_FORMATS}`);
 
 function ago(date: Date | null, now: Date): string {
