@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import type { HealthCheck } from '../http/health.js';
 import type { AppContext } from './context.js';
 
-/** How old the scheduler's last tick may be before /healthz fails (it ticks at least every few minutes). */
-export const SCHEDULER_STALE_MS = 15 * 60_000;
+/** How old the scheduler's last tick may be before /healthz fails (it ticks every 15 s: many missed ticks). */
+export const SCHEDULER_STALE_MS = 5 * 60_000;
 const REDIS_READY_WAIT_MS = 1_000;
 
 export interface ProcessParts {

@@ -4,10 +4,12 @@ import type { Role } from '../config/env.js';
 import { DELIVERIES_QUEUE } from '../delivery/types.js';
 import type { CountableQueue } from '../observability/metrics.js';
 import { DIGESTS_QUEUE, startDigests } from '../worker/digests.js';
-import { type HttpRoute, startBotRole } from './bot-role.js';
+import { BATCHES_QUEUE, createBatchQueue, startScheduler } from '../worker/index.js';
+import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
 import type { AppContext } from './context.js';
 import { buildCommandServices } from './services.js';
 import type { Shutdown } from './shutdown.js';
+import { startWorkerRole } from './worker-role.js';
 
 /** What the running roles expose to /healthz, /metrics and the HTTP server. */
 export interface RunningRoles {
@@ -35,33 +37,40 @@ export async function startRoles(
 
   // Queue depth is read through queues of our own, so /metrics works whichever roles run here.
   const metricsConnection = app.redis('metrics');
-  const queues = [DELIVERIES_QUEUE, DIGESTS_QUEUE].map(
+  const queues = [BATCHES_QUEUE, DELIVERIES_QUEUE, DIGESTS_QUEUE].map(
     (name) => new Queue(name, { connection: metricsConnection, prefix: app.env.QUEUE_PREFIX }),
   );
   shutdown.add('metrics queues', async () => {
     await Promise.all(queues.map((q) => q.close()));
   });
 
-  if (has('worker')) {
-    log.info({ role: 'worker' }, 'batch worker not part of this build yet');
-  }
+  if (has('worker')) await startWorkerRole(app, shutdown);
 
   if (has('scheduler')) {
+    const scheduler = startScheduler(app);
+    shutdown.add('scheduler', () => scheduler.stop());
+    lastSchedulerTick = () => scheduler.lastTickAt();
     const digests = await startDigests(app);
     shutdown.add('digests', () => digests.stop());
-    log.info({ role: 'scheduler' }, 'hourly digest scheduled');
-    log.info({ role: 'scheduler' }, 'auto-trigger scheduler not part of this build yet');
+    log.info({ role: 'scheduler' }, 'auto-trigger, purge and hourly digest scheduled');
   }
 
-  const services = buildCommandServices({
-    testProxies: (proxyId) =>
-      testProxies(
-        app.core,
-        { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS },
-        proxyId,
-      ),
-  });
-  const bot = has('bot') ? await startBotRole(app, services, shutdown) : undefined;
+  let bot: BotRole | undefined;
+  if (has('bot')) {
+    // Commands queue batches from here; a worker anywhere runs them.
+    const batchQueue = createBatchQueue(app);
+    shutdown.add('batch queue', () => batchQueue.close());
+    const services = buildCommandServices({
+      enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
+      testProxies: (proxyId) =>
+        testProxies(
+          app.core,
+          { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS },
+          proxyId,
+        ),
+    });
+    bot = await startBotRole(app, services, shutdown);
+  }
 
   return {
     bots: () => bot?.bots() ?? [],

@@ -195,6 +195,20 @@ describe('the storywatch process', () => {
       // The secrets had a real chance to leak: both bots failed to start and their errors were logged.
       expect(run.stdout.some((l) => l.includes('telegram front-end could not start'))).toBe(true);
       expect(run.stdout.some((l) => l.includes('discord front-end could not start'))).toBe(true);
+      // Every role of the default set started and was stopped by SIGTERM.
+      for (const part of [
+        'chat front-ends',
+        'delivery worker',
+        'scheduler',
+        'digests',
+        'batch worker',
+        'checker',
+      ]) {
+        expect(
+          run.stdout.some((l) => l.includes(`"part":"${part}","msg":"stopped"`)),
+          part,
+        ).toBe(true);
+      }
     } finally {
       run.child.kill('SIGKILL');
     }

@@ -1,0 +1,35 @@
+import { checkerOptionsFromEnv, createStoryChecker, type StoryCheckerOptions } from '../checker/index.js';
+import { startWorker, type WorkerDeps } from '../worker/batch-worker.js';
+import type { AppContext } from './context.js';
+import type { Shutdown } from './shutdown.js';
+
+/**
+ * Test-only overrides: shorter rate windows so a scale-out test runs in seconds. Production passes
+ * none; every limit then comes from the env and the settings table.
+ */
+export interface WorkerRoleOverrides {
+  checker?: Partial<Pick<StoryCheckerOptions, 'budgetWindowMs'>>;
+  worker?: Omit<WorkerDeps, 'checker'>;
+}
+
+/**
+ * The worker role: the Instagram checker (proxy pool, sessions, per-proxy budgets in Redis) and the
+ * BullMQ batch worker that runs batches through it. The worker stops before the checker, so checks in
+ * flight at shutdown finish and are recorded before the proxy pool closes.
+ */
+export async function startWorkerRole(
+  app: AppContext,
+  shutdown: Shutdown,
+  overrides: WorkerRoleOverrides = {},
+): Promise<void> {
+  const log = app.log.child({ role: 'worker' });
+  const checker = await createStoryChecker({
+    core: app.core,
+    redis: app.redis('checker'),
+    options: { ...checkerOptionsFromEnv(app.env), ...overrides.checker },
+  });
+  shutdown.add('checker', () => checker.close());
+  const worker = startWorker(app, { ...overrides.worker, checker });
+  shutdown.add('batch worker', () => worker.close());
+  log.info('batch worker started');
+}
