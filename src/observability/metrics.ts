@@ -162,15 +162,16 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
   });
   new Counter({
     name: 'storywatch_imported_usernames_total',
-    help: 'Usernames seen by imports, by result (added, skipped as duplicate, invalid).',
+    help: 'Usernames seen by imports, by result (added, already_present, repeated in the file, malformed).',
     labelNames: ['result'],
     registers,
     async collect() {
       const s = await snapshot();
       this.reset();
       this.inc({ result: 'added' }, s.imports.added);
-      this.inc({ result: 'skipped' }, s.imports.skipped);
-      this.inc({ result: 'invalid' }, s.imports.invalid);
+      this.inc({ result: 'already_present' }, s.imports.alreadyPresent);
+      this.inc({ result: 'repeated' }, s.imports.repeated);
+      this.inc({ result: 'malformed' }, s.imports.malformed);
     },
   });
   registerProcessMetrics(registers, sources);

@@ -17,7 +17,7 @@ export interface MetricsSnapshot {
   proxies: ProxyRow[];
   deliveries: Array<{ status: string; count: number }>;
   deliveryTargets: Array<{ platform: string; enabled: boolean; count: number }>;
-  imports: { runs: number; added: number; skipped: number; invalid: number };
+  imports: { runs: number; added: number; alreadyPresent: number; repeated: number; malformed: number };
 }
 
 export interface ProxyRow {
@@ -108,17 +108,22 @@ async function loadProxies(sql: Sql): Promise<ProxyRow[]> {
 }
 
 async function loadImports(sql: Sql): Promise<MetricsSnapshot['imports']> {
-  const [row] = await sql<{ runs: number; added: number; skipped: number; invalid: number }[]>`
+  // The keys core/import writes into each import event's data.
+  const [row] = await sql<
+    { runs: number; added: number; already: number; repeated: number; malformed: number }[]
+  >`
     select count(*)::int as runs,
-           coalesce(sum(coalesce((data->>'added')::int, 0)), 0)::int as added,
-           coalesce(sum(coalesce((data->>'skipped')::int, (data->>'duplicates')::int, 0)), 0)::int as skipped,
-           coalesce(sum(coalesce((data->>'invalid')::int, (data->>'malformed')::int, 0)), 0)::int as invalid
+           coalesce(sum((data->>'added')::int), 0)::int as added,
+           coalesce(sum((data->>'alreadyPresent')::int), 0)::int as already,
+           coalesce(sum((data->>'repeated')::int), 0)::int as repeated,
+           coalesce(sum((data->>'malformed')::int), 0)::int as malformed
       from events where kind = 'import'`;
   return {
     runs: num(row?.runs),
     added: num(row?.added),
-    skipped: num(row?.skipped),
-    invalid: num(row?.invalid),
+    alreadyPresent: num(row?.already),
+    repeated: num(row?.repeated),
+    malformed: num(row?.malformed),
   };
 }
 

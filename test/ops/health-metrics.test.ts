@@ -135,7 +135,7 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
               '[100, 300, 200]', now() + interval '120 seconds', 2)`;
     await sql`insert into deliveries (dedupe_key, status) values ('digest:1:a', 'sent'), ('digest:1:b', 'queued')`;
     await sql`insert into events (kind, message, data)
-              values ('import', 'imported', '{"added": 7, "skipped": 2, "invalid": 1}')`;
+              values ('import', 'imported', '{"added": 7, "alreadyPresent": 2, "repeated": 1, "malformed": 3}')`;
     await queue.add('batch', { batchId: batch!.id });
 
     const http = await serve({ bots: [{ platform: 'telegram', connected: true }] });
@@ -174,6 +174,7 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     expect(value('storywatch_deliveries{status="sent"}')).toBe(1);
     expect(value('storywatch_imports_total')).toBe(1);
     expect(value('storywatch_imported_usernames_total{result="added"}')).toBe(7);
+    expect(value('storywatch_imported_usernames_total{result="malformed"}')).toBe(3);
     expect(value('storywatch_bot_connected{platform="telegram"}')).toBe(1);
     // The proxy's user and password never become labels.
     expect(text).not.toMatch(/user1|ciphertext/);
