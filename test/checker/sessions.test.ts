@@ -125,11 +125,7 @@ describe('logged-in session checks', () => {
 
   it('GIVEN two sessions and the first challenged THEN the second takes the group through its own proxy', async () => {
     const hh = await setup([S1, S2]);
-    hh.fake.misbehave({
-      answer: 'challenge_required',
-      endpoint: 'reels',
-      sessionid: decodeURIComponent(S1.sessionid),
-    });
+    hh.fake.challengeSession(S1.sessionid);
     const c = await hh.startChecker();
     const results = await c.check(targets(0, 20));
     expect(results.every((r) => CONCLUSIVE_OUTCOMES.has(r.outcome))).toBe(true);

@@ -46,6 +46,16 @@ describe('checker taxonomy: conclusive answers', () => {
     expect(req?.userAgent).toMatch(/Mozilla\/5\.0/);
   });
 
+  it('GIVEN a story posted between two checks THEN the second check sees it, and a story past 24 h is gone', async () => {
+    const hh = await setup();
+    const c = await hh.startChecker();
+    expect((await c.check([{ username: 'bob', igUserId: '102' }]))[0]?.outcome).toBe('no_story');
+    hh.fake.setStory('bob', new Date(Date.now() - 60_000));
+    expect((await c.check([{ username: 'bob', igUserId: '102' }]))[0]?.outcome).toBe('story');
+    hh.fake.setStory('bob', new Date(Date.now() - 25 * 3600_000));
+    expect((await c.check([{ username: 'bob', igUserId: '102' }]))[0]?.outcome).toBe('no_story');
+  });
+
   it('GIVEN is_private true THEN private, without a story request', async () => {
     const hh = await setup();
     const c = await hh.startChecker();

@@ -105,6 +105,22 @@ export class FakeInstagram {
     this.usersById.set(u.id, u);
   }
 
+  /** Posts (or, with null, removes) a user's story from now on. */
+  setStory(username: string, postedAt: Date | null): void {
+    const user = this.users.get(username.toLowerCase());
+    if (!user) throw new Error(`fake Instagram has no user ${username}`);
+    user.storyPostedAt = postedAt;
+  }
+
+  /** From now on Instagram refuses this session with a challenge (as after a suspicious login). */
+  challengeSession(sessionid: string): void {
+    this.misbehave({
+      answer: 'challenge_required',
+      endpoint: 'reels',
+      sessionid: decodeURIComponent(sessionid),
+    });
+  }
+
   /** Browsers send the sessionid URL-encoded (`123%3Aabc`); the fake keys sessions by the decoded value. */
   addSession(session: FakeSession): void {
     this.sessions.set(decodeURIComponent(session.sessionid), session);
