@@ -1,5 +1,6 @@
 import { checkerOptionsFromEnv, createStoryChecker, type StoryCheckerOptions } from '../checker/index.js';
 import { startWorker, type WorkerDeps } from '../worker/batch-worker.js';
+import { deliverCheckerAlert } from './alerts.js';
 import type { AppContext } from './context.js';
 import type { Shutdown } from './shutdown.js';
 
@@ -26,7 +27,18 @@ export async function startWorkerRole(
   const checker = await createStoryChecker({
     core: app.core,
     redis: app.redis('checker'),
-    options: { ...checkerOptionsFromEnv(app.env), ...overrides.checker },
+    options: {
+      ...checkerOptionsFromEnv(app.env),
+      ...overrides.checker,
+      onAlert: (alert) => {
+        deliverCheckerAlert(app, alert).catch((err: unknown) =>
+          log.warn(
+            { errMessage: (err as Error).message, alert: alert.kind },
+            'cannot deliver a checker alert',
+          ),
+        );
+      },
+    },
   });
   shutdown.add('checker', () => checker.close());
   const worker = startWorker(app, { ...overrides.worker, checker });

@@ -1,0 +1,27 @@
+import type { CheckerAlert } from '../checker/types.js';
+import { listTargets } from '../core/delivery-targets.js';
+import { maskSecrets } from '../core/mask.js';
+import { enqueueDelivery } from '../delivery/queue.js';
+import { reply } from '../reply/reply.js';
+import type { AppContext } from './context.js';
+
+/**
+ * Sends a checker alert (an Instagram session disabled) to every chat that receives the hourly digest,
+ * since those are the operator's chats. The event log and `stats` already carry it; this makes sure a
+ * person hears of it without looking. One delivery per alert and chat, whatever the retries.
+ */
+export async function deliverCheckerAlert(app: AppContext, alert: CheckerAlert): Promise<number> {
+  const targets = (await listTargets(app.core)).filter((t) => t.enabled);
+  const subject = alert.sessionId !== undefined ? `session-${alert.sessionId}` : 'checker';
+  for (const t of targets) {
+    await enqueueDelivery(app, {
+      target: { platform: t.platform, chatId: t.chatId },
+      reply: reply.text(maskSecrets(alert.message), 'warning', {
+        alert: alert.kind,
+        sessionId: alert.sessionId,
+      }),
+      dedupeKey: `alert:${alert.kind}:${subject}:${t.id}`,
+    });
+  }
+  return targets.length;
+}
