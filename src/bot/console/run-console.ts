@@ -166,17 +166,22 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
   const inv: Invocation = { command, values: parsed.values, unexpected: parsed.unexpected };
   if (extracted.file) inv.file = extracted.file;
 
-  const result = await withApp(env, (app) =>
-    dispatch(
-      inv,
-      {
-        core: app.core,
-        actor: { platform: 'console', userId: userInfo().username, chatId: 'console' },
-        services: consoleServices(app),
-      },
-      PREFIX,
-    ),
-  );
+  const result = await withApp(env, async (app) => {
+    const { services, close } = consoleServices(app);
+    try {
+      return await dispatch(
+        inv,
+        {
+          core: app.core,
+          actor: { platform: 'console', userId: userInfo().username, chatId: 'console' },
+          services,
+        },
+        PREFIX,
+      );
+    } finally {
+      await close();
+    }
+  });
   const failed = isErrorReply(result);
   const write = failed ? io.err : io.out;
   if (json) {

@@ -1,15 +1,26 @@
 import type { AppContext } from '../../app/context.js';
 import { buildCommandServices } from '../../app/services.js';
-import type { CommandServices } from '../../bot/commands/types.js';
 import { testProxies } from '../../checker/index.js';
+import { type BatchQueue, createBatchQueue } from '../../worker/batch-queue.js';
+import type { CommandServices } from '../commands/types.js';
+
+export interface ConsoleServices {
+  services: CommandServices;
+  close(): Promise<void>;
+}
 
 /**
- * What the console can do beyond the database: test proxies from this machine. Batches are created in
- * the database by the batch commands; queueing them needs the worker's queue producer, which is wired
- * here once the worker exports it.
+ * The console's services: batches go on the worker's queue (a worker anywhere runs them) and proxies
+ * are tested from this machine. The queue's Redis connection opens only when a command enqueues, so
+ * the commands that need only Postgres work (and exit at once) without Redis.
  */
-export function consoleServices(app: AppContext): CommandServices {
-  return buildCommandServices({
+export function consoleServices(app: AppContext): ConsoleServices {
+  let batches: BatchQueue | undefined;
+  const services = buildCommandServices({
+    enqueueBatch: async (batchId) => {
+      batches ??= createBatchQueue(app);
+      await batches.enqueueBatch(batchId);
+    },
     testProxies: (proxyId) =>
       testProxies(
         app.core,
@@ -17,4 +28,10 @@ export function consoleServices(app: AppContext): CommandServices {
         proxyId,
       ),
   });
+  return {
+    services,
+    close: async () => {
+      await batches?.close();
+    },
+  };
 }
