@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDiscord } from '../fakes/fake-discord.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/storywatch.js');
@@ -17,13 +18,22 @@ interface Result {
 
 /** Runs the real bin as an operator would, against this file's database. */
 function storywatch(...args: string[]): Promise<Result> {
+  return storywatchWith({}, ...args);
+}
+
+function storywatchWith(extraEnv: Record<string, string>, ...args: string[]): Promise<Result> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       [BIN, ...args],
       {
         cwd: dir,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: database.url },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          DATABASE_URL: database.url,
+          ...extraEnv,
+        },
         timeout: 60_000,
       },
       (err, stdout, stderr) => {
@@ -136,5 +146,27 @@ describe('storywatch console', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('LOG_LEVEL');
+  });
+
+  it('GIVEN discord register against Discord THEN registers the command set once and is idempotent', async () => {
+    const discord = await FakeDiscord.start();
+    try {
+      const env = {
+        DISCORD_TOKEN: discord.token,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_OWNER_IDS: '123456789012345678',
+        DISCORD_API_URL: discord.apiUrl,
+      };
+      const first = await storywatchWith(env, 'discord', 'register');
+      expect(first.stderr).toBe('');
+      expect(first).toMatchObject({ code: 0 });
+      expect(first.stdout).toMatch(/^Registered \d+ commands \(global\)\.$/m);
+      expect(discord.commands.get('global')?.map((c) => c.name)).toContain('import');
+      const second = await storywatchWith(env, 'discord', 'register', '--json');
+      expect(JSON.parse(second.stdout)).toMatchObject({ scope: 'global', changed: false });
+      expect(second.stdout + second.stderr).not.toContain(discord.token);
+    } finally {
+      await discord.stop();
+    }
   });
 });
