@@ -1,6 +1,7 @@
 import type { CoreDeps } from './deps.js';
 import { UserError } from './errors.js';
 import { recordEvent } from './events.js';
+import { allProfileCounts } from './profiles/profile-counts.js';
 
 export const NICHE_NAME_MAX = 50;
 /** The word the profile commands use for profiles without a niche, so no niche may take it. */
@@ -243,13 +244,11 @@ export async function moveNiche(deps: Deps, rawName: string, position: number): 
   return ordered;
 }
 
-/** Niches in display order with their profile counts (one grouped index-only scan) and daily targets. */
+/** Niches in display order with their profile counts (from the trigger-kept count log) and daily targets. */
 export async function listNiches(deps: Pick<CoreDeps, 'sql'>): Promise<NicheList> {
   const niches = await deps.sql.unsafe<Niche[]>(`select ${COLUMNS} from niches order by position, id`);
-  const counts = await deps.sql<{ nicheId: number | null; status: 'active' | 'deleted'; n: number }[]>`
-    select niche_id as "nicheId", status, count(*)::int as n from profiles group by niche_id, status`;
   const byNiche = new Map<number | null, { active: number; deleted: number }>();
-  for (const c of counts) {
+  for (const c of await allProfileCounts(deps)) {
     const entry = byNiche.get(c.nicheId) ?? { active: 0, deleted: 0 };
     entry[c.status] = c.n;
     byNiche.set(c.nicheId, entry);

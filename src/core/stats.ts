@@ -1,4 +1,5 @@
 import type { CoreDeps } from './deps.js';
+import { allProfileCounts } from './profiles/profile-counts.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -68,11 +69,11 @@ export async function getStats(
   const recent = options.recent ?? 5;
   const { sql } = deps;
 
-  const [profiles] = await sql<Stats['profiles'][]>`
-    select count(*) filter (where status = 'active')::int as active,
-      count(*) filter (where status = 'deleted')::int as deleted,
-      count(*) filter (where niche_id is null)::int as unassigned
-    from profiles`;
+  const profiles = { active: 0, deleted: 0, unassigned: 0 };
+  for (const c of await allProfileCounts(deps)) {
+    profiles[c.status] += c.n;
+    if (c.nicheId === null) profiles.unassigned += c.n;
+  }
 
   // Checks come from batch items (one per profile per batch), stories from detections: both by niche.
   const perNiche = await sql<{ nicheId: number | null; niche: string; checks: number; stories: number }[]>`
@@ -137,7 +138,7 @@ export async function getStats(
   return {
     since,
     until,
-    profiles: profiles ?? { active: 0, deleted: 0, unassigned: 0 },
+    profiles,
     niches,
     totals: { checks, stories, hitRate: rate(stories, checks) },
     batches: {

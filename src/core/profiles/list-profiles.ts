@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
 import { ALL_NICHES, findNicheByName, UNASSIGNED } from '../niches.js';
+import { countProfiles } from './profile-counts.js';
 
 export const PROFILE_PAGE_SIZE = 50;
 /** The scope word for the whole master list (every niche and the unassigned). */
@@ -56,29 +57,47 @@ export interface ProfilePage {
 
 type Where = { clause: string; params: unknown[] };
 
-async function scopeWhere(
-  deps: Pick<CoreDeps, 'sql'>,
-  scope: string,
-): Promise<{ name: string; where: Where }> {
+interface Scope {
+  name: string;
+  where: Where;
+  /** The key in profile_count_deltas: 0 = unassigned, null = the whole master list. */
+  countKey: number | null;
+}
+
+async function scopeWhere(deps: Pick<CoreDeps, 'sql'>, scope: string): Promise<Scope> {
   const word = scope.trim().toLowerCase();
-  if (word === UNASSIGNED) return { name: UNASSIGNED, where: { clause: 'niche_id is null', params: [] } };
-  if (word === ALL_PROFILES) return { name: ALL_PROFILES, where: { clause: 'true', params: [] } };
+  if (word === UNASSIGNED)
+    return { name: UNASSIGNED, where: { clause: 'niche_id is null', params: [] }, countKey: 0 };
+  if (word === ALL_PROFILES)
+    return { name: ALL_PROFILES, where: { clause: 'true', params: [] }, countKey: null };
   const niche = await findNicheByName(deps, scope);
-  return { name: niche.name, where: { clause: 'niche_id = $1', params: [niche.id] } };
+  return { name: niche.name, where: { clause: 'niche_id = $1', params: [niche.id] }, countKey: niche.id };
 }
 
 /**
- * One status branch per query part: `all` is a UNION ALL of the active and deleted branches, which the
- * planner merges (Merge Append) from two ordered index scans instead of sorting the whole niche.
+ * One status branch per query part: `all` is a UNION ALL of the active and deleted branches, each an
+ * index-only scan of its own range (the planner merges them, or sorts the keys when that is cheaper).
  */
 function branches(status: ProfileStatusFilter): Array<'active' | 'deleted'> {
   return status === 'all' ? ['active', 'deleted'] : [status];
 }
 
+/** The columns each sort needs besides username: exactly what its index holds, so scans stay index-only. */
+const SORT_COLUMNS: Record<ProfileSort, string> = {
+  username: '',
+  checked: ', last_checked_at',
+  detected: ', last_detected_at',
+  count: ', total_detected',
+};
+
 const COLUMNS = `p.username, n.name as niche, p.status, p.last_checked_at as "lastCheckedAt",
   p.last_detected_at as "lastDetectedAt", p.total_checks as "totalChecks", p.total_detected as "totalDetected"`;
 
-/** The page query on its own, for the bench's EXPLAIN; params are [...scope params, limit, offset]. */
+/**
+ * The page query; params are [...scope params, limit, offset]. A deferred join: the offset is walked
+ * on an index-only scan of the sort key (deep pages skip index entries, not heap rows), and only the
+ * page's rows are then read from the table.
+ */
 export function profilePageQuery(
   where: Where,
   status: ProfileStatusFilter,
@@ -86,16 +105,21 @@ export function profilePageQuery(
 ): { text: string; params: (limit: number, offset: number) => unknown[] } {
   const base = where.params.length;
   const order = ORDER[sort];
+  const keys = `username${SORT_COLUMNS[sort]}`;
   // The whole master list in every status is simply the primary key in username order.
   const parts =
-    where.clause === 'true' && status === 'all' && sort === 'username'
-      ? ['select * from profiles']
-      : branches(status).map((s) => `select * from profiles where ${where.clause} and status = '${s}'`);
+    where.clause === 'true' && status === 'all'
+      ? [`select ${keys} from profiles`]
+      : branches(status).map((s) => `select ${keys} from profiles where ${where.clause} and status = '${s}'`);
   const text = `
     select ${COLUMNS}
-    from (select * from (${parts.join(' union all ')}) u order by ${order('')} limit $${base + 1} offset $${base + 2}) p
+    from (
+      select ${keys} from (${parts.join(' union all ')}) u
+      order by ${order('')} limit $${base + 1} offset $${base + 2}
+    ) k
+    join profiles p on p.username = k.username
     left join niches n on n.id = p.niche_id
-    order by ${order('p.')}`;
+    order by ${order('k.')}`;
   return { text, params: (limit, offset) => [...where.params, limit, offset] };
 }
 
@@ -111,13 +135,8 @@ export async function listProfiles(
   if (!Number.isSafeInteger(page) || page < 1) {
     throw new UserError('page_invalid', `Page must be a whole number from 1; got ${page}.`);
   }
-  const { name, where } = await scopeWhere(deps, input.scope);
-  const statusClause = status === 'all' ? '' : ` and status = '${status}'`;
-  const [countRow] = await deps.sql.unsafe<{ n: number }[]>(
-    `select count(*)::int as n from profiles where ${where.clause}${statusClause}`,
-    where.params as never[],
-  );
-  const total = countRow?.n ?? 0;
+  const { name, where, countKey } = await scopeWhere(deps, input.scope);
+  const total = await countProfiles(deps, countKey, status);
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (page > pages) {
     throw new UserError(

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigserial, check, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { niches } from './niches.js';
 
 export const profileStatus = pgEnum('profile_status', ['active', 'deleted']);
@@ -44,6 +44,26 @@ export const profiles = pgTable(
       t.lastDetectedAt.desc().nullsLast(),
       t.username,
     ),
+    // `profiles list all active|deleted`: the master list by username within one status.
+    index('profiles_status_username_idx').on(t.status, t.username),
     index('profiles_niche_count_idx').on(t.nicheId, t.status, t.totalDetected.desc(), t.username),
   ],
+);
+
+/**
+ * Profile counts per (niche, status) as an append-only log of deltas, written by statement-level
+ * triggers on profiles (migration 0004): "page N of M" on a 1,000,000-row master list is a sum over a
+ * few rows instead of a count over the table. Append-only, so concurrent imports and checks never wait
+ * on a shared counter row; `compactProfileCounts` folds the rows of a key into one now and then.
+ * niche_key 0 is "unassigned" (no niche has id 0).
+ */
+export const profileCountDeltas = pgTable(
+  'profile_count_deltas',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    nicheKey: integer('niche_key').notNull(),
+    status: profileStatus('status').notNull(),
+    delta: integer('delta').notNull(),
+  },
+  (t) => [index('profile_count_deltas_key_idx').on(t.nicheKey, t.status)],
 );
