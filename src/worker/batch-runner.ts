@@ -215,7 +215,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
       if (!watching) break;
       try {
         const b = await getBatch(deps.core, batchId);
-        if (!b || b.status !== 'in_progress') stop.reason = 'closed';
+        if (b?.status !== 'in_progress') stop.reason = 'closed';
         else if (b.cancelRequestedAt && stop.reason === null) {
           stop.reason = 'cancel';
           log.info('cancel requested; finishing in-flight checks');

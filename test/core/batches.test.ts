@@ -38,8 +38,8 @@ describe('batch creation and recording', () => {
       expect(err.code).toBe(code);
       expect(err.message).toMatch(message);
     }
-    const [{ n }] = await d.sql`select count(*)::int as n from batches`;
-    expect(n).toBe(0);
+    const [cnt] = await d.sql`select count(*)::int as n from batches`;
+    expect(cnt!.n).toBe(0);
   });
 
   it('GIVEN no usable proxy and direct mode off THEN refused; with direct mode on THEN created', async () => {
@@ -79,8 +79,8 @@ describe('batch creation and recording', () => {
     }
     const rows = await d.sql`select id from batches where niche_id = ${nicheId}`;
     expect(rows).toHaveLength(1);
-    const [{ n }] = await d.sql`select count(*)::int as n from batch_items where batch_id = ${rows[0]!.id}`;
-    expect(n).toBe(10);
+    const [cnt] = await d.sql`select count(*)::int as n from batch_items where batch_id = ${rows[0]!.id}`;
+    expect(cnt!.n).toBe(10);
   });
 
   it('GIVEN the oldest policy THEN never-checked profiles first, then the longest-ago checked', async () => {

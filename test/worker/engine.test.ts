@@ -202,7 +202,7 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     });
     await q.close();
     const lateStarts = checker.starts.filter((s) => s.at > requestedAt + 1_000).length;
-    const [{ n }] =
+    const [cnt] =
       await db.sql`select count(*)::int as n from batch_items where batch_id = ${batch.id} and outcome is not null`;
     console.log(
       'cancel: checks started',
@@ -214,7 +214,7 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     );
     expect(lateStarts).toBe(0);
     expect(done.checked).toBe(checker.starts.length);
-    expect(n).toBe(done.checked);
+    expect(cnt!.n).toBe(done.checked);
     expect(done.checked).toBeLessThan(200);
   });
 
