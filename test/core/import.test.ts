@@ -154,6 +154,14 @@ describe('importUsernames', () => {
     expect(await rows()).toEqual([]);
   });
 
+  it('GIVEN 66,000 names in one import THEN all go in (no 65,535-parameter limit)', async () => {
+    const names = Array.from({ length: 66_000 }, (_, i) => `bulk_${i}`);
+    const r = await importUsernames(deps, { niche: 'fitness', sources: [file(names.join('\n'))] });
+    expect(r).toMatchObject({ added: 66_000, alreadyPresent: 0, repeated: 0, malformed: 0, lines: 66_000 });
+    const [count] = await deps.sql<{ n: number }[]>`select count(*)::int as n from profiles`;
+    expect(count?.n).toBe(66_000);
+  });
+
   it('GIVEN 6 concurrent imports of overlapping files THEN every name is stored once and the reports add up', async () => {
     const names = Array.from({ length: 3000 }, (_, i) => `n${String(i).padStart(5, '0')}`);
     // Import k takes a window of 1,500 names starting at k*300 in its own shuffled order.
@@ -233,6 +241,13 @@ describe('import command', () => {
     expect(text).toBe(
       'Error: "photo.jpg" is not a text file; send a .txt or .csv file (UTF-8 or UTF-16), or type the usernames after the niche name.',
     );
+  });
+
+  it('GIVEN a file without an extension THEN judges it by its content', async () => {
+    const ok = await runImport('import fitness', incoming('names', 'alpha\nbeta\n'));
+    expect(ok.reply.data).toMatchObject({ added: 2 });
+    const binary = await runImport('import fitness', incoming('blob', Buffer.from([0x41, 0x00, 0x42])));
+    expect(binary.text).toContain('Error: The file looks binary (a NUL byte at offset 1)');
   });
 
   it('GIVEN a .txt that is really a PNG THEN refuses it by its content', async () => {

@@ -25,7 +25,8 @@ function formatBytes(n: number): string {
 function checkFileHeader(file: IncomingFile): void {
   const dot = file.name.lastIndexOf('.');
   const ext = dot === -1 ? '' : file.name.slice(dot).toLowerCase();
-  if (!TEXT_EXTENSIONS.includes(ext)) {
+  // No extension (a pasted file on some clients) is judged by its content alone.
+  if (ext !== '' && !TEXT_EXTENSIONS.includes(ext)) {
     throw new UserError(
       'import_not_text',
       `"${file.name}" is not a text file; send a .txt or .csv file (UTF-8 or UTF-16), or type the usernames after the niche name.`,
