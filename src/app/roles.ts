@@ -1,13 +1,12 @@
 import { Queue } from 'bullmq';
-import { testProxies } from '../checker/index.js';
 import type { Role } from '../config/env.js';
 import { DELIVERIES_QUEUE } from '../delivery/types.js';
 import type { CountableQueue } from '../observability/metrics.js';
 import { DIGESTS_QUEUE, startDigests } from '../worker/digests.js';
-import { BATCHES_QUEUE, createBatchQueue, startScheduler } from '../worker/index.js';
+import { BATCHES_QUEUE, startScheduler } from '../worker/index.js';
 import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
 import type { AppContext } from './context.js';
-import { buildCommandServices } from './services.js';
+import { createCommandServices } from './services.js';
 import type { Shutdown } from './shutdown.js';
 import { startWorkerRole } from './worker-role.js';
 
@@ -57,18 +56,9 @@ export async function startRoles(
 
   let bot: BotRole | undefined;
   if (has('bot')) {
-    // Commands queue batches from here; a worker anywhere runs them.
-    const batchQueue = createBatchQueue(app);
-    shutdown.add('batch queue', () => batchQueue.close());
-    const services = buildCommandServices({
-      enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
-      testProxies: (proxyId) =>
-        testProxies(
-          app.core,
-          { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS },
-          proxyId,
-        ),
-    });
+    const commandServices = createCommandServices(app);
+    shutdown.add('batch queue', () => commandServices.close());
+    const services = commandServices.services;
     bot = await startBotRole(app, services, shutdown);
   }
 

@@ -1,5 +1,8 @@
 import type { CommandServices } from '../bot/commands/types.js';
+import { testProxies } from '../checker/index.js';
 import type { Reply } from '../reply/reply.js';
+import { createBatchQueue } from '../worker/batch-queue.js';
+import type { AppContext } from './context.js';
 
 /** The long-running pieces the commands can reach, as far as this process has them. */
 export interface ServiceSources {
@@ -18,4 +21,26 @@ export function buildCommandServices(sources: ServiceSources): CommandServices {
   if (sources.enqueueBatch) services.enqueueBatch = sources.enqueueBatch;
   if (sources.testProxies) services.testProxies = sources.testProxies;
   return services;
+}
+
+/**
+ * The services any process that takes commands needs (the bot role, the console): batches go on the
+ * worker's queue (a worker anywhere runs them) and proxies are tested from this machine. `close`
+ * releases the queue's Redis connection.
+ */
+export function createCommandServices(app: AppContext): {
+  services: CommandServices;
+  close(): Promise<void>;
+} {
+  const batchQueue = createBatchQueue(app);
+  const services = buildCommandServices({
+    enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
+    testProxies: (proxyId) =>
+      testProxies(
+        app.core,
+        { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS },
+        proxyId,
+      ),
+  });
+  return { services, close: () => batchQueue.close() };
 }
