@@ -19,7 +19,10 @@ export interface BotHarness {
   close(): Promise<void>;
 }
 
-export async function startBotHarness(services: CommandServices = {}, env: Record<string, string> = {}) {
+export async function startBotHarness(
+  services: CommandServices | ((app: TestApp) => CommandServices) = {},
+  env: Record<string, string> = {},
+) {
   const fake = await FakeTelegram.start();
   const app = await createTestApp({
     TELEGRAM_BOT_TOKEN: fake.token,
@@ -27,7 +30,7 @@ export async function startBotHarness(services: CommandServices = {}, env: Recor
     TELEGRAM_API_ROOT: fake.apiRoot,
     ...env,
   });
-  const bot = await startTelegram(app, services);
+  const bot = await startTelegram(app, typeof services === 'function' ? services(app) : services);
   const harness: BotHarness = {
     app,
     fake,
