@@ -38,7 +38,9 @@ export interface PoolOptions {
   timeoutMs: number;
 }
 
-export type Acquired = { lane: Lane } | { none: 'rate_limited' | 'proxy_failed'; detail: string };
+export type Acquired =
+  | { lane: Lane }
+  | { none: 'rate_limited' | 'proxy_failed' | 'transient'; detail: string };
 
 function fingerprint(p: ProxyCredentials): string {
   return `${p.host}:${p.port}:${p.username ?? ''}:${p.password ?? ''}`;
@@ -241,7 +243,14 @@ export class ProxyPool {
       const pool = live;
       let waitMs: number;
       if (ready.length > 0) {
-        const r = await this.budget.reserve(ready.map((l) => l.key));
+        let r: Awaited<ReturnType<RateBudget['reserve']>>;
+        try {
+          r = await this.budget.reserve(ready.map((l) => l.key));
+        } catch (err) {
+          // Without Redis the budgets cannot be honoured: no request goes out, the check is an error.
+          this.deps.log.warn({ errMessage: (err as Error).message }, 'proxy budget unavailable (Redis)');
+          return { none: 'transient', detail: 'request budget unavailable (Redis unreachable)' };
+        }
         if ('key' in r) {
           const lane = this.lanes.get(r.key);
           if (lane && !lane.removed) {
@@ -294,13 +303,29 @@ export class ProxyPool {
       lane.consecutiveProxyFailures++;
       if (lane.consecutiveProxyFailures >= this.options.proxyFailureCooldownAfter) {
         lane.consecutiveProxyFailures = 0;
-        await this.coolDown(lane, result.detail ?? 'proxy failures');
+        await this.safeCoolDown(lane, result.detail ?? 'proxy failures');
       }
     } else {
       lane.consecutiveProxyFailures = 0;
     }
     if (result.outcome === 'rate_limited' || result.outcome === 'login_wall') {
-      await this.coolDown(lane, result.detail ?? result.outcome);
+      await this.safeCoolDown(lane, result.detail ?? result.outcome);
+    }
+  }
+
+  /** A cooldown that cannot be stored (Postgres away) still applies in this process. */
+  private async safeCoolDown(lane: Lane, reason: string): Promise<void> {
+    try {
+      await this.coolDown(lane, reason);
+    } catch (err) {
+      lane.coolingUntil = Math.max(
+        lane.coolingUntil,
+        this.deps.clock.now().getTime() + this.options.cooldownBaseMs,
+      );
+      this.deps.log.warn(
+        { proxyId: lane.proxyId, errMessage: (err as Error).message },
+        'cooldown not persisted',
+      );
     }
   }
 

@@ -353,7 +353,17 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
   }
 
   private async disableSession(lease: SessionLease, reason: string): Promise<void> {
-    const first = await this.sessions.disable(lease.session.id, reason);
+    let first: boolean;
+    try {
+      first = await this.sessions.disable(lease.session.id, reason);
+    } catch (err) {
+      // Not stored (Postgres away): it is out of this process's rotation already; alert anyway.
+      this.log.error(
+        { sessionId: lease.session.id, errMessage: (err as Error).message },
+        'cannot store disabled session',
+      );
+      first = true;
+    }
     if (!first) return;
     const alert: CheckerAlert = {
       kind: 'session_disabled',

@@ -184,3 +184,36 @@ describe('cancellation', () => {
     expect(h.fake.requests).toHaveLength(1);
   });
 });
+
+describe('Redis unavailable', () => {
+  it('GIVEN the budget store cannot be reached THEN checks end as transient errors and nothing is sent to Instagram', async () => {
+    h = await createHarness({ proxyCount: 1, fake: { users } });
+    const { Redis } = await import('ioredis');
+    const dead = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      lazyConnect: true,
+    });
+    dead.on('error', () => {});
+    const { createStoryChecker } = await import('../../src/checker/index.js');
+    const c = await createStoryChecker({
+      core: h.deps,
+      redis: dead,
+      options: {
+        instagramUrl: h.fake.url,
+        allowDirect: false,
+        requestsPerMinute: 60,
+        timeoutMs: 1000,
+        keyPrefix: `${h.prefix}:checker`,
+      },
+    });
+    h.checkers.push(c);
+    const [r] = await c.check(targets(0, 1));
+    expect(r).toMatchObject({
+      outcome: 'transient',
+      detail: 'request budget unavailable (Redis unreachable)',
+    });
+    expect(h.fake.requests).toHaveLength(0);
+    dead.disconnect();
+  });
+});
