@@ -15,6 +15,8 @@ function obj(v: YamlValue | undefined, what: string): Obj {
 const list = (v: YamlValue | undefined): YamlValue[] => (Array.isArray(v) ? v : v == null ? [] : [v]);
 
 const APP_VARS = Object.keys(envSchema.shape);
+/** Set by npm or Node themselves, never by an operator: not configuration. */
+const SET_BY_RUNTIME = ['INIT_CWD'];
 const compose = obj(parseYamlSubset(read('docker-compose.yml')), 'docker-compose.yml');
 const services = obj(compose.services, 'services');
 const envExample = read('.env.example');
@@ -118,7 +120,7 @@ describe('.env.example, README and the env schema stay in step', () => {
     const unknown = files.flatMap((f) => {
       const text = read(`src/${f}`);
       return [...text.matchAll(/process\.env(?:\.([A-Z_][A-Z0-9_]*)|\[)/g)]
-        .filter((m) => !m[1] || !APP_VARS.includes(m[1]))
+        .filter((m) => !m[1] || !(APP_VARS.includes(m[1]) || SET_BY_RUNTIME.includes(m[1])))
         .map((m) => `${f}: ${m[0]}`);
     });
     expect(unknown).toEqual([]);
