@@ -1,3 +1,146 @@
-import type { AnyCommand } from './types.js';
+import { z } from 'zod';
+import {
+  type Batch,
+  cancelBatch,
+  createBatch,
+  describeBatch,
+  errorTotal,
+  findNiche,
+  listActiveBatches,
+  listBatchHistory,
+} from '../../core/batches/index.js';
+import { reply, tableBlock, textBlock } from '../../reply/reply.js';
+import { intArg } from './int-arg.js';
+import { type AnyCommand, defineCommand } from './types.js';
 
-export const batchCommands: AnyCommand[] = [];
+const nicheArg = z.string({ error: 'give the niche name' }).trim().min(1, 'give the niche name');
+
+function when(d: Date | null): string {
+  return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-';
+}
+
+function historyRow(b: Batch): string[] {
+  return [
+    `#${b.id}`,
+    b.nicheName,
+    b.trigger,
+    b.status.replace('_', ' '),
+    `${b.checked}/${b.requested}`,
+    String(b.stories),
+    String(errorTotal(b)),
+    when(b.createdAt),
+  ];
+}
+
+export const batchCommands: AnyCommand[] = [
+  defineCommand({
+    path: ['batch', 'run'],
+    summary: 'Check COUNT profiles of a niche now (never-checked and longest-unchecked first)',
+    args: [
+      { name: 'name', description: 'The niche', type: 'string', required: true, autocomplete: 'niche' },
+      { name: 'count', description: 'How many profiles to check', type: 'integer', required: true, min: 1 },
+    ],
+    schema: z.object({ name: nicheArg, count: intArg('count', 1, 1_000_000) }),
+    slow: true,
+    async handler(input, ctx) {
+      const origin = { platform: ctx.actor.platform, chatId: ctx.actor.chatId, userId: ctx.actor.userId };
+      const batch = await createBatch(ctx.core, {
+        niche: input.name,
+        count: input.count,
+        trigger: 'manual',
+        origin,
+        allowDirect: ctx.services.allowDirect ?? false,
+      });
+      let queued = 'queued';
+      if (ctx.services.enqueueBatch) {
+        try {
+          await ctx.services.enqueueBatch(batch.id);
+        } catch (err) {
+          // The batch row exists; the workers' recovery sweep queues pending batches it finds unqueued.
+          ctx.core.log.warn({ batchId: batch.id, errMessage: (err as Error).message }, 'cannot queue batch');
+          queued =
+            'created, but the queue is unreachable right now; a worker will pick it up within a few minutes';
+        }
+      } else {
+        queued = 'created; a worker will pick it up within a few minutes';
+      }
+      return reply.of(
+        [
+          textBlock(
+            `Batch #${batch.id} for ${batch.nicheName}: ${batch.requested} profiles (${batch.policy} first), ${queued}. Progress shows here; stop it with /batch cancel ${batch.nicheName}.`,
+            'success',
+          ),
+        ],
+        {
+          progressKey: `batch:${batch.id}:progress`,
+          data: {
+            batchId: batch.id,
+            niche: batch.nicheName,
+            requested: batch.requested,
+            status: batch.status,
+          },
+        },
+      );
+    },
+  }),
+  defineCommand({
+    path: ['batch', 'cancel'],
+    summary: 'Stop a running batch (by niche name or #id); checks in flight finish and count',
+    args: [{ name: 'target', description: 'Niche name or batch id (#12)', type: 'string', required: true }],
+    schema: z.object({ target: z.string({ error: 'give a niche name or a batch id' }).trim().min(1) }),
+    async handler(input, ctx) {
+      const b = await cancelBatch(ctx.core, input.target);
+      const text =
+        b.status === 'cancelled'
+          ? `Batch #${b.id} (${b.nicheName}) cancelled before it started.`
+          : `Stopping batch #${b.id} (${b.nicheName}): no new checks start; the ${b.checked} done so far are kept. It shows as cancelled within a few seconds.`;
+      return reply.success(text, { batchId: b.id, status: b.status });
+    },
+  }),
+  defineCommand({
+    path: ['batch', 'status'],
+    summary: 'Show pending and running batches with their progress',
+    args: [],
+    schema: z.object({}),
+    async handler(_input, ctx) {
+      const active = await listActiveBatches(ctx.core);
+      if (active.length === 0) return reply.text('No batch is running.', 'info', { batches: [] });
+      return reply.of([textBlock(active.map((b) => describeBatch(b)).join('\n'))], {
+        data: {
+          batches: active.map((b) => ({
+            id: b.id,
+            niche: b.nicheName,
+            status: b.status,
+            checked: b.checked,
+          })),
+        },
+      });
+    },
+  }),
+  defineCommand({
+    path: ['batch', 'history'],
+    summary: 'The last 10 batches, of one niche or all',
+    args: [
+      { name: 'name', description: 'The niche (all when absent)', type: 'string', autocomplete: 'niche' },
+    ],
+    schema: z.object({ name: nicheArg.optional() }),
+    async handler(input, ctx) {
+      const niche = input.name ? await findNiche(ctx.core, input.name) : undefined;
+      const rows = await listBatchHistory(ctx.core, niche ? { nicheId: niche.id } : {});
+      if (rows.length === 0) {
+        return reply.text(niche ? `No batches for ${niche.name} yet.` : 'No batches yet.', 'info', {
+          batches: [],
+        });
+      }
+      const failed = rows.filter((b) => b.failureReason).map((b) => `#${b.id}: ${b.failureReason}`);
+      const blocks = [
+        tableBlock(
+          ['batch', 'niche', 'trigger', 'status', 'checked', 'stories', 'errors', 'created (UTC)'],
+          rows.map(historyRow),
+        ),
+      ];
+      if (failed.length > 0) blocks.push(textBlock(failed.join('\n'), 'warning'));
+      return reply.of(blocks, { data: { batches: rows.map((b) => ({ id: b.id, status: b.status })) } });
+    },
+  }),
+];

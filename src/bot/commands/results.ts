@@ -1,3 +1,84 @@
-import type { AnyCommand } from './types.js';
+import { z } from 'zod';
+import { findNiche } from '../../core/batches/index.js';
+import { RESULTS_WINDOW_HOURS, recentStories } from '../../core/detections/index.js';
+import { reply, tableBlock, usernamesBlock } from '../../reply/reply.js';
+import { intArg } from './int-arg.js';
+import { type AnyCommand, defineCommand } from './types.js';
 
-export const resultsCommands: AnyCommand[] = [];
+function inHours(ms: number): string {
+  if (ms <= 0) return 'expired';
+  const m = Math.round(ms / 60_000);
+  return m >= 60 ? `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m` : `${m}m`;
+}
+
+export const resultsCommands: AnyCommand[] = [
+  defineCommand({
+    path: ['results'],
+    summary: `Usernames with a story in the last HOURS (1-${RESULTS_WINDOW_HOURS}, default 24), of one niche or all`,
+    args: [
+      { name: 'name', description: 'The niche, or "all" (default)', type: 'string', autocomplete: 'niche' },
+      {
+        name: 'hours',
+        description: `1-${RESULTS_WINDOW_HOURS} (default 24)`,
+        type: 'integer',
+        min: 1,
+        max: 24,
+      },
+    ],
+    schema: z.object({
+      name: z.string().trim().optional(),
+      hours: intArg('hours', 1, RESULTS_WINDOW_HOURS).optional(),
+    }),
+    async handler(input, ctx) {
+      let name = input.name;
+      let hours = input.hours;
+      // `/results 6`: a lone number is the hours, not a niche name.
+      if (hours === undefined && name && /^\d+$/.test(name)) {
+        hours = Number(name);
+        name = undefined;
+        if (hours < 1 || hours > RESULTS_WINDOW_HOURS) {
+          return reply.error(`hours must be from 1 to ${RESULTS_WINDOW_HOURS}; got ${hours}`);
+        }
+      }
+      hours ??= RESULTS_WINDOW_HOURS;
+      const niche = name && name.toLowerCase() !== 'all' ? await findNiche(ctx.core, name) : undefined;
+      const rows = await recentStories(ctx.core, { hours, ...(niche ? { nicheId: niche.id } : {}) });
+      const scope = niche ? niche.name : 'all niches';
+      if (rows.length === 0) {
+        return reply.text(`No stories seen in the last ${hours} h (${scope}).`, 'info', { usernames: [] });
+      }
+      const now = ctx.core.clock.now().getTime();
+      const usernames = rows.map((r) => r.username);
+      return reply.of(
+        [
+          usernamesBlock(
+            `Stories in the last ${hours} h, ${scope}, newest first`,
+            usernames,
+            `stories-${niche ? niche.name.replace(/[^A-Za-z0-9_-]/g, '_') : 'all'}-${hours}h.txt`,
+          ),
+          tableBlock(
+            ['username', 'niche', 'seen', 'expires in'],
+            rows.map((r) => [
+              r.username,
+              r.niche ?? '-',
+              `${inHours(now - r.detectedAt.getTime())} ago`,
+              inHours(r.expiresAt.getTime() - now),
+            ]),
+          ),
+        ],
+        {
+          data: {
+            hours,
+            niche: niche?.name ?? null,
+            usernames,
+            rows: rows.map((r) => ({
+              ...r,
+              detectedAt: r.detectedAt.toISOString(),
+              expiresAt: r.expiresAt.toISOString(),
+            })),
+          },
+        },
+      );
+    },
+  }),
+];

@@ -43,6 +43,8 @@ export interface CommandServices {
   enqueueBatch?(batchId: number): Promise<void>;
   /** Tests proxies by real requests; implemented by the checker. */
   testProxies?(proxyId?: number): Promise<Reply>;
+  /** ALLOW_DIRECT: batches may start without a usable proxy (absent means false). */
+  allowDirect?: boolean;
 }
 
 export interface CommandContext {

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/app/context.js';
+import { type SchedulerHandle, startScheduler } from '../../src/worker/scheduler.js';
+import { seedNiche, seedProxy } from '../helpers/batch-fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestApp, deleteRedisPrefix, newPrefix, waitFor } from './support.js';
+
+describe('scheduler', () => {
+  let db: TestDatabase;
+  let prefix: string;
+  const apps: AppContext[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prefix = newPrefix();
+  });
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    await deleteRedisPrefix(prefix);
+    await db.drop();
+  });
+
+  it('GIVEN three scheduler processes and 1.5 s "hours" THEN the auto-trigger fires once per period at a fresh moment each time, and expired detections are purged', async () => {
+    await seedProxy(db.sql);
+    const niche = await seedNiche(db.sql, 'Auto', 500, { dailyTarget: 800, prefix: 'auto_' });
+    await db.sql`insert into detections (username, niche_id, detected_at) values ('auto_00001', ${niche}, now() - interval '25 hours')`;
+    const periodMs = 1_500;
+    const handles: SchedulerHandle[] = [];
+    for (let i = 0; i < 3; i++) {
+      const app = createTestApp(db.url, prefix);
+      apps.push(app);
+      handles.push(startScheduler(app, { periodMs, checkEveryMs: 50, purgeEveryMs: 200 }));
+    }
+    // Each fire creates an auto batch; closing it right away lets the next period create another.
+    const fired: Array<{ period: number; offset: number }> = [];
+    const started = Date.now();
+    while (Date.now() - started < periodMs * 6) {
+      const rows = await db.sql<Array<{ id: number; created_at: Date }>>`
+        update batches set status = 'cancelled', finished_at = now() where status = 'pending' returning id, created_at`;
+      for (const r of rows) {
+        const t = r.created_at.getTime();
+        fired.push({ period: Math.floor(t / periodMs), offset: t % periodMs });
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await Promise.all(handles.map((h) => h.stop()));
+    const periods = fired.map((f) => f.period);
+    console.log(
+      'scheduler fires (period, offset ms):',
+      JSON.stringify(fired.map((f) => [f.period % 1000, f.offset])),
+    );
+    expect(new Set(periods).size).toBe(periods.length); // never twice in one period
+    expect(periods.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(fired.map((f) => Math.floor(f.offset / 50))).size).toBeGreaterThan(1); // not the same moment each time
+    expect(handles.every((h) => h.lastTickAt() !== null)).toBe(true);
+    await waitFor('purge', async () => {
+      const [r] = await db.sql`select count(*)::int as n from detections`;
+      return r!.n === 0;
+    });
+  });
+});
