@@ -152,6 +152,51 @@ describe('the storywatch process', () => {
     }
   });
 
+  it('GIVEN TELEGRAM_WEBHOOK_URL THEN the HTTP port serves the webhook: signed updates are answered, others refused', async () => {
+    const telegram = await FakeTelegram.start();
+    const port = await freePort();
+    const run = runMain({
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: prefix,
+      HTTP_PORT: String(port),
+      STORYWATCH_ROLES: 'bot',
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_OWNER_IDS: '4242',
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/tg/hook',
+    });
+    try {
+      await run.waitFor(/"msg":"storywatch started"/);
+      const secret = String(telegram.callsOf('setWebhook')[0]?.params.secret_token);
+      const post = (token: string, id: number) =>
+        fetch(`http://127.0.0.1:${port}/tg/hook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token },
+          body: JSON.stringify({
+            update_id: id,
+            message: {
+              message_id: 100 + id,
+              date: Math.floor(Date.now() / 1000),
+              chat: { id: 4242, type: 'private' },
+              from: { id: 4242, first_name: 'owner' },
+              text: '/help',
+              entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+            },
+          }),
+        });
+      expect((await post('forged', 1)).status).toBe(403);
+      expect((await post(secret, 2)).status).toBe(200);
+      const answer = await telegram.waitFor(() => telegram.messagesTo(4242)[0]);
+      expect(answer.text).toContain('/help');
+      expect(telegram.callsOf('getUpdates')).toHaveLength(0);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await telegram.stop();
+    }
+  });
+
   it('GIVEN secrets in its configuration THEN every log line is JSON and none carries a secret; SIGTERM stops it cleanly', async () => {
     const secrets = {
       dbPassword: `pw${randomBytes(8).toString('hex')}`,
