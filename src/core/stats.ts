@@ -78,7 +78,7 @@ export async function getStats(
   // Checks come from batch items (one per profile per batch), stories from detections: both by niche.
   const perNiche = await sql<{ nicheId: number | null; niche: string; checks: number; stories: number }[]>`
     with checks as (
-      select b.niche_id, max(b.niche_name) as niche_name, count(*)::int as n
+      select b.niche_id, count(*)::int as n
       from batches b join batch_items i on i.batch_id = b.id
       where (b.finished_at is null or b.finished_at >= ${since})
         and i.outcome is not null and i.checked_at >= ${since} and i.checked_at <= ${until}
@@ -88,7 +88,7 @@ export async function getStats(
       where detected_at >= ${since} and detected_at <= ${until} group by niche_id
     ), keys as (select niche_id from checks union select niche_id from stories)
     select k.niche_id as "nicheId",
-      coalesce(n.name, c.niche_name, '(removed niche)') as niche,
+      coalesce(n.name, '(no niche)') as niche,
       coalesce(c.n, 0)::int as checks, coalesce(s.n, 0)::int as stories
     from keys k
     left join niches n on n.id = k.niche_id

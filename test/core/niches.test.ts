@@ -100,7 +100,7 @@ describe('creating niches', () => {
     expect(ok).toHaveLength(1);
     expect(failed).toHaveLength(1);
     expect(failed[0]?.reason).toBeInstanceOf(UserError);
-    expect((failed[0]?.reason as UserError).code).toBe('niche_exists');
+    expect((failed[0]?.reason as UserError | undefined)?.code).toBe('niche_exists');
     const [row] = await deps.sql<
       { n: number }[]
     >`select count(*)::int as n from niches where lower(name) = 'racing'`;

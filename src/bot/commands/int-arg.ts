@@ -5,20 +5,22 @@ import { z } from 'zod';
  * accepted range, so "abc", "1.5" and "900" each say what was wrong.
  */
 export function intArg(label: string, min: number, max: number) {
-  return z.union([z.number(), z.string()]).transform((raw, ctx): number => {
-    const text = String(raw).trim();
-    const n = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isSafeInteger(n)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${label} must be a whole number from ${min} to ${max}; got "${text}"`,
-      });
-      return z.NEVER;
-    }
-    if (n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `${label} must be from ${min} to ${max}; got ${n}` });
-      return z.NEVER;
-    }
-    return n;
-  });
+  return z
+    .union([z.number(), z.string()], { error: `give the ${label}, a whole number from ${min} to ${max}` })
+    .transform((raw, ctx): number => {
+      const text = String(raw).trim();
+      const n = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(n)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${label} must be a whole number from ${min} to ${max}; got "${text}"`,
+        });
+        return z.NEVER;
+      }
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${label} must be from ${min} to ${max}; got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
 }
