@@ -53,7 +53,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('storywatch console', () => {
+// Each case starts real processes (node + tsx, some through npm), several seconds each on a busy machine.
+describe('storywatch console', { timeout: 120_000 }, () => {
   it('GIVEN niche add, import with a file path, then --json THEN prints the replies and the numbers', async () => {
     const add = await storywatch('niche', 'add', 'fitness');
     expect(add).toMatchObject({ code: 0, stderr: '' });
@@ -168,5 +169,31 @@ describe('storywatch console', () => {
     } finally {
       await discord.stop();
     }
+  });
+
+  it('GIVEN npm run storywatch from another directory and npx storywatch in the repo THEN both run the console', async () => {
+    const repo = resolve(import.meta.dirname, '../..');
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: database.url };
+    const viaNpm = await new Promise<Result>((done) => {
+      execFile(
+        'npm',
+        ['--prefix', repo, 'run', '-s', 'storywatch', '--', 'import', 'fitness', 'names.txt', '--json'],
+        { cwd: dir, env, timeout: 60_000 },
+        (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(viaNpm.code).toBe(0);
+    // names.txt is read from the directory npm was started in, not from the package root.
+    expect(JSON.parse(viaNpm.stdout)).toMatchObject({ niche: 'fitness', added: 0, alreadyPresent: 4 });
+    const viaNpx = await new Promise<Result>((done) => {
+      execFile(
+        'npx',
+        ['--no-install', 'storywatch', 'import', '--help'],
+        { cwd: repo, env, timeout: 60_000 },
+        (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(viaNpx.code).toBe(0);
+    expect(viaNpx.stdout).toContain('Usage: storywatch import NICHE');
   });
 });

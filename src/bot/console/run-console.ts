@@ -9,7 +9,7 @@ import { dispatch, type Invocation } from '../commands/dispatch.js';
 import { parseWords, usageLine } from '../commands/parse-words.js';
 import { commands, commandsUnder, findCommand } from '../commands/registry.js';
 import type { AnyCommand, IncomingFile } from '../commands/types.js';
-import { consoleFile, fileWord } from './console-file.js';
+import { baseDir, consoleFile, fileWord } from './console-file.js';
 import { consoleServices } from './services.js';
 
 const PREFIX = 'storywatch ';
@@ -71,7 +71,7 @@ async function extractFile(
     const kind = await fileWord(w);
     if (kind === 'file') paths.push(w);
     else if (kind === 'missing')
-      return { words, problem: `No file "${w}" (paths are relative to ${process.cwd()}).` };
+      return { words, problem: `No file "${w}" (paths are relative to ${baseDir()}).` };
     else rest.push(w);
   }
   if (paths.length > 1) return { words, problem: `Give one file at a time (got ${paths.join(', ')}).` };
