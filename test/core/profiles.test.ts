@@ -294,3 +294,14 @@ describe('bulk reassign', () => {
     expect(p?.niche_id).toBe(fit);
   });
 });
+
+describe('profile counts after truncate', () => {
+  it('GIVEN profiles truncated and new ones added THEN the counts start again from zero', async () => {
+    await deps.sql`truncate profiles cascade`;
+    expect(await countProfiles(deps, null, 'all')).toBe(0);
+    await deps.sql`insert into profiles (username, niche_id) values ('after1', ${fit}), ('after2', null)`;
+    expect(await countProfiles(deps, fit, 'active')).toBe(1);
+    expect(await countProfiles(deps, 0, 'active')).toBe(1);
+    expect(await countProfiles(deps, null, 'all')).toBe(2);
+  });
+});
