@@ -124,4 +124,10 @@ describe('Telegram bot against the fake Bot API', () => {
     expect((await h.say('/help')).replies).toHaveLength(1);
     expect(h.bot.isConnected()).toBe(true);
   });
+
+  it('GIVEN everything above THEN the bot token never appeared in a log line', () => {
+    expect(h.app.logs.lines.length).toBeGreaterThan(10);
+    expect(h.app.logs.text).not.toContain(h.fake.token);
+    expect(h.app.logs.text).not.toContain(h.fake.token.split(':')[1]);
+  });
 });
