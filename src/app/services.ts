@@ -10,6 +10,8 @@ export interface ServiceSources {
   enqueueBatch?: (batchId: number) => Promise<void>;
   /** The checker's proxy tester. */
   testProxies?: (proxyId?: number) => Promise<Reply>;
+  /** ALLOW_DIRECT, so batch commands know a batch may start without a usable proxy. */
+  allowDirect?: boolean;
 }
 
 /**
@@ -20,6 +22,7 @@ export function buildCommandServices(sources: ServiceSources): CommandServices {
   const services: CommandServices = {};
   if (sources.enqueueBatch) services.enqueueBatch = sources.enqueueBatch;
   if (sources.testProxies) services.testProxies = sources.testProxies;
+  if (sources.allowDirect !== undefined) services.allowDirect = sources.allowDirect;
   return services;
 }
 
@@ -34,6 +37,7 @@ export function createCommandServices(app: AppContext): {
 } {
   const batchQueue = createBatchQueue(app);
   const services = buildCommandServices({
+    allowDirect: app.env.ALLOW_DIRECT,
     enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
     testProxies: (proxyId) =>
       testProxies(

@@ -31,6 +31,10 @@ describe('command services of a process', () => {
     expect(jobs.map((j) => j.data)).toEqual([{ batchId: 41 }]);
   });
 
+  it('GIVEN the env THEN the batch commands learn whether direct checks are allowed', () => {
+    expect(built.services.allowDirect).toBe(false);
+  });
+
   it('GIVEN no proxies THEN proxy testing answers what to do instead of failing', async () => {
     const answer = renderPlain(await built.services.testProxies!());
     expect(answer).toMatch(/No proxies to test/);
