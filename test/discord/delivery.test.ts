@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deliveries,
@@ -65,7 +66,9 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
     expect(h.fake.requestsTo('POST', path).map((r) => r.status)).toEqual([429, 502, 404]);
   });
 
-  it('GIVEN a long list THEN the channel message carries it as a multipart .txt attachment', async () => {
+  it('GIVEN a long list, and undici 7 owning the process-wide dispatcher as in the full process THEN it arrives as a multipart .txt attachment', async () => {
+    // The checker imports undici 7 before anything else in `npm start`; its Agent then serves every undici.
+    setGlobalDispatcher(new Agent());
     const list = Array.from({ length: 400 }, (_, i) => `digest_user_${i}`);
     const id = await h.bot.sender.send(
       SENDER_CHANNEL,

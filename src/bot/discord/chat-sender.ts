@@ -4,6 +4,7 @@ import { type ChatSender, PermanentDeliveryError, RetryAfterError } from '../../
 import type { Reply } from '../../reply/reply.js';
 import type { DiscordButtonStore } from './button-store.js';
 import { buildOutgoing, restMessage } from './outgoing.js';
+import { makeDiscordRequest } from './rest-request.js';
 
 /** Discord error codes that mean "this channel will not take our messages", whatever the status. */
 const PERMANENT_CODES = new Set([
@@ -22,7 +23,12 @@ const UNKNOWN_MESSAGE = 10008;
  * delaying the job for retry_after. `retries: 0` leaves 5xx backoff to the queue as well.
  */
 export function deliveryRest(api: string, token: string): REST {
-  return new REST({ api, rejectOnRateLimit: () => true, retries: 0 }).setToken(token);
+  return new REST({
+    api,
+    rejectOnRateLimit: () => true,
+    retries: 0,
+    makeRequest: makeDiscordRequest,
+  }).setToken(token);
 }
 
 /** Maps a Discord refusal onto what the delivery queue does with it. */

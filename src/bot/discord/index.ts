@@ -11,6 +11,7 @@ import { deliveryRest, discordChatSender } from './chat-sender.js';
 import { handleInteraction, type InteractionDeps } from './handle-interaction.js';
 import { DiscordOwnerGate } from './owner-gate.js';
 import { registerDiscordCommands } from './register.js';
+import { makeDiscordRequest } from './rest-request.js';
 
 export { registerDiscordCommands } from './register.js';
 
@@ -53,7 +54,10 @@ export async function startDiscord(app: AppContext, services: CommandServices): 
   };
 
   // Interactions need no privileged intents; the bot reads no messages.
-  const client = new Client({ intents: [], rest: { api: app.env.DISCORD_API_URL } });
+  const client = new Client({
+    intents: [],
+    rest: { api: app.env.DISCORD_API_URL, makeRequest: makeDiscordRequest },
+  });
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
 
@@ -65,7 +69,12 @@ export async function startDiscord(app: AppContext, services: CommandServices): 
       channelId: interaction.channelId,
     });
     const work = handleInteraction(deps, interaction, ilog).catch((err: unknown) =>
-      reportFailure(interaction, mask(err), ilog),
+      reportFailure(
+        interaction,
+        mask(err),
+        ilog,
+        err instanceof Error ? maskSecrets(err.stack ?? '', [token]) : undefined,
+      ),
     );
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
@@ -117,9 +126,14 @@ export async function startDiscord(app: AppContext, services: CommandServices): 
 }
 
 /** Last resort for a failure outside dispatch (Discord or Redis unreachable): log, and try to say so. */
-async function reportFailure(interaction: Interaction, message: string, log: Logger): Promise<void> {
+async function reportFailure(
+  interaction: Interaction,
+  message: string,
+  log: Logger,
+  stack?: string,
+): Promise<void> {
   const ref = randomBytes(4).toString('hex');
-  log.error({ ref, errMessage: message }, 'discord interaction failed');
+  log.error({ ref, errMessage: message, stack }, 'discord interaction failed');
   if (!interaction.isRepliable()) return;
   const content = `Something failed on our side (logged as ${ref}). Nothing was changed unless a reply said so.`;
   try {

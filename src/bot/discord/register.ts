@@ -5,6 +5,7 @@ import { maskSecrets } from '../../core/mask.js';
 import { commands as registry } from '../commands/registry.js';
 import type { AnyCommand } from '../commands/types.js';
 import { buildCommandSet, type CommandJson, type OptionJson } from './command-json.js';
+import { makeDiscordRequest } from './rest-request.js';
 
 export interface RegisterResult {
   scope: 'guild' | 'global';
@@ -32,7 +33,8 @@ export async function registerDiscordCommands(
   const appId = env.DISCORD_APPLICATION_ID;
   if (!token || !appId)
     throw new Error('Set DISCORD_TOKEN and DISCORD_APPLICATION_ID to register Discord commands');
-  const rest = options.rest ?? new REST({ api: env.DISCORD_API_URL }).setToken(token);
+  const rest =
+    options.rest ?? new REST({ api: env.DISCORD_API_URL, makeRequest: makeDiscordRequest }).setToken(token);
   const route = env.DISCORD_GUILD_ID
     ? Routes.applicationGuildCommands(appId, env.DISCORD_GUILD_ID)
     : Routes.applicationCommands(appId);
