@@ -8,6 +8,7 @@ import { startDeliveryWorker } from '../../src/delivery/queue.js';
 import { type BatchQueue, createBatchQueue, startWorker, type WorkerHandle } from '../../src/worker/index.js';
 import { type ConnectProxy, startConnectProxies, stopAll } from '../fakes/connect-proxy.js';
 import { type FakeInstagram, generateUsers, startFakeInstagram } from '../fakes/fake-instagram.js';
+import { seedNiche } from '../helpers/batch-fixtures.js';
 import { type BotHarness, OWNER, startBotHarness, visible } from './harness.js';
 
 const PROXY_PASSWORD = 'Pr0xyS3cret!';
@@ -103,5 +104,21 @@ describe('Telegram: a batch from the chat, with the real worker, checker and fak
     const all = (await h.say('/results')).replies.map(visible).join('\n');
     expect(all).toContain('Fitness');
     for (const u of WITH_STORY) expect(all).toContain(u);
+  });
+
+  it('GIVEN 2,000 usernames with stories THEN /results sends them as a .txt document holding every name', async () => {
+    const nicheId = await seedNiche(h.app.core.sql, 'Bulk', 2000, { prefix: 'bulk_' });
+    await h.app.core.sql`
+      insert into detections (username, niche_id, detected_at)
+      select username, niche_id, now() - interval '10 minutes' from profiles where niche_id = ${nicheId}`;
+    const { replies } = await h.say('/results Bulk', { expect: 2 });
+    const doc = replies.find((m) => m.document?.fileName === 'stories-Bulk-24h.txt');
+    const lines = doc?.document?.content.trim().split('\n') ?? [];
+    console.log(
+      `/results Bulk: ${replies.map((m) => m.document?.fileName ?? 'text').join(', ')}; ${lines.length} usernames in the document`,
+    );
+    expect(lines).toHaveLength(2000);
+    expect(new Set(lines).size).toBe(2000);
+    expect(doc?.caption).toContain('(2000)');
   });
 });
