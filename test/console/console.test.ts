@@ -78,7 +78,9 @@ describe('storywatch console', { timeout: 120_000 }, () => {
       niche: 'fitness',
       added: 1,
       alreadyPresent: 4,
-      alreadyPresentByNiche: [{ niche: 'fitness', count: 4, examples: ['alice', 'bob', 'carol'] }],
+      alreadyPresentByNiche: [
+        { niche: 'fitness', count: 4, deleted: 0, examples: ['alice', 'bob', 'carol'] },
+      ],
       repeated: 1,
       malformed: 1,
     });

@@ -75,6 +75,7 @@ describe('importUsernames', () => {
     await importUsernames(deps, { niche: 'Food', sources: [file('f1 f2 f3 f4')] });
     await importUsernames(deps, { niche: 'fitness', sources: [file('g1 g2')] });
     await deps.sql`update profiles set niche_id = null where username in ('f4', 'g2')`;
+    await deps.sql`update profiles set status = 'deleted' where username = 'f2'`;
     const r = await importUsernames(deps, {
       niche: 'fitness',
       sources: [file('f1 f2 f3 f4 g1 g2 new1 new2')],
@@ -82,9 +83,9 @@ describe('importUsernames', () => {
     expect(r.added).toBe(2);
     expect(r.alreadyPresent).toBe(6);
     expect(r.alreadyPresentByNiche).toEqual([
-      { niche: 'Food', count: 3, examples: ['f1', 'f2', 'f3'] },
-      { niche: null, count: 2, examples: ['f4', 'g2'] },
-      { niche: 'fitness', count: 1, examples: ['g1'] },
+      { niche: 'Food', count: 3, deleted: 1, examples: ['f1', 'f2', 'f3'] },
+      { niche: null, count: 2, deleted: 0, examples: ['f4', 'g2'] },
+      { niche: 'fitness', count: 1, deleted: 0, examples: ['g1'] },
     ]);
     const byName = Object.fromEntries((await rows()).map((x) => [x.username, x.niche]));
     expect(byName).toEqual({

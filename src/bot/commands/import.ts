@@ -76,7 +76,9 @@ export function renderImportReport(r: ImportReport): Block[] {
         ['niche', 'profiles', 'e.g.'],
         r.alreadyPresentByNiche.map((g) => [
           g.niche ?? '(unassigned)',
-          g.count.toLocaleString('en-US'),
+          g.deleted > 0
+            ? `${g.count.toLocaleString('en-US')} (${g.deleted} deleted)`
+            : g.count.toLocaleString('en-US'),
           g.examples.join(', '),
         ]),
       ),

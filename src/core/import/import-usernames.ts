@@ -12,6 +12,8 @@ export interface PresentInNiche {
   /** null: the profiles are unassigned. */
   niche: string | null;
   count: number;
+  /** Of those, how many are marked deleted (an import does not bring them back). */
+  deleted: number;
   examples: string[];
 }
 
@@ -155,8 +157,9 @@ export async function importUsernames(
         const added = row?.added ?? 0;
         const skipped = row?.skipped ? row.skipped : '';
         if (skipped === '') return { added, byNiche: [], present: 0 };
-        const groups = await tx<{ niche: string | null; count: number; examples: string[] }[]>`
+        const groups = await tx<PresentInNiche[]>`
           select n.name as niche, count(*)::int as count,
+                 (count(*) filter (where p.status = 'deleted'))::int as deleted,
                  (array_agg(p.username order by p.username))[1:${NICHE_EXAMPLES}] as examples
           from unnest(string_to_array(${skipped}, ',')) as s(u)
           join profiles p on p.username = s.u
