@@ -25,6 +25,7 @@ describe('Discord: importing attachments and paging profiles', () => {
     expect(text).toContain('2 repeated in the input');
     expect(text).toContain('2 malformed');
     expect(text).toContain('bad!!name');
+    expect(h.fake.downloads).toEqual(['fitness.txt']);
     const rows = await h.app.core.db.select({ username: profiles.username }).from(profiles);
     expect(rows.map((r) => r.username).sort()).toEqual(['anna_fit', 'bob.fit', 'carol', 'dave_x']);
   });
@@ -41,10 +42,18 @@ describe('Discord: importing attachments and paging profiles', () => {
 
   it('GIVEN an attachment that is not text THEN it is refused clearly and nothing is read', async () => {
     const png = h.fake.hostFile('photo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]), 'image/png');
-    const before = h.fake.requestsTo('GET', /attachments/).length;
+    const before = h.fake.downloads.length;
     const rec = await h.run({ command: 'import', options: { niche: 'Fitness', file: png } });
     expect(shown(rec)).toMatch(/^⛔ photo\.png is not a text file/);
-    expect(h.fake.requestsTo('GET', /attachments/).length).toBe(before);
+    expect(h.fake.downloads.length).toBe(before);
+  });
+
+  it('GIVEN an attachment over 20 MB THEN it is refused by its size before any download', async () => {
+    const huge = h.fake.hostFile('huge.txt', Buffer.alloc(21 * 1024 * 1024, 0x61));
+    const before = h.fake.downloads.length;
+    const rec = await h.run({ command: 'import', options: { niche: 'Fitness', file: huge } });
+    expect(shown(rec)).toBe('⛔ huge.txt is 21.0 MB; the limit is 20 MB. Split it into smaller .txt files.');
+    expect(h.fake.downloads.length).toBe(before);
   });
 
   it('GIVEN 120 profiles THEN /profiles list pages with buttons, and Next turns the page in place', async () => {

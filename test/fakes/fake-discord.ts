@@ -56,6 +56,8 @@ export class FakeDiscord {
   readonly botUser = { ...fakeUser(this.applicationId, 'storywatch'), bot: true };
   readonly requests: RecordedRequest[] = [];
   readonly messages: FakeMessage[] = [];
+  /** Names of the hosted files the bot downloaded, in order. */
+  readonly downloads: string[] = [];
   /** Registered command sets: 'global' or a guild id. */
   readonly commands = new Map<string, RegisteredCommand[]>();
   readonly gateway: FakeGateway;
@@ -215,6 +217,7 @@ export class FakeDiscord {
     if (req.method === 'GET' && fileMatch) {
       const file = this.files.get(fileMatch[1]!);
       if (!file) return this.send(res, 404, { message: 'Not found' });
+      this.downloads.push(file.filename);
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.content.length });
       res.end(file.content);
       return;

@@ -15,8 +15,12 @@ export interface DiscordAttachment {
 
 /** Why an attachment cannot be imported, in words for the operator; undefined when it can. */
 export function refuseAttachment(a: DiscordAttachment): string | undefined {
-  // The same extensions the import command reads; its own checks (content sniffing) still follow.
-  const isText = /\.(txt|csv|text)$/i.test(a.name) || (a.contentType ?? '').toLowerCase().startsWith('text/');
+  // The same extensions the import command reads; a name without one is judged by its content there.
+  const hasExtension = /\.[A-Za-z0-9]{1,8}$/.test(a.name);
+  const isText =
+    !hasExtension ||
+    /\.(txt|csv|text)$/i.test(a.name) ||
+    (a.contentType ?? '').toLowerCase().startsWith('text/');
   if (!isText)
     return `${a.name} is not a text file (${a.contentType ?? 'unknown type'}). Attach the usernames as a .txt file, one or more per line.`;
   if (a.size > MAX_FILE_BYTES) {
