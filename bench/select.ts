@@ -18,7 +18,7 @@ const PROFILES = 1_000_000;
 const NICHES = 50;
 const BATCH_SIZE = 500;
 const PAGE = 1000;
-const RUNS = 15;
+const RUNS = 25;
 const TARGET_MS = 20;
 const SERVER = 'postgres://postgres@127.0.0.1:5432';
 

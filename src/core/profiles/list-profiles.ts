@@ -14,8 +14,9 @@ export const PROFILE_SORTS = ['username', 'checked', 'detected', 'count'] as con
 export type ProfileSort = (typeof PROFILE_SORTS)[number];
 
 /**
- * Each sort ends with username so pages are stable. Every (niche, status) sort has an index with these
- * exact columns and directions (see schema/profiles.ts), so a page is an index scan, never a sort.
+ * Each sort ends with username so pages are stable. Within a niche (or the unassigned) every sort has an
+ * index with these exact columns and directions (see schema/profiles.ts), so a page is an index range,
+ * never a sort. The whole master list is indexed by username only; its other sorts sort the keys.
  */
 const ORDER: Record<ProfileSort, (t: string) => string> = {
   username: (t) => `${t}username`,
