@@ -61,3 +61,54 @@ describe('niche commands', () => {
     expect(row?.n).toBe(3);
   });
 });
+
+describe('niche commands, refusals and data', () => {
+  it('GIVEN a niche with a running batch THEN niche remove is refused naming the batch and the niche stays', async () => {
+    await run(deps, 'niche add busy');
+    const [batch] = await deps.sql<{ id: string }[]>`
+      insert into batches (niche_id, niche_name, trigger, requested, status)
+      values ((select id from niches where name = 'busy'), 'busy', 'manual', 1, 'in_progress') returning id`;
+    const { text, reply } = await run(deps, 'niche remove busy');
+    expect(text).toBe(
+      `Error: Niche "busy" has batch #${batch?.id} running; cancel it first (batch cancel busy), then remove the niche.`,
+    );
+    expect(reply.data).toMatchObject({ code: 'niche_has_active_batch', batchId: Number(batch?.id) });
+    expect(await nicheNames()).toContain('busy');
+  });
+
+  it.each([
+    ['niche add', 'Error: name: give the niche name\nUsage: /niche add NAME'],
+    [
+      'niche add unassigned',
+      'Error: "unassigned" is reserved for profiles without a niche; choose another name.',
+    ],
+    [
+      `niche add ${'n'.repeat(51)}`,
+      `Error: A niche name can have at most 50 characters; "${'n'.repeat(20)}..." has 51.`,
+    ],
+    ['niche rename "Home Fitness"', 'Error: newName: give the new name\nUsage: /niche rename NAME NEWNAME'],
+    [
+      'niche move busy first',
+      'Error: position: position must be a whole number from 1 to 100000; got "first"',
+    ],
+    ['niche remove nope', 'Error: No niche named "nope"; niches are: Home Fitness, busy.'],
+  ])('GIVEN %j THEN %j and nothing changes', async (line, expected) => {
+    const before = await nicheNames();
+    expect((await run(deps, line)).text.startsWith(expected)).toBe(true);
+    expect(await nicheNames()).toEqual(before);
+  });
+
+  it('GIVEN each niche command that succeeds THEN its reply carries data for --json', async () => {
+    for (const line of [
+      'niche add spare',
+      'niche rename spare extra',
+      'niche move extra 1',
+      'niche list',
+      'niche remove extra',
+    ]) {
+      const { reply } = await run(deps, line);
+      expect(reply.blocks[0]).toMatchObject({ type: 'text' });
+      expect(reply.data, line).toBeDefined();
+    }
+  });
+});
