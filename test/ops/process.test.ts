@@ -37,7 +37,7 @@ function runMain(env: Record<string, string>): Run {
     stdout: [],
     stderr: '',
     exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    waitFor(pattern, timeoutMs = 20_000) {
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const found = run.stdout.find((l) => pattern.test(l));
         if (found) return resolve(found);
@@ -70,7 +70,8 @@ function runMain(env: Record<string, string>): Run {
   return run;
 }
 
-describe('the storywatch process', () => {
+// Each test spawns the real service; a cold start under a parallel test run can take a while.
+describe('the storywatch process', { timeout: 120_000 }, () => {
   let db: TestDatabase;
   const prefix = `sw-test-${randomUUID().slice(0, 8)}`;
 
