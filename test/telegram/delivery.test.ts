@@ -80,6 +80,31 @@ describe('Telegram delivery (the queue’s sender and the hourly digest)', () =>
     expect(sent[1]?.caption).toContain('Stories (2000)');
   });
 
+  it('GIVEN a 429 on the document after the text part went out THEN the sender waits instead of failing, and nothing is sent twice', async () => {
+    const names = Array.from({ length: 1500 }, (_, i) => `part_${String(i).padStart(4, '0')}`);
+    const before = h.fake.messagesTo(Number(chat)).length;
+    h.fake.failNext('sendDocument', 1, 429, {
+      description: 'Too Many Requests',
+      parameters: { retry_after: 1 },
+    });
+    await h.bot.sender.send(
+      chat,
+      reply.of([textBlock('Summary'), usernamesBlock('Found', names, 'found.txt')]),
+    );
+    const sent = h.fake.messagesTo(Number(chat)).slice(before);
+    expect(sent.map((m) => m.method)).toEqual(['sendMessage', 'sendDocument']);
+    expect(h.fake.callsOf('sendDocument').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('GIVEN a 429 on a command reply THEN the bot waits retry_after and still answers', async () => {
+    h.fake.failNext('sendMessage', 1, 429, {
+      description: 'Too Many Requests',
+      parameters: { retry_after: 1 },
+    });
+    const { replies } = await h.say('/frobnicate');
+    expect(visible(replies[0])).toContain('Unknown command /frobnicate');
+  });
+
   it('GIVEN /digest here and a 429 on the first send THEN the digest is delivered once, also after a restart', async () => {
     const { replies } = await h.say('/digest here');
     expect(visible(replies[0])).toContain('Digest turned on');

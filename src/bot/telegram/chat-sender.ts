@@ -18,7 +18,11 @@ export function toDeliveryError(err: unknown): Error {
 }
 
 /** The delivery queue's view of Telegram: digests, batch summaries and progress edits. */
-export function telegramChatSender(api: BotApi, buttons: ButtonStore): ChatSender {
+export function telegramChatSender(
+  api: BotApi,
+  buttons: ButtonStore,
+  log: { warn(obj: object, msg: string): void },
+): ChatSender {
   return {
     platform: 'telegram',
     async send(chatId: string, r: Reply, options: { replaceMessageId?: string } = {}): Promise<string> {
@@ -29,7 +33,7 @@ export function telegramChatSender(api: BotApi, buttons: ButtonStore): ChatSende
           buttons,
           chatId,
           r,
-          Number.isInteger(replace) ? { replaceMessageId: replace } : {},
+          Number.isInteger(replace) ? { replaceMessageId: replace, log } : { log },
         );
         return String(id);
       } catch (err) {

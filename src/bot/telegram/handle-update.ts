@@ -50,7 +50,7 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
   if (!userId) return;
   const text = msg.text ?? msg.caption ?? '';
   const words = splitWords(text);
-  const send = (r: Reply) => sendReply(deps.api, deps.buttons, chatId, r, { waitOnRateLimit: log });
+  const send = (r: Reply) => sendReply(deps.api, deps.buttons, chatId, r, { waitOnRateLimit: true, log });
 
   const resolution = resolveCommand(words, deps.botUsername);
   if (resolution.kind === 'other-bot') return;
@@ -181,7 +181,7 @@ export async function handleCallback(deps: UpdateDeps, cq: TgCallbackQuery, log:
   await deps.api.answerCallbackQuery(cq.id);
   // Page buttons turn the page in place rather than piling up messages.
   const replace = cq.message ? { replaceMessageId: cq.message.message_id } : {};
-  await sendReply(deps.api, deps.buttons, chatId, result, { ...replace, waitOnRateLimit: log });
+  await sendReply(deps.api, deps.buttons, chatId, result, { ...replace, waitOnRateLimit: true, log });
 }
 
 /** Last resort for a failure outside dispatch (Telegram unreachable, Redis down): log, and try to say so. */

@@ -130,7 +130,7 @@ export async function startTelegram(app: AppContext, services: CommandServices):
   }
 
   return {
-    sender: telegramChatSender(api, buttons),
+    sender: telegramChatSender(api, buttons, log.child({ component: 'sender' })),
     ...(webhookRoute ? { webhookRoute } : {}),
     isConnected: () => connected && !stopped,
     async stop() {

@@ -7,11 +7,14 @@ interface WarnLog {
   warn(obj: object, msg: string): void;
 }
 
+const quiet: WarnLog = { warn() {} };
+
 export interface SendOptions {
   /** Edit this message when the reply renders as one text message (progress, page buttons). */
   replaceMessageId?: number;
-  /** Wait out 429s call by call (command replies); the delivery queue does its own waiting instead. */
-  waitOnRateLimit?: WarnLog;
+  /** Wait out 429s on the first part too (command replies); the delivery queue waits on its own. */
+  waitOnRateLimit?: boolean;
+  log?: WarnLog;
 }
 
 /**
@@ -25,10 +28,10 @@ export async function sendReply(
   r: Reply,
   options: SendOptions = {},
 ): Promise<number> {
+  const log = options.log ?? quiet;
   const outgoing = renderReply(r);
   const keyboard = await buttons.keyboard(r.buttons);
-  const call = <T>(fn: () => Promise<T>) =>
-    options.waitOnRateLimit ? withRateLimitRetry(fn, options.waitOnRateLimit) : fn();
+  const call = <T>(fn: () => Promise<T>) => (options.waitOnRateLimit ? withRateLimitRetry(fn, log) : fn());
   const only = outgoing.length === 1 ? outgoing[0] : undefined;
   const replace = options.replaceMessageId;
   if (replace !== undefined && only?.kind === 'text') {
@@ -42,7 +45,9 @@ export async function sendReply(
   }
   let first: number | undefined;
   for (const [i, o] of outgoing.entries()) {
-    const id = await call(() => sendOne(api, chatId, o, i === outgoing.length - 1 ? keyboard : undefined));
+    const send = () => sendOne(api, chatId, o, i === outgoing.length - 1 ? keyboard : undefined);
+    // Once a part is out, a caller's retry would send it twice: later parts wait out a 429 here.
+    const id = first === undefined ? await call(send) : await withRateLimitRetry(send, log);
     first ??= id;
   }
   return first as number;
