@@ -100,6 +100,20 @@ describe('Discord: a batch run with progress edits, its summary, and /results', 
     expect(h.fake.messagesIn(CHANNEL).filter((m) => m.content.includes('Stories found'))).toHaveLength(1);
   });
 
+  it('GIVEN /session list, whose reply is marked ephemeral THEN the public placeholder goes and the list is shown only to the operator', async () => {
+    const rec = await h.run({ command: 'session', subcommand: 'list' });
+    await h.fake.waitFor(() => rec.followUps.length === 1);
+    expect(rec.original?.deleted).toBe(true);
+    expect(rec.followUps[0]!.flags & 64).toBe(64);
+    expect(rec.followUps[0]!.content).toContain('7770001');
+    const publicText = h.fake.messages
+      .filter((m) => !(m.flags & 64) && !m.deleted)
+      .map((m) => m.content)
+      .join('\n');
+    expect(publicText).not.toContain('7770001');
+    expect(JSON.stringify(h.fake.requests.map((r) => r.body))).not.toContain('dIsCoRdSeSsIoN');
+  });
+
   it('GIVEN stories were found THEN /results lists them in a code block', async () => {
     const rec = await h.run({ command: 'results', options: { name: 'Life', hours: 24 } });
     expect(rec.original?.attachments).toEqual([]);

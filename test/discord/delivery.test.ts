@@ -66,6 +66,27 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
     expect(h.fake.requestsTo('POST', path).map((r) => r.status)).toEqual([429, 502, 404]);
   });
 
+  it('GIVEN the rate-limit headers say the bucket is empty THEN the next send is handed back to the queue unsent', async () => {
+    const channel = '444000000000000104';
+    const path = new RegExp(`^/channels/${channel}/messages$`);
+    h.fake.bucketLimit = 2;
+    try {
+      await h.bot.sender.send(channel, reply.text('one'));
+      await h.bot.sender.send(channel, reply.text('two'));
+      const third = await h.bot.sender.send(channel, reply.text('three')).catch((e: unknown) => e);
+      expect(third).toBeInstanceOf(RetryAfterError);
+      expect((third as RetryAfterError).retryAfterMs).toBeGreaterThan(0);
+      expect(h.fake.requestsTo('POST', path)).toHaveLength(2);
+      const last = h.fake.requestsTo('POST', path).at(-1)!;
+      console.log(
+        `bucket of 2: third send refused locally, retry after ${(third as RetryAfterError).retryAfterMs} ms`,
+      );
+      expect(last.status).toBe(200);
+    } finally {
+      h.fake.bucketLimit = 50;
+    }
+  });
+
   it('GIVEN a long list, and undici 7 owning the process-wide dispatcher as in the full process THEN it arrives as a multipart .txt attachment', async () => {
     // The checker imports undici 7 before anything else in `npm start`; its Agent then serves every undici.
     setGlobalDispatcher(new Agent());
@@ -130,6 +151,22 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
         .map((r) => r.status)
         .join(', ')}; delivered 1`,
     );
+  });
+
+  it('GIVEN Discord answers 502 THEN the digest is retried with backoff and delivered once', async () => {
+    const channel = '444000000000000105';
+    await h.run({ command: 'digest', subcommand: 'here', channelId: channel });
+    const [niche] = await h.app.core.db.select().from(niches).limit(1);
+    await h.app.core.db.insert(profiles).values({ username: 'erin_fit', nicheId: niche!.id });
+    await h.app.core.db
+      .insert(detections)
+      .values({ username: 'erin_fit', nicheId: niche!.id, detectedAt: new Date(Date.now() + 90_000) });
+    const path = new RegExp(`^/channels/${channel}/messages$`);
+    h.fake.failNext({ method: 'POST', path }, { status: 502 });
+    await runDigestTick(h.app, producer, new Date(Date.now() + 4 * 3600_000));
+    await h.fake.waitFor(() => channelPosts(channel).length === 1, 20_000);
+    expect(channelPosts(channel)[0]!.content).toContain('erin_fit');
+    expect(h.fake.requestsTo('POST', path).map((r) => r.status)).toEqual([502, 200]);
   });
 
   it('GIVEN a channel that answers 403 THEN the digest target is disabled, logged, and not retried', async () => {

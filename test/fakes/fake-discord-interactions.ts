@@ -77,12 +77,12 @@ export class InteractionRoutes {
     return rec;
   }
 
-  /** Waits until the interaction got its final answer (a reply, an update, choices, or a deferral and its edit). */
+  /** Waits until the interaction got its final answer (a reply, an update, choices, or a deferral and its edit or follow-up). */
   async done(rec: InteractionRecord, timeoutMs = 10_000): Promise<InteractionRecord> {
     return this.fake.waitFor(() => {
       const types = rec.callbacks.map((c) => c.type);
       if (types.some((t) => t === 4 || t === 7 || t === 8)) return rec;
-      if (types.some((t) => t === 5 || t === 6) && rec.edits > 0) return rec;
+      if (types.some((t) => t === 5 || t === 6) && (rec.edits > 0 || rec.followUps.length > 0)) return rec;
       return undefined;
     }, timeoutMs);
   }
@@ -160,7 +160,12 @@ export class InteractionRoutes {
     }
     const m = messageId === '@original' ? it.original : it.followUps.find((f) => f.id === messageId);
     if (!m) throw new DiscordError(404, 10008, 'Unknown Message');
+    if (m.deleted) throw new DiscordError(404, 10008, 'Unknown Message');
     if (method === 'GET') return { status: 200, body: this.fake.messageJson(m) };
+    if (method === 'DELETE') {
+      m.deleted = true;
+      return { status: 204 };
+    }
     if (method === 'PATCH') {
       m.flags &= ~LOADING;
       this.fake.applyMessageBody(m, body, parsed.files, true);

@@ -56,6 +56,8 @@ export interface FakeMessage {
   history: MessageSnapshot[];
   createdAt: string;
   editedAt: string | null;
+  /** Deleted by the bot (the record stays so tests can see what was shown before). */
+  deleted?: boolean;
 }
 
 export const EPHEMERAL = 1 << 6;
