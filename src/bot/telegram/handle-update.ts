@@ -177,8 +177,9 @@ export async function handleCallback(deps: UpdateDeps, cq: TgCallbackQuery, log:
     actor: { platform: 'telegram', userId, chatId },
     services: deps.services,
   };
-  const result = await dispatch({ command: found.command, values }, ctx);
+  // Answered first: Telegram shows a spinner until then and drops answers that come too late.
   await deps.api.answerCallbackQuery(cq.id);
+  const result = await dispatch({ command: found.command, values }, ctx);
   // Page buttons turn the page in place rather than piling up messages.
   const replace = cq.message ? { replaceMessageId: cq.message.message_id } : {};
   await sendReply(deps.api, deps.buttons, chatId, result, { ...replace, waitOnRateLimit: true, log });
