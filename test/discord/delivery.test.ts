@@ -138,7 +138,11 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
     expect(digest!.content).toContain('bob_fit');
     expect(h.fake.requestsTo('POST', path).map((r) => r.status)).toEqual([429, 200]);
 
-    // The same hour again (tick re-run, outbox relay) is not sent again.
+    // Once recorded as sent, the same hour again (tick re-run, outbox relay) is not sent again.
+    await until(
+      async () =>
+        (await h.app.core.db.select().from(deliveries).where(eq(deliveries.status, 'sent'))).length === 1,
+    );
     expect((await runDigestTick(h.app, producer, tickAt)).queued).toBe(0);
     await producer.relayOutbox(0);
     const [row] = await h.app.core.db.select().from(deliveries).where(eq(deliveries.status, 'sent'));
