@@ -52,13 +52,14 @@ async function refuse(
   log: Logger,
 ) {
   const userId = interaction.user.id;
-  const recorded = await deps.gate.refuse({ userId, channelId: interaction.channelId ?? 'dm', what });
-  log.warn({ recorded }, 'refused a user who is not an owner');
+  // Answered first: recording the attempt must not eat into Discord's 3 s.
   await interaction.reply({
     content: REFUSAL,
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });
+  const recorded = await deps.gate.refuse({ userId, channelId: interaction.channelId ?? 'dm', what });
+  log.warn({ recorded }, 'refused a user who is not an owner');
 }
 
 async function handleCommand(deps: InteractionDeps, interaction: ChatInputCommandInteraction, log: Logger) {
@@ -76,15 +77,20 @@ async function handleCommand(deps: InteractionDeps, interaction: ChatInputComman
   // Always deferred: the first answer is then well inside Discord's 3 s whatever the command does,
   // and credentials commands are ephemeral from the start, so nothing secret is ever in the channel.
   const ephemeral = command.sensitive === true;
-  await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+  const deferred = await interaction.deferReply({
+    ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+    withResponse: true,
+  });
   const chatId = interaction.channelId ?? interaction.user.id;
   const built = invocationFrom(command, interaction.options);
   const result =
     'refusal' in built
       ? reply.error(built.refusal)
       : await dispatch(built.invocation, context(deps, interaction.user.id, chatId, log));
-  const messageId = await answer(deps, interaction, result, ephemeral);
-  if (result.progressKey && messageId) {
+  // The reply's message id is known from the deferral, so progress edits are pointed at it before the
+  // reply is even edited: the batch may already be reporting progress by then.
+  const messageId = deferred.interaction.responseMessageId;
+  if (result.progressKey && messageId && !ephemeral && !result.ephemeral) {
     await rememberProgressMessage(deps.app, {
       platform: 'discord',
       chatId,
@@ -92,6 +98,7 @@ async function handleCommand(deps: InteractionDeps, interaction: ChatInputComman
       messageId,
     });
   }
+  await answer(deps, interaction, result, ephemeral);
 }
 
 /** Edits the deferred reply; a reply marked ephemeral after a public deferral moves to an ephemeral follow-up. */
@@ -100,15 +107,14 @@ async function answer(
   interaction: ChatInputCommandInteraction | ButtonInteraction,
   result: Reply,
   ephemeralAlready: boolean,
-): Promise<string | undefined> {
+): Promise<void> {
   const options = interactionOptions(await buildOutgoing(result, deps.buttons));
   if (result.ephemeral && !ephemeralAlready) {
     await interaction.deleteReply().catch(() => undefined);
     await interaction.followUp({ ...options, flags: MessageFlags.Ephemeral });
-    return undefined;
+    return;
   }
-  const message = await interaction.editReply(options);
-  return message.id;
+  await interaction.editReply(options);
 }
 
 async function handleButton(deps: InteractionDeps, interaction: ButtonInteraction, log: Logger) {
@@ -136,12 +142,12 @@ async function handleButton(deps: InteractionDeps, interaction: ButtonInteractio
 
 async function handleAutocomplete(deps: InteractionDeps, interaction: AutocompleteInteraction, log: Logger) {
   if (!deps.gate.isOwner(interaction.user.id)) {
+    await interaction.respond([]);
     await deps.gate.refuse({
       userId: interaction.user.id,
       channelId: interaction.channelId ?? 'dm',
       what: `autocomplete /${interaction.commandName}`,
     });
-    await interaction.respond([]);
     return;
   }
   const command = commandFor(
