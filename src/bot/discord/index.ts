@@ -99,6 +99,8 @@ export async function startDiscord(app: AppContext, services: CommandServices): 
     if (!client.isReady()) await new Promise((resolve) => client.once(Events.ClientReady, resolve));
   } catch (err) {
     await client.destroy().catch(() => undefined);
+    // The supervisor retries start-up; each failed attempt must not leave a Redis connection behind.
+    await redis.quit().catch(() => undefined);
     throw new Error(`Discord start failed: ${mask(err)}`);
   } finally {
     clearTimeout(timer);
