@@ -10,7 +10,7 @@ import {
 } from '../core/batches/index.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/logger.js';
-import type { GlobalLimits } from './limits.js';
+import type { Acquired, GlobalLimits } from './limits.js';
 import type { SettingsCache } from './settings-cache.js';
 
 /** The most lanes one batch runs in one process; the global semaphore decides how many really check. */
@@ -145,43 +145,46 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
     if (again.length > 0) putBack(again);
   };
 
+  const recording = new Set<Promise<void>>();
+
   const lane = async (index: number) => {
     while (!stopping()) {
       const settings = await deps.settings.get();
       if (index >= settings.threads) {
         // A lane above the current thread setting idles until the setting rises or the work ends.
-        if (exhausted && inflight.size === 0) return;
+        if (exhausted && inflight.size === 0 && recording.size === 0) return;
         await sleep(500);
         continue;
       }
-      const token = await deps.limits.tryAcquireThread(settings.threads).catch((err: unknown) => {
-        log.warn({ errMessage: (err as Error).message }, 'redis unavailable for the thread cap');
-        return null;
-      });
-      if (!token) {
-        if (exhausted && queue.length === 0) return;
+      const size = Math.max(1, Math.min(await deps.checker.preferredGroupSize(), settings.profilesPerMinute));
+      if (exhausted && queue.length === 0 && recording.size === 0) return;
+      // One round trip for both caps: a thread slot and room for `size` starts in the window.
+      const got = await deps.limits
+        .tryAcquire(settings.threads, size, settings.profilesPerMinute)
+        .catch((err: unknown): Acquired => {
+          log.warn({ errMessage: (err as Error).message }, 'redis unavailable for the caps');
+          return { waitMs: 1_000 };
+        });
+      if ('noThread' in got) {
         await sleep(40 + Math.random() * 80);
         continue;
       }
+      if ('waitMs' in got) {
+        await sleep(Math.min(got.waitMs, deps.pollMs));
+        continue;
+      }
+      const token = got.token;
       let group: CheckTarget[] = [];
+      let released = false;
       try {
-        const size = Math.max(
-          1,
-          Math.min(await deps.checker.preferredGroupSize(), settings.profilesPerMinute),
-        );
+        if (stopping()) return;
+        // A group smaller than reserved (the end of the batch) only leaves the window a little emptier.
         group = await take(size);
-        if (group.length === 0) return;
-        // Wait for room in the per-minute window; the wait is cut short by a stop.
-        for (;;) {
-          if (stopping()) {
-            putBack(group);
-            group = [];
-            return;
-          }
-          const fresh = await deps.settings.get();
-          const wait = await deps.limits.tryAcquireStarts(group.length, fresh.profilesPerMinute);
-          if (wait === 0) break;
-          await sleep(Math.min(wait, deps.pollMs));
+        if (group.length === 0) {
+          if (recording.size === 0) return;
+          // Answers still being written may put profiles back (no answer): wait and look again.
+          await Promise.race(recording);
+          continue;
         }
         let results: CheckResult[] = [];
         try {
@@ -193,25 +196,41 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
           );
           await sleep(1_000);
         }
-        await closeGroup(group, results);
+        // The thread slot is for a check in flight at Instagram, not for writing its answer: release it
+        // now and record in the background, so the next check starts without waiting for Postgres.
+        deps.limits.releaseSoon(token);
+        released = true;
+        const closing: Promise<void> = closeGroup(group, results).finally(() => recording.delete(closing));
+        recording.add(closing);
         group = [];
+        // Bounded: a slow database slows the lanes instead of piling up answers in memory.
+        while (recording.size > MAX_LANES * 2) await Promise.race(recording);
       } catch (err) {
         log.warn({ errMessage: (err as Error).message }, 'batch lane error; retrying');
         if (group.length > 0) putBack(group);
         await sleep(1_000);
       } finally {
-        await deps.limits.releaseThread(token).catch(() => {});
+        if (!released) await deps.limits.releaseThread(token).catch(() => {});
       }
     }
   };
 
   // Watches for cancel requests and closed batches, and publishes progress at most every few seconds.
   let watching = true;
+  let wake: () => void = () => {};
+  const nap = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
   const watcher = (async () => {
     let lastProgressAt = 0;
     let lastChecked = -1;
     while (watching) {
-      await sleep(deps.pollMs);
+      await nap(deps.pollMs);
       if (!watching) break;
       try {
         const b = await getBatch(deps.core, batchId);
@@ -235,8 +254,10 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
 
   try {
     await Promise.all(Array.from({ length: MAX_LANES }, (_, i) => lane(i)));
+    await Promise.all(recording);
   } finally {
     watching = false;
+    wake();
     await watcher;
   }
 

@@ -43,6 +43,32 @@ local wait = tonumber(oldest[2]) + window - now + 1
 if wait < 1 then wait = 1 end
 return wait`;
 
+/**
+ * Both caps in one round trip: a thread slot and `n` starts in the window, or neither. Returns 0 when
+ * both were taken, -1 when no thread slot is free, else the ms until the window has room.
+ */
+const ACQUIRE_BOTH = `${NOW}
+local threads = tonumber(ARGV[1]); local lease = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4]); local window = tonumber(ARGV[5]); local n = tonumber(ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= threads then return -1 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[2])
+if count + n > limit then
+  local k = count + n - limit
+  local oldest = redis.call('ZRANGE', KEYS[2], k - 1, k - 1, 'WITHSCORES')
+  local wait = tonumber(oldest[2]) + window - now + 1
+  if wait < 1 then wait = 1 end
+  return wait
+end
+redis.call('ZADD', KEYS[1], now + lease, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], lease * 4)
+for i = 1, n do redis.call('ZADD', KEYS[2], now, ARGV[2] .. ':' .. i) end
+redis.call('PEXPIRE', KEYS[2], window * 2)
+return 0`;
+
+export type Acquired = { token: string } | { noThread: true } | { waitMs: number };
+
 export interface LimitOptions {
   /** Length of the profiles-per-minute window; 60 s in production, shorter in tests. */
   rateWindowMs: number;
@@ -94,6 +120,40 @@ export class GlobalLimits {
     if (Number(ok) !== 1) return null;
     this.held.add(token);
     return token;
+  }
+
+  /** A thread slot plus `n` starts within `perWindow`, atomically (see ACQUIRE_BOTH). */
+  async tryAcquire(threads: number, n: number, perWindow: number): Promise<Acquired> {
+    const token = `${this.idBase}-${++seq}`;
+    const window = this.options.rateWindowMs + this.options.rateGuardMs;
+    const r = Number(
+      await this.redis.eval(
+        ACQUIRE_BOTH,
+        2,
+        this.threadsKey,
+        this.rateKey,
+        threads,
+        token,
+        this.options.leaseMs,
+        perWindow,
+        window,
+        n,
+      ),
+    );
+    if (r === 0) {
+      this.held.add(token);
+      return { token };
+    }
+    return r < 0 ? { noThread: true } : { waitMs: r };
+  }
+
+  /**
+   * Gives a slot back without waiting for the answer: commands on one connection run in order, so this
+   * process's next acquire already sees the slot free, and the check after it starts one round trip sooner.
+   */
+  releaseSoon(token: string): void {
+    this.held.delete(token);
+    this.redis.zrem(this.threadsKey, token).catch(() => {});
   }
 
   async releaseThread(token: string): Promise<void> {
