@@ -177,7 +177,8 @@ function checkOptions(options: CommandOptionJson[], where: string, problems: str
     if (names.has(o.name)) problems.push(`${w}: duplicate option name`);
     names.add(o.name);
     if (o.type === 1 || o.type === 2) {
-      if (depth > 0 && o.type === 1 && depth > 1) problems.push(`${w}: nested too deep`);
+      // Subcommands sit at most under one group; groups only at the top.
+      if ((o.type === 1 && depth > 1) || (o.type === 2 && depth > 0)) problems.push(`${w}: nested too deep`);
       checkOptions(o.options ?? [], w, problems, depth + 1);
       continue;
     }
