@@ -77,6 +77,20 @@ describe('slash-command JSON from the registry', () => {
     );
   });
 
+  it('GIVEN options in the order Discord refuses THEN the fake refuses them too (the check above can fail)', () => {
+    const bad = [
+      {
+        name: 'x',
+        description: 'x',
+        options: [
+          { type: 3, name: 'a', description: 'a' },
+          { type: 3, name: 'b', description: 'b', required: true },
+        ],
+      },
+    ];
+    expect(validateCommands(bad)).toEqual(['[0] x.b: required options must come before optional ones']);
+  });
+
   it('GIVEN a slash command and subcommand THEN it resolves to the registry command', () => {
     expect(commandFor(sample, 'profiles', 'list')?.path).toEqual(['profiles', 'list']);
     expect(commandFor(sample, 'stats', null)?.path).toEqual(['stats']);
