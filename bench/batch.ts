@@ -306,7 +306,7 @@ async function overhead(): Promise<void> {
     console.log(
       `${total} profiles in 5 parallel batches (instant checker, ${THREADS} threads): ${secs.toFixed(1)} s, ` +
         `${(total / secs).toFixed(0)} checks/s; per check: ${(queries / total).toFixed(2)} Postgres round-trips, ` +
-        `${(commands / total).toFixed(2)} Redis commands (incl. polling while waiting for a thread slot)`,
+        `${(commands / total).toFixed(2)} Redis commands executed (counted by Redis, so the commands inside the cap script count too; a check costs two round trips: the script and the slot release)`,
     );
     await q.close();
     await worker.close();

@@ -10,7 +10,7 @@ import {
 } from '../core/batches/index.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/logger.js';
-import type { Acquired, GlobalLimits } from './limits.js';
+import type { Acquired, GlobalLimits, LocalGate } from './limits.js';
 import type { SettingsCache } from './settings-cache.js';
 
 /** The most lanes one batch runs in one process; the global semaphore decides how many really check. */
@@ -22,6 +22,8 @@ export interface RunnerDeps {
   core: CoreDeps;
   checker: StoryChecker;
   limits: GlobalLimits;
+  /** Shared by every batch this process runs (see LocalGate). */
+  gate: LocalGate;
   settings: SettingsCache;
   log: Logger;
   /** How often the batch row is polled for a cancel request (and progress). */
@@ -158,6 +160,13 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
       }
       const size = Math.max(1, Math.min(await deps.checker.preferredGroupSize(), settings.profilesPerMinute));
       if (exhausted && queue.length === 0 && recording.size === 0) return;
+      const threadsNow = async () => (await deps.settings.get()).threads;
+      if (!(await deps.gate.enter(threadsNow, stopping))) return;
+      let inGate = true;
+      const leaveGate = () => {
+        if (inGate) deps.gate.leave();
+        inGate = false;
+      };
       // One round trip for both caps: a thread slot and room for `size` starts in the window.
       const got = await deps.limits
         .tryAcquire(settings.threads, size, settings.profilesPerMinute)
@@ -165,6 +174,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
           log.warn({ errMessage: (err as Error).message }, 'redis unavailable for the caps');
           return { waitMs: 1_000 };
         });
+      if (!('token' in got)) leaveGate();
       if ('noThread' in got) {
         await sleep(40 + Math.random() * 80);
         continue;
@@ -199,6 +209,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
         // The thread slot is for a check in flight at Instagram, not for writing its answer: release it
         // now and record in the background, so the next check starts without waiting for Postgres.
         deps.limits.releaseSoon(token);
+        leaveGate();
         released = true;
         const closing: Promise<void> = closeGroup(group, results).finally(() => recording.delete(closing));
         recording.add(closing);
@@ -211,6 +222,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
         await sleep(1_000);
       } finally {
         if (!released) await deps.limits.releaseThread(token).catch(() => {});
+        leaveGate();
       }
     }
   };

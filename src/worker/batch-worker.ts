@@ -5,7 +5,7 @@ import { getBatch } from '../core/batches/index.js';
 import { publishProgress, publishSummary } from './batch-messages.js';
 import { BATCHES_QUEUE, type BatchJobData, createBatchQueue } from './batch-queue.js';
 import { runBatch } from './batch-runner.js';
-import { DEFAULT_LIMITS, GlobalLimits, type LimitOptions } from './limits.js';
+import { DEFAULT_LIMITS, GlobalLimits, type LimitOptions, LocalGate } from './limits.js';
 import { recoverBatches } from './recovery.js';
 import { SettingsCache } from './settings-cache.js';
 
@@ -38,6 +38,7 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
   const log = app.log.child({ role: 'worker' });
   const redis = app.redis('batch-limits');
   const limits = new GlobalLimits(redis, app.env.QUEUE_PREFIX, { ...DEFAULT_LIMITS, ...deps.limits });
+  const gate = new LocalGate();
   const settings = new SettingsCache(app.core, deps.settingsRefreshMs ?? 10_000);
   const batchQueue = createBatchQueue(app);
   const shutdown = new AbortController();
@@ -56,6 +57,7 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
         core: app.core,
         checker: deps.checker,
         limits,
+        gate,
         settings,
         log: log.child({ jobId: job.id }),
         pollMs: deps.pollMs ?? 1_000,

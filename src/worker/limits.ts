@@ -186,3 +186,40 @@ export class GlobalLimits {
     clearInterval(this.renewTimer);
   }
 }
+
+/**
+ * The thread cap inside one process: lanes of all the batches this process runs wait here, in order,
+ * before asking Redis, so only as many lanes as there are threads poll the shared semaphore. Without
+ * it, five parallel batches mean a hundred lanes polling for twenty slots.
+ */
+export class LocalGate {
+  private active = 0;
+  private readonly waiters = new Set<() => void>();
+
+  /** Waits for a place under `limit()` (re-read while waiting); false when `stop()` turned true. */
+  async enter(limit: () => Promise<number>, stop: () => boolean): Promise<boolean> {
+    for (;;) {
+      if (stop()) return false;
+      if (this.active < (await limit())) {
+        this.active++;
+        return true;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        // A raised thread setting or a stop is noticed within this time even without a leave().
+        const timer = setTimeout(wake, 250);
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  leave(): void {
+    this.active = Math.max(0, this.active - 1);
+    const next = this.waiters.values().next();
+    if (!next.done) next.value();
+  }
+}
