@@ -25,13 +25,14 @@ describe('Discord start-up failures', () => {
   });
 
   it('GIVEN a token Discord refuses THEN start-up fails with a clear error that does not contain the token', async () => {
-    const err = await startDiscord(app, {}).catch((e: unknown) => e as Error);
-    expect(err).toBeInstanceOf(Error);
-    expect(err?.message).toMatch(/^Discord start failed: /);
-    expect(err?.message).not.toContain(wrongToken);
+    const outcome = await startDiscord(app, {}).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(Error);
+    const err = outcome as Error;
+    expect(err.message).toMatch(/^Discord start failed: /);
+    expect(err.message).not.toContain(wrongToken);
     expect(app.logs.text).not.toContain(wrongToken);
     expect(app.logs.text).toContain('discord commands could not be registered');
     expect(fake.gateway.identifies).toHaveLength(0);
-    console.log(`wrong token: ${err?.message}`);
+    console.log(`wrong token: ${err.message}`);
   });
 });
