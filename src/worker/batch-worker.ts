@@ -30,7 +30,7 @@ export interface WorkerHandle {
   worker: Worker<BatchJobData>;
   /** Stops taking work, lets in-flight checks finish and be recorded, hands running batches back. */
   close(): Promise<void>;
-  /** One recovery sweep now (it also runs on a timer). */
+  /** One recovery sweep now, without the cross-process lock (the timed sweeps take it). */
   recoverNow(): Promise<{ resumed: number[]; failed: number[] }>;
 }
 
@@ -102,8 +102,10 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
   });
 
   const recoveryEveryMs = deps.recoveryEveryMs ?? 30_000;
-  const recoverNow = async () => {
-    // One sweep at a time across processes; the lock expires on its own if this process dies.
+  const recoverNow = () =>
+    recoverBatches(app, batchQueue.queue, { graceMs: deps.recoveryGraceMs ?? 60_000, redis });
+  // Timed sweeps run in one process at a time; the lock expires on its own if this process dies.
+  const sweep = async () => {
     const lockKey = `${app.env.QUEUE_PREFIX}:recovery:lock`;
     const got = await redis.set(
       lockKey,
@@ -112,11 +114,10 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
       Math.max(1_000, recoveryEveryMs - 500),
       'NX',
     );
-    if (!got) return { resumed: [], failed: [] };
-    return recoverBatches(app, batchQueue.queue, { graceMs: deps.recoveryGraceMs ?? 60_000, redis });
+    if (got) await recoverNow();
   };
   const recoveryTimer = setInterval(() => {
-    recoverNow().catch((err: unknown) =>
+    sweep().catch((err: unknown) =>
       log.warn({ errMessage: (err as Error).message }, 'recovery sweep failed'),
     );
   }, recoveryEveryMs);

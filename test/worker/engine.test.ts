@@ -1,10 +1,10 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { cancelBatch, createBatch, getBatch } from '../../src/core/batches/index.js';
 import { closeDeliveryProducer, jobIdFor } from '../../src/delivery/queue.js';
 import { DELIVERIES_QUEUE } from '../../src/delivery/types.js';
-import { createBatchQueue } from '../../src/worker/batch-queue.js';
+import { BATCHES_QUEUE, batchJobId, createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/batch-worker.js';
 import { seedNiche, setSettings } from '../helpers/batch-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -254,5 +254,38 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     expect(checker.starts).toHaveLength(10);
     const [p] = await db.sql`select sum(total_checks)::int as c from profiles where username like 'van_%'`;
     expect(p!.c).toBe(20);
+  });
+  it('GIVEN a running batch whose job failed for good THEN recovery fails the batch with the reason instead of leaving it in progress', async () => {
+    await seedNiche(db.sql, 'Doomed', 5, { prefix: 'doom_' });
+    const batch = await createBatch(app().core, {
+      niche: 'doomed',
+      count: 5,
+      trigger: 'manual',
+      allowDirect: true,
+    });
+    await db.sql`update batches set status = 'in_progress', started_at = now() where id = ${batch.id}`;
+    // A job that failed all its attempts, as after a worker bug or a database away for too long.
+    const q = createBatchQueue(app());
+    const failing = new Worker(
+      BATCHES_QUEUE,
+      async () => {
+        throw new Error('database unreachable for 10 minutes');
+      },
+      { connection: app().redis('t-failing'), prefix },
+    );
+    await q.queue.add('batch', { batchId: batch.id }, { jobId: batchJobId(batch.id), attempts: 1 });
+    await waitFor('job failed', async () => (await q.queue.getJob(batchJobId(batch.id)))?.failedReason);
+    await failing.close();
+    await q.close();
+    const w = startWorker(app(), { checker: new ScriptedChecker(5), ...FAST, recoveryEveryMs: 60_000 });
+    workers.push(w);
+    const r = await w.recoverNow();
+    const b = await getBatch(app().core, batch.id);
+    console.log('recovery of a failed job:', b?.status, '-', b?.failureReason);
+    expect(r.failed).toEqual([batch.id]);
+    expect(b?.status).toBe('failed');
+    expect(b?.failureReason).toMatch(
+      /the batch job failed after 1 attempts: database unreachable for 10 minutes/,
+    );
   });
 });
