@@ -76,7 +76,7 @@ describe('settings', () => {
     expect(await getSettings(deps)).toMatchObject({
       profilesPerMinute: 60,
       threads: 3,
-      selectionPolicy: 'oldest',
+      selectionPolicy: 'yield',
     });
   });
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   getSettings,
   RATE_LIMITS,
+  SELECTION_POLICIES,
   setProfilesPerMinute,
+  setSelectionPolicy,
   setThreads,
   THREAD_LIMITS,
 } from '../../core/settings.js';
@@ -26,7 +28,7 @@ export const settingsCommands: AnyCommand[] = [
             [
               ['profiles per minute', String(s.profilesPerMinute), `${RATE_LIMITS.min}-${RATE_LIMITS.max}`],
               ['threads', String(s.threads), `${THREAD_LIMITS.min}-${THREAD_LIMITS.max}`],
-              ['selection policy', s.selectionPolicy, 'oldest, yield'],
+              ['selection policy', s.selectionPolicy, SELECTION_POLICIES.join(', ')],
             ],
           ),
         ],
@@ -74,6 +76,28 @@ export const settingsCommands: AnyCommand[] = [
       const r = await setThreads(ctx.core, input.threads);
       return reply.success(
         `Threads set to ${r.settings.threads} (was ${r.previous}); running batches pick it up within a minute.`,
+        r,
+      );
+    },
+  }),
+  defineCommand({
+    path: ['settings', 'policy'],
+    summary:
+      'Choose how batches pick profiles: yield (most stories per check) or oldest (longest unchecked first)',
+    args: [
+      {
+        name: 'policy',
+        description: 'yield or oldest',
+        type: 'string',
+        required: true,
+        choices: SELECTION_POLICIES,
+      },
+    ],
+    schema: z.object({ policy: z.string({ error: 'policy is required: yield or oldest' }) }),
+    async handler(input, ctx) {
+      const r = await setSelectionPolicy(ctx.core, input.policy);
+      return reply.success(
+        `Selection policy set to ${r.settings.selectionPolicy} (was ${r.previous}); it applies to batches created from now on.`,
         r,
       );
     },

@@ -37,7 +37,7 @@ export async function createBatch(deps: CoreDeps, input: CreateBatchInput): Prom
     select
       (select count(*)::int from profiles where niche_id = ${niche.id} and status = 'active') as active,
       (select count(*)::int from proxies where enabled and health <> 'dead') as proxies,
-      coalesce((select selection_policy from settings where id = 1), 'oldest') as policy`;
+      coalesce((select selection_policy from settings where id = 1), 'yield') as policy`;
   const active = counts?.active ?? 0;
   if (active === 0) {
     throw new UserError(
@@ -59,9 +59,9 @@ export async function createBatch(deps: CoreDeps, input: CreateBatchInput): Prom
       `The profile count must be a whole number from 1 to ${active} (the active profiles in ${niche.name}); got ${input.count}.`,
     );
   }
-  const settingPolicy = counts?.policy ?? 'oldest';
+  const settingPolicy = counts?.policy ?? 'yield';
   const policy: SelectionPolicy =
-    input.policy ?? (isSelectionPolicy(settingPolicy) ? settingPolicy : 'oldest');
+    input.policy ?? (isSelectionPolicy(settingPolicy) ? settingPolicy : 'yield');
   const now = deps.clock.now();
 
   let batchId: number;

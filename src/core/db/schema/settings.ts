@@ -8,7 +8,7 @@ export const settings = pgTable(
     id: integer('id').primaryKey().default(1),
     profilesPerMinute: integer('profiles_per_minute').notNull().default(60),
     threads: integer('threads').notNull().default(3),
-    selectionPolicy: text('selection_policy').notNull().default('oldest'),
+    selectionPolicy: text('selection_policy').notNull().default('yield'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
