@@ -35,7 +35,7 @@ function historyRow(b: Batch): string[] {
 export const batchCommands: AnyCommand[] = [
   defineCommand({
     path: ['batch', 'run'],
-    summary: 'Check COUNT profiles of a niche now (never-checked and longest-unchecked first)',
+    summary: 'Check COUNT profiles of a niche now (picked by the selection policy; see settings policy)',
     args: [
       { name: 'name', description: 'The niche', type: 'string', required: true, autocomplete: 'niche' },
       { name: 'count', description: 'How many profiles to check', type: 'integer', required: true, min: 1 },

@@ -27,6 +27,7 @@ export function consoleServices(app: AppContext): ConsoleServices {
         { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS },
         proxyId,
       ),
+    allowDirect: app.env.ALLOW_DIRECT,
   });
   return {
     services,
