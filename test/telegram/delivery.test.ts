@@ -116,8 +116,9 @@ describe('Telegram delivery (the queue’s sender and the hourly digest)', () =>
       { username: 'anna', nicheId: niche!.id },
       { username: 'bob', nicheId: niche!.id },
     ]);
-    // The subscription starts now; the next hour's digest covers stories seen before that hour ends.
-    const nextHour = new Date(floorToHour(new Date()).getTime() + 3600_000);
+    // The subscription starts now; the digest that closes the hour after next covers stories seen before
+    // it. Two hours ahead, so the stories always come after the subscription, even in an hour's last minutes.
+    const nextHour = new Date(floorToHour(new Date()).getTime() + 2 * 3600_000);
     const tickAt = new Date(nextHour.getTime() + 60_000);
     await h.app.core.db.insert(detections).values([
       { username: 'anna', nicheId: niche!.id, detectedAt: new Date(nextHour.getTime() - 2 * 60_000) },

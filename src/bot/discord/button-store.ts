@@ -1,21 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { Button } from '../../reply/reply.js';
+import { type InvocationRedis, InvocationStore, type StoredButton } from '../shared/invocation-store.js';
 
-/** Page buttons older than a week are stale anyway; the store does not grow without bound. */
-const BUTTON_TTL_S = 7 * 24 * 3600;
+export type { StoredButton };
+
 const PER_ROW = 5;
 const MAX_ROWS = 5;
 const LABEL_MAX = 80;
-
-interface RedisLike {
-  set(key: string, value: string, ex: 'EX', seconds: number): Promise<unknown>;
-  get(key: string): Promise<string | null>;
-}
-
-export interface StoredButton {
-  command: string;
-  args: Record<string, string | number>;
-}
 
 /** Discord's message component JSON (action rows of secondary buttons). */
 export interface ActionRowJson {
@@ -23,27 +13,21 @@ export interface ActionRowJson {
   components: Array<{ type: 2; style: 2; label: string; custom_id: string }>;
 }
 
-/**
- * A custom_id holds at most 100 characters, and a button's command and arguments (niche names, sort
- * keys, filters) can be longer, so each invocation is kept in Redis under a short random key and
- * the custom_id is `sw:<key>`. Keys survive a restart of the bot.
- */
+/** Discord layout of the shared invocation store: action rows of up to 5 buttons, custom_id `sw:<key>`. */
 export class DiscordButtonStore {
-  constructor(
-    private readonly redis: RedisLike,
-    private readonly prefix: string,
-  ) {}
+  private readonly store: InvocationStore;
+
+  constructor(redis: InvocationRedis, prefix: string) {
+    this.store = new InvocationStore(redis, prefix, 'dc');
+  }
 
   async components(buttons: readonly Button[] | undefined): Promise<ActionRowJson[]> {
     if (!buttons || buttons.length === 0) return [];
     const shown = buttons.slice(0, PER_ROW * MAX_ROWS);
     const made = await Promise.all(
       shown.map(async (b) => {
-        const key = randomBytes(9).toString('base64url');
-        const stored: StoredButton = { command: b.command, args: b.args };
-        await this.redis.set(this.redisKey(key), JSON.stringify(stored), 'EX', BUTTON_TTL_S);
         const label = b.label.length <= LABEL_MAX ? b.label : `${b.label.slice(0, LABEL_MAX - 1)}…`;
-        return { type: 2 as const, style: 2 as const, label, custom_id: `sw:${key}` };
+        return { type: 2 as const, style: 2 as const, label, custom_id: `sw:${await this.store.save(b)}` };
       }),
     );
     const rows: ActionRowJson[] = [];
@@ -53,13 +37,7 @@ export class DiscordButtonStore {
   }
 
   async resolve(customId: string): Promise<StoredButton | undefined> {
-    const m = /^sw:([A-Za-z0-9_-]{1,40})$/.exec(customId);
-    if (!m) return undefined;
-    const raw = await this.redis.get(this.redisKey(m[1]!));
-    return raw ? (JSON.parse(raw) as StoredButton) : undefined;
-  }
-
-  private redisKey(key: string): string {
-    return `${this.prefix}:dc:button:${key}`;
+    const m = /^sw:(.+)$/.exec(customId);
+    return m ? this.store.load(m[1]!) : undefined;
   }
 }

@@ -1,12 +1,5 @@
 import type { CoreDeps } from '../../core/deps.js';
-import { recordEvent } from '../../core/events.js';
-
-interface RedisLike {
-  set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<string | null>;
-}
-
-/** Repeated attempts by one refused user are recorded at most this often (no event flooding). */
-const EVENT_THROTTLE_S = 600;
+import { logRefusal, type RefusalRedis } from '../shared/refusal-log.js';
 
 export const REFUSAL = 'This bot is private: only its owners can use it. Your attempt was logged.';
 
@@ -20,7 +13,7 @@ export class DiscordOwnerGate {
 
   constructor(
     owners: readonly string[],
-    private readonly redis: RedisLike,
+    private readonly redis: RefusalRedis,
     private readonly prefix: string,
     private readonly core: Pick<CoreDeps, 'db' | 'clock'>,
   ) {
@@ -33,22 +26,15 @@ export class DiscordOwnerGate {
 
   /** Records the attempt as an `auth` event (throttled); returns whether it was recorded. */
   async refuse(attempt: { userId: string; channelId: string; what: string }): Promise<boolean> {
-    const fresh =
-      (await this.redis.set(
-        `${this.prefix}:dc:refused-event:${attempt.userId}`,
-        '1',
-        'EX',
-        EVENT_THROTTLE_S,
-        'NX',
-      )) === 'OK';
-    if (fresh) {
-      await recordEvent(this.core, {
-        kind: 'auth',
-        level: 'warn',
-        message: `Refused Discord user ${attempt.userId} in channel ${attempt.channelId} (${attempt.what})`,
-        data: { platform: 'discord', userId: attempt.userId, chatId: attempt.channelId, what: attempt.what },
-      });
-    }
-    return fresh;
+    return logRefusal(
+      { core: this.core, redis: this.redis, prefix: this.prefix },
+      {
+        platform: 'discord',
+        where: 'channel',
+        userId: attempt.userId,
+        chatId: attempt.channelId,
+        what: attempt.what,
+      },
+    );
   }
 }
