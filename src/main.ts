@@ -2,7 +2,7 @@ import { createAppContext } from './app/context.js';
 import { createHealthChecks } from './app/health-checks.js';
 import { startRoles } from './app/roles.js';
 import { createShutdown } from './app/shutdown.js';
-import { EnvError, loadEnv } from './config/env.js';
+import { EnvError, loadDotEnvFile, loadEnv } from './config/env.js';
 import { prepareDatabase } from './core/db/migrate.js';
 import { createLogger } from './core/logger.js';
 import { maskSecrets } from './core/mask.js';
@@ -12,6 +12,7 @@ import { createMetricsRegistry } from './observability/metrics.js';
 async function main(): Promise<void> {
   let env: ReturnType<typeof loadEnv>;
   try {
+    loadDotEnvFile();
     env = loadEnv();
   } catch (err) {
     if (err instanceof EnvError) {

@@ -143,3 +143,20 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   });
   throw new EnvError(problems);
 }
+
+/**
+ * Loads `./.env` into process.env when the file exists, so `cp .env.example .env && npm start` works as
+ * a newcomer expects. Variables already set in the environment win (Node's loadEnvFile never overrides).
+ * Returns the path loaded, if any.
+ */
+export function loadDotEnvFile(path = '.env'): string | undefined {
+  const load = (process as { loadEnvFile?: (p: string) => void }).loadEnvFile;
+  if (typeof load !== 'function') return undefined;
+  try {
+    load(path);
+    return path;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return undefined;
+    throw new EnvError([`.env: ${(err as Error).message}`]);
+  }
+}

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { createAppContext } from '../../app/context.js';
-import { type Env, EnvError, loadEnv } from '../../config/env.js';
+import { type Env, EnvError, loadDotEnvFile, loadEnv } from '../../config/env.js';
 import { prepareDatabase } from '../../core/db/migrate.js';
 import { createLogger } from '../../core/logger.js';
 import { maskSecrets } from '../../core/mask.js';
@@ -145,6 +145,7 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
 
   let env: Env;
   try {
+    loadDotEnvFile();
     env = loadEnv();
   } catch (err) {
     if (err instanceof EnvError) {
