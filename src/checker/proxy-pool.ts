@@ -25,6 +25,29 @@ export interface Lane {
   consecutiveProxyFailures: number;
 }
 
+/** A lane with no history: not cooling, nothing in flight. */
+function newLane(
+  key: string,
+  proxyId: number | null,
+  address: string,
+  dispatcher: Dispatcher,
+  fingerprint: string,
+): Lane {
+  return {
+    key,
+    proxyId,
+    address,
+    dispatcher,
+    fingerprint,
+    coolingUntil: 0,
+    cooldownLevel: 0,
+    dead: false,
+    removed: false,
+    inFlight: 0,
+    consecutiveProxyFailures: 0,
+  };
+}
+
 export interface PoolOptions {
   allowDirect: boolean;
   cooldownBaseMs: number;
@@ -129,19 +152,13 @@ export class ProxyPool {
         lane = undefined;
       }
       if (!lane) {
-        lane = {
+        lane = newLane(
           key,
-          proxyId: p.id,
-          address: `${p.host}:${p.port}`,
-          dispatcher: createProxyDispatcher(p, this.options.timeoutMs),
-          fingerprint: fp,
-          coolingUntil: 0,
-          cooldownLevel: 0,
-          dead: false,
-          removed: false,
-          inFlight: 0,
-          consecutiveProxyFailures: 0,
-        };
+          p.id,
+          `${p.host}:${p.port}`,
+          createProxyDispatcher(p, this.options.timeoutMs),
+          fp,
+        );
         this.lanes.set(key, lane);
       }
       lane.coolingUntil = Math.max(lane.coolingUntil, p.coolingUntil?.getTime() ?? 0);
@@ -150,19 +167,10 @@ export class ProxyPool {
     }
     if (this.options.allowDirect && !this.lanes.has(DIRECT_KEY)) {
       seen.add(DIRECT_KEY);
-      this.lanes.set(DIRECT_KEY, {
-        key: DIRECT_KEY,
-        proxyId: null,
-        address: 'direct',
-        dispatcher: new Agent({ keepAliveTimeout: 30_000 }),
-        fingerprint: DIRECT_KEY,
-        coolingUntil: 0,
-        cooldownLevel: 0,
-        dead: false,
-        removed: false,
-        inFlight: 0,
-        consecutiveProxyFailures: 0,
-      });
+      this.lanes.set(
+        DIRECT_KEY,
+        newLane(DIRECT_KEY, null, 'direct', new Agent({ keepAliveTimeout: 30_000 }), DIRECT_KEY),
+      );
     }
     if (this.options.allowDirect) seen.add(DIRECT_KEY);
     for (const lane of [...this.lanes.values()]) if (!seen.has(lane.key)) this.retire(lane);

@@ -13,6 +13,7 @@ import {
   startFakeInstagram,
 } from '../fakes/fake-instagram.js';
 import { createTestDeps, type TestDeps } from '../helpers/deps.js';
+import { deleteRedisPrefix } from '../helpers/redis.js';
 
 export const PROXY_USER = 'proxyuser';
 export const PROXY_PASSWORD = 'S3cretProxyPass!';
@@ -78,13 +79,8 @@ export async function createHarness(
     },
     async close() {
       await Promise.all(checkers.map((c) => c.close()));
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
       redis.disconnect();
+      await deleteRedisPrefix(prefix);
       await stopAll(proxies);
       await fake.stop();
       await deps.close();

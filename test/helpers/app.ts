@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { type AppContext, createAppContext } from '../../src/app/context.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { LogCapture } from './deps.js';
+import { deleteRedisPrefix } from './redis.js';
 
 export interface TestApp extends AppContext {
   testDatabase: TestDatabase;
@@ -34,19 +34,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const log = createLogger({ level: 'debug' }, logs);
   // The test database's pool is reused; createAppContext opens its own, which we close in destroy().
   const app = createAppContext(parsed, log);
-  const wipeRedis = async () => {
-    const redis = new Redis(parsed.REDIS_URL, { maxRetriesPerRequest: 1 });
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const wipeRedis = () => deleteRedisPrefix(prefix, parsed.REDIS_URL);
   return {
     ...app,
     testDatabase,

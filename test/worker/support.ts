@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { type AppContext, createAppContext } from '../../src/app/context.js';
 import type { CheckOutcome, CheckResult, CheckTarget, StoryChecker } from '../../src/checker/types.js';
 import { loadEnv } from '../../src/config/env.js';
@@ -20,19 +19,7 @@ export function createTestApp(
   return Object.assign(app, { logs });
 }
 
-export async function deleteRedisPrefix(prefix: string, url = 'redis://127.0.0.1:6379'): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export { deleteRedisPrefix } from '../helpers/redis.js';
 
 /**
  * A StoryChecker implementation for engine tests: answers from a script after a latency, and records
