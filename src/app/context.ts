@@ -11,8 +11,12 @@ export interface AppContext {
   log: Logger;
   database: Database;
   core: CoreDeps;
-  /** A new Redis connection with the options BullMQ workers require. */
-  redis(name: string): Redis;
+  /**
+   * A new Redis connection with the options BullMQ workers require. `pipelined` sends the commands
+   * issued in one tick in one write (the caps and budgets, asked by twenty lanes at once); never for
+   * BullMQ's own connections, whose blocking commands must not share a write with others.
+   */
+  redis(name: string, options?: { pipelined?: boolean }): Redis;
   close(): Promise<void>;
 }
 
@@ -26,11 +30,12 @@ export function createAppContext(env: Env, log: Logger = createLogger({ level: e
     log,
     database,
     core,
-    redis(name: string) {
+    redis(name: string, options: { pipelined?: boolean } = {}) {
       // maxRetriesPerRequest: null is what BullMQ requires for blocking workers (going-to-production).
       const conn = new Redis(env.REDIS_URL, {
         maxRetriesPerRequest: null,
         connectionName: `storywatch:${name}`,
+        enableAutoPipelining: options.pipelined === true,
       });
       conn.on('error', (err) => log.warn({ redis: name, errMessage: err.message }, 'redis connection error'));
       connections.push(conn);

@@ -26,7 +26,7 @@ export async function startWorkerRole(
   const log = app.log.child({ role: 'worker' });
   const checker = await createStoryChecker({
     core: app.core,
-    redis: app.redis('checker'),
+    redis: app.redis('checker', { pipelined: true }),
     options: {
       ...checkerOptionsFromEnv(app.env),
       ...overrides.checker,

@@ -260,7 +260,14 @@ export class ProxyPool {
           return { none: 'transient', detail: 'request budget unavailable (Redis unreachable)' };
         }
         if ('key' in r) {
-          const lane = this.lanes.get(r.key);
+          let lane = this.lanes.get(r.key);
+          if (lane && r.startsInMs > 0) {
+            await this.sleep(r.startsInMs, opts.signal);
+            // Booked ahead: while waiting, the proxy may have cooled down, died or been removed; the
+            // slot is then given up (a gap in its spacing harms nothing) and the choice made again.
+            if (lane.removed || lane.dead || lane.coolingUntil > this.deps.clock.now().getTime())
+              lane = undefined;
+          }
           if (lane && !lane.removed) {
             lane.inFlight++;
             return { lane };

@@ -5,12 +5,13 @@ import {
   finishBatch,
   getBatch,
   pendingItems,
-  recordCheckResult,
+  recordCheckResults,
   startBatch,
 } from '../core/batches/index.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/logger.js';
 import type { Acquired, GlobalLimits, LocalGate } from './limits.js';
+import { ResultWriter } from './result-writer.js';
 import type { SettingsCache } from './settings-cache.js';
 
 /** The most lanes one batch runs in one process; the global semaphore decides how many really check. */
@@ -102,29 +103,28 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
     queue.unshift(...group);
   };
 
-  const record = async (result: CheckResult) => {
+  const writer = new ResultWriter(async (results) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await recordCheckResult(deps.core, batchId, result);
+        await recordCheckResults(deps.core, batchId, results);
         return true;
       } catch (err) {
-        // Postgres away (restart, terminated connection): keep the answer and retry for about a minute;
-        // after that the item stays open and a later pass (or a resumed job) checks it again.
+        // Postgres away (restart, terminated connection): keep the answers and retry for about a minute;
+        // after that the items stay open and a later pass (or a resumed job) checks them again. A retry
+        // of a write that did commit changes nothing: each item is closed at most once.
         if (attempt >= 12) {
-          log.error(
-            { username: result.username, errMessage: (err as Error).message },
-            'cannot record a check',
-          );
+          log.error({ profiles: results.length, errMessage: (err as Error).message }, 'cannot record checks');
           return false;
         }
         await sleep(Math.min(5_000, 250 * 2 ** attempt));
       }
     }
-  };
+  });
 
   const closeGroup = async (group: CheckTarget[], results: CheckResult[]) => {
     const byName = new Map(results.map((r) => [r.username.toLowerCase(), r]));
     const again: CheckTarget[] = [];
+    const writes: Promise<unknown>[] = [];
     for (const t of group) {
       let result = byName.get(t.username);
       if (!result) {
@@ -141,9 +141,9 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
           detail: 'no answer from the checker',
         };
       }
-      await record(result);
-      inflight.delete(t.username);
+      writes.push(writer.add(result).finally(() => inflight.delete(t.username)));
     }
+    await Promise.all(writes);
     if (again.length > 0) putBack(again);
   };
 

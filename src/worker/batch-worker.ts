@@ -36,7 +36,7 @@ export interface WorkerHandle {
 
 export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
   const log = app.log.child({ role: 'worker' });
-  const redis = app.redis('batch-limits');
+  const redis = app.redis('batch-limits', { pipelined: true });
   const limits = new GlobalLimits(redis, app.env.QUEUE_PREFIX, { ...DEFAULT_LIMITS, ...deps.limits });
   const gate = new LocalGate();
   const settings = new SettingsCache(app.core, deps.settingsRefreshMs ?? 10_000);

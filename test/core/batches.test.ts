@@ -5,6 +5,7 @@ import {
   finishBatch,
   getBatch,
   recordCheckResult,
+  recordCheckResults,
   startBatch,
 } from '../../src/core/batches/index.js';
 import { isUserError } from '../../src/core/errors.js';
@@ -150,6 +151,62 @@ describe('batch creation and recording', () => {
     expect(new Date(det!.exp).getTime()).toBe(story.story.takenAt.getTime() + 24 * 3600_000);
     const after = await getBatch(d, b.id);
     expect([after!.checked, after!.stories]).toEqual([2, 1]);
+  });
+
+  it('GIVEN a group of mixed answers written at once THEN each counts exactly as if written alone, and the same group again changes nothing', async () => {
+    await seedNiche(d.sql, 'Grouped', 7, { prefix: 'grp_' });
+    const b = await createBatch(d, { niche: 'grouped', count: 7, trigger: 'manual', allowDirect: false });
+    await startBatch(d, b.id);
+    // One of them was already recorded (a re-delivered answer must not count twice).
+    await recordCheckResult(d, b.id, { username: 'grp_00006', outcome: 'no_story', attempts: 1 });
+    const takenAt = new Date(Date.now() - 2 * 3600_000);
+    const group = [
+      { username: 'grp_00000', outcome: 'story' as const, attempts: 1, story: { takenAt, expiresAt: null } },
+      { username: 'grp_00001', outcome: 'no_story' as const, attempts: 2, igUserId: '4242' },
+      { username: 'grp_00002', outcome: 'private' as const, attempts: 1 },
+      { username: 'grp_00003', outcome: 'not_found' as const, attempts: 1, proxyId: 1 },
+      { username: 'grp_00004', outcome: 'rate_limited' as const, attempts: 3 },
+      { username: 'grp_00005', outcome: 'transient' as const, attempts: 4 },
+      { username: 'grp_00006', outcome: 'story' as const, attempts: 1, story: { takenAt, expiresAt: null } },
+      // The same profile twice in one group counts once.
+      { username: 'grp_00001', outcome: 'no_story' as const, attempts: 1 },
+    ];
+    const first = await recordCheckResults(d, b.id, group);
+    expect([...first.applied].sort()).toEqual([
+      'grp_00000',
+      'grp_00001',
+      'grp_00002',
+      'grp_00003',
+      'grp_00004',
+      'grp_00005',
+    ]);
+    expect([...first.detections]).toEqual(['grp_00000']);
+    const second = await recordCheckResults(d, b.id, group);
+    expect([second.applied.size, second.detections.size]).toEqual([0, 0]);
+
+    const batch = await getBatch(d, b.id);
+    expect([batch!.checked, batch!.stories, batch!.private, batch!.notFound, batch!.deleted]).toEqual([
+      7, 1, 1, 1, 0,
+    ]);
+    expect(batch!.errors).toEqual({ rate_limited: 1, transient: 1 });
+    const rows = await d.sql<
+      Array<{ username: string; checks: number; detected: number; ig: string | null; strikes: number }>
+    >`select username, total_checks as checks, total_detected as detected, ig_user_id as ig,
+             not_found_strikes as strikes
+      from profiles where username like 'grp_%' order by username`;
+    expect(rows.map((r) => [r.username, r.checks, r.detected, r.ig, r.strikes])).toEqual([
+      ['grp_00000', 1, 1, null, 0],
+      ['grp_00001', 1, 0, '4242', 0],
+      ['grp_00002', 1, 0, null, 0],
+      ['grp_00003', 1, 0, null, 1],
+      // Errors teach nothing about the profile: untouched.
+      ['grp_00004', 0, 0, null, 0],
+      ['grp_00005', 0, 0, null, 0],
+      ['grp_00006', 1, 0, null, 0],
+    ]);
+    const items = await d.sql<Array<{ username: string; attempts: number }>>`
+      select username, attempts from batch_items where batch_id = ${b.id} order by username`;
+    expect(items.map((i) => i.attempts)).toEqual([1, 2, 1, 1, 3, 4, 1]);
   });
 
   it('GIVEN error outcomes THEN they count by outcome on the batch and leave the profile untouched', async () => {

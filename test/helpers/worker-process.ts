@@ -15,7 +15,7 @@ const log = createLogger({ level: env.LOG_LEVEL });
 const app = createAppContext(env, log);
 const checker = await createStoryChecker({
   core: app.core,
-  redis: app.redis('checker'),
+  redis: app.redis('checker', { pipelined: true }),
   options: { ...checkerOptionsFromEnv(env), healthFlushMs: 200 },
 });
 const handle = startWorker(app, {

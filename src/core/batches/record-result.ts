@@ -9,8 +9,15 @@ export interface RecordOutcome {
   detection: boolean;
 }
 
+export interface RecordedChecks {
+  /** Usernames whose item was still open and is now closed by this call; the others were already recorded. */
+  applied: ReadonlySet<string>;
+  /** Usernames that got a detection row from this call. */
+  detections: ReadonlySet<string>;
+}
+
 /**
- * Records one check of one profile in one batch, exactly once. It is a single statement (so a single
+ * Records checks of profiles in one batch, each exactly once. It is a single statement (so a single
  * transaction): the batch item's outcome is set only while it is still null, and the profile counters,
  * the detection row and the batch counters change only when that update touched a row. A re-delivered
  * job or a duplicate runner therefore cannot count a profile twice, and a crash between any two steps
@@ -21,80 +28,119 @@ export interface RecordOutcome {
  * `not_found` follows the checker's two-strike rule (src/checker/not-found-strike.ts, inlined here so it
  * shares the statement): deleted only when a second not-found comes through a different proxy at least
  * NOT_FOUND_MIN_GAP_MS after the first; a strike that does not confirm leaves the first one standing.
+ *
+ * Many results go in one statement (the batch engine groups the answers that arrive while a write is
+ * under way): one round trip, one commit and one update of the batch row for all of them, instead of
+ * twenty writers queueing on that row's lock at 200 checks a second.
  */
-export async function recordCheckResult(
+export async function recordCheckResults(
   deps: Pick<CoreDeps, 'sql' | 'clock'>,
   batchId: number,
-  result: CheckResult,
-): Promise<RecordOutcome> {
+  results: readonly CheckResult[],
+): Promise<RecordedChecks> {
+  if (results.length === 0) return { applied: new Set(), detections: new Set() };
   const now = deps.clock.now();
-  const outcome = result.outcome;
-  const conclusive = CONCLUSIVE_OUTCOMES.has(outcome);
-  const isStory = outcome === 'story';
-  const proxyId = result.proxyId ?? null;
-  const takenAt = result.story?.takenAt ?? null;
-  const expiresAt = result.story?.expiresAt ?? (takenAt ? new Date(takenAt.getTime() + 24 * 3600_000) : null);
-  const [row] = await deps.sql<Array<{ applied: number; detections: number }>>`
-    with item as (
-      update batch_items
-      set outcome = ${outcome}, checked_at = ${now}, attempts = attempts + ${Math.max(1, result.attempts)}
-      where batch_id = ${batchId} and username = ${result.username} and outcome is null
-      returning username
+  const seen = new Set<string>();
+  const rows = [];
+  for (const r of results) {
+    // One answer per profile and statement: a second one for the same item could not apply anyway.
+    if (seen.has(r.username)) continue;
+    seen.add(r.username);
+    const takenAt = r.story?.takenAt ?? null;
+    const expiresAt = r.story?.expiresAt ?? (takenAt ? new Date(takenAt.getTime() + 24 * 3600_000) : null);
+    rows.push({
+      username: r.username,
+      outcome: r.outcome,
+      attempts: Math.max(1, r.attempts),
+      proxy_id: r.proxyId ?? null,
+      ig_user_id: r.igUserId ?? null,
+      taken_at: takenAt?.toISOString() ?? null,
+      expires_at: expiresAt?.toISOString() ?? null,
+      conclusive: CONCLUSIVE_OUTCOMES.has(r.outcome),
+    });
+  }
+  const [row] = await deps.sql<Array<{ applied: string[]; detections: string[] }>>`
+    with input as materialized (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as r(
+        username text, outcome text, attempts int, proxy_id int, ig_user_id text,
+        taken_at timestamptz, expires_at timestamptz, conclusive boolean)
+    ),
+    item as (
+      update batch_items bi
+      set outcome = i.outcome, checked_at = ${now}, attempts = bi.attempts + i.attempts
+      from input i
+      where bi.batch_id = ${batchId} and bi.username = i.username and bi.outcome is null
+      returning bi.username
+    ),
+    applied as materialized (
+      select i.*, i.outcome = 'story' as is_story from input i join item using (username)
     ),
     prev as (
       select p.username, p.not_found_strikes as strikes,
         (p.not_found_strikes >= 1 and p.last_not_found_at is not null
-          and (${proxyId}::int is null or p.last_not_found_proxy_id is null
-               or p.last_not_found_proxy_id <> ${proxyId}::int)
+          and (a.proxy_id is null or p.last_not_found_proxy_id is null
+               or p.last_not_found_proxy_id <> a.proxy_id)
           and ${now}::timestamptz - p.last_not_found_at >= make_interval(secs => ${NOT_FOUND_MIN_GAP_MS / 1000}::float8)
         ) as confirms
-      from profiles p where p.username in (select username from item)
+      from profiles p join applied a using (username)
     ),
     prof as (
       update profiles p set
         total_checks = p.total_checks + 1,
         last_checked_at = ${now},
-        total_detected = p.total_detected + ${isStory ? 1 : 0},
-        last_detected_at = case when ${isStory}::boolean then ${now}::timestamptz else p.last_detected_at end,
-        ig_user_id = coalesce(${result.igUserId ?? null}::text, p.ig_user_id),
-        not_found_strikes = case when ${outcome} <> 'not_found' then 0
+        total_detected = p.total_detected + case when a.is_story then 1 else 0 end,
+        last_detected_at = case when a.is_story then ${now}::timestamptz else p.last_detected_at end,
+        ig_user_id = coalesce(a.ig_user_id, p.ig_user_id),
+        not_found_strikes = case when a.outcome <> 'not_found' then 0
                                  when prev.confirms then prev.strikes + 1
                                  when prev.strikes >= 1 then prev.strikes else 1 end,
-        last_not_found_at = case when ${outcome} <> 'not_found' or (prev.strikes >= 1 and not prev.confirms)
+        last_not_found_at = case when a.outcome <> 'not_found' or (prev.strikes >= 1 and not prev.confirms)
                                  then p.last_not_found_at else ${now}::timestamptz end,
-        last_not_found_proxy_id = case when ${outcome} <> 'not_found' or (prev.strikes >= 1 and not prev.confirms)
-                                       then p.last_not_found_proxy_id else ${proxyId}::int end,
-        status = case when ${outcome} = 'not_found' and prev.confirms then 'deleted'::profile_status
+        last_not_found_proxy_id = case when a.outcome <> 'not_found' or (prev.strikes >= 1 and not prev.confirms)
+                                       then p.last_not_found_proxy_id else a.proxy_id end,
+        status = case when a.outcome = 'not_found' and prev.confirms then 'deleted'::profile_status
                       else p.status end
-      from prev
-      where p.username = prev.username and ${conclusive}::boolean
-      returning (${outcome} = 'not_found' and prev.confirms) as became_deleted
+      from applied a join prev on prev.username = a.username
+      where p.username = a.username and a.conclusive
+      returning p.username, (a.outcome = 'not_found' and prev.confirms) as became_deleted
     ),
     det as (
       insert into detections (username, niche_id, batch_id, detected_at, story_taken_at, story_expires_at)
-      select i.username, b.niche_id, b.id, ${now}, ${takenAt}::timestamptz,
-             coalesce(${expiresAt}::timestamptz, ${now}::timestamptz + interval '24 hours')
-      from item i
+      select a.username, b.niche_id, b.id, ${now}, a.taken_at,
+             coalesce(a.expires_at, ${now}::timestamptz + interval '24 hours')
+      from applied a
       join batches b on b.id = ${batchId}
-      join profiles p on p.username = i.username
-      where ${isStory}::boolean
+      join profiles p on p.username = a.username
+      where a.is_story
       on conflict (batch_id, username) do nothing
-      returning id
+      returning username
     ),
     bat as (
       update batches set
-        checked = checked + 1,
-        stories = stories + ${isStory ? 1 : 0},
-        not_found = not_found + case when ${outcome} = 'not_found'
-          and not coalesce((select bool_or(became_deleted) from prof), false) then 1 else 0 end,
-        deleted = deleted + case when coalesce((select bool_or(became_deleted) from prof), false) then 1 else 0 end,
-        private = private + ${outcome === 'private' ? 1 : 0},
-        errors = case when ${conclusive}::boolean then errors
-          else jsonb_set(errors, array[${outcome}::text], to_jsonb(coalesce((errors ->> ${outcome}::text)::int, 0) + 1))
-          end
-      where id = ${batchId} and exists (select 1 from item)
+        checked = checked + (select count(*) from applied),
+        stories = stories + (select count(*) from applied where is_story),
+        not_found = not_found + (select count(*) from applied a where a.outcome = 'not_found'
+          and not exists (select 1 from prof where prof.username = a.username and prof.became_deleted)),
+        deleted = deleted + (select count(*) from prof where became_deleted),
+        private = private + (select count(*) from applied where outcome = 'private'),
+        errors = errors || coalesce((
+          select jsonb_object_agg(e.outcome, coalesce((batches.errors ->> e.outcome)::int, 0) + e.n)
+          from (select outcome, count(*)::int as n from applied where not conclusive group by outcome) e
+        ), '{}'::jsonb)
+      where id = ${batchId} and exists (select 1 from applied)
       returning id
     )
-    select (select count(*) from item)::int as applied, (select count(*) from det)::int as detections`;
-  return { applied: (row?.applied ?? 0) > 0, detection: (row?.detections ?? 0) > 0 };
+    select (select coalesce(array_agg(username), '{}') from item) as applied,
+           (select coalesce(array_agg(username), '{}') from det) as detections`;
+  return { applied: new Set(row?.applied ?? []), detections: new Set(row?.detections ?? []) };
+}
+
+/** One check: see recordCheckResults. */
+export async function recordCheckResult(
+  deps: Pick<CoreDeps, 'sql' | 'clock'>,
+  batchId: number,
+  result: CheckResult,
+): Promise<RecordOutcome> {
+  const r = await recordCheckResults(deps, batchId, [result]);
+  return { applied: r.applied.has(result.username), detection: r.detections.has(result.username) };
 }
