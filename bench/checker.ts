@@ -92,7 +92,8 @@ async function main(): Promise<void> {
     clock: { now: () => new Date() },
     credentialsKey: randomBytes(32),
   };
-  const redis = new Redis('redis://127.0.0.1:6379');
+  // As the worker connects for its checker (see worker-role.ts): commands of one tick share a write.
+  const redis = new Redis('redis://127.0.0.1:6379', { enableAutoPipelining: true });
   const prefix = `sw-bench-${randomUUID().slice(0, 8)}`;
   const world = await startWorld();
   try {
