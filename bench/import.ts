@@ -61,8 +61,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 }
 
 async function copyRows(sql: postgres.Sql, names: readonly string[], nicheId: number): Promise<number> {
+  return copyInto(sql, 'profiles', names, nicheId);
+}
+
+async function copyInto(
+  sql: postgres.Sql,
+  table: string,
+  names: readonly string[],
+  nicheId: number,
+): Promise<number> {
   const { ms } = await timed(async () => {
-    const writable = await sql`copy profiles (username, niche_id) from stdin`.writable();
+    const writable = await sql.unsafe(`copy ${table} (username, niche_id) from stdin`).writable();
     const body = `${names.map((n) => `${n}\t${nicheId}`).join('\n')}\n`;
     await pipeline(Readable.from([body]), writable);
   });
@@ -133,6 +142,39 @@ async function main(): Promise<void> {
 
     await scenario('empty master list', false);
     await scenario(`master list of ${PREFILL.toLocaleString('en-US')}`, true);
+
+    // What this machine can do at all: the same COPY into a bare copy of the table (primary key only,
+    // no other index, no check, no foreign key, no trigger), and how each piece of the real table adds.
+    const fresh = unique;
+    const floor = async (label: string, extra: string) => {
+      await sql.unsafe('drop table if exists profiles_floor');
+      await sql.unsafe(
+        `create table profiles_floor (like profiles including defaults, primary key (username)); ${extra}`,
+      );
+      const ms = await copyInto(sql, 'profiles_floor', fresh, niche.id);
+      // In the import's unit: lines of the file per second, as if parsing were free.
+      console.log(
+        `  ${label}: ${Math.round(ms)} ms = ${rate(fresh.length, ms)} rows, ` +
+          `${rate(LINES, ms)} file lines if parsing and the import's own work were free`,
+      );
+      return ms;
+    };
+    console.log(`\nceiling on this machine: COPY of the ${fresh.length} rows of the empty-list case into`);
+    const bare = await floor('a bare table with its primary key only (serves paging the master list)', '');
+    const withNext = await floor(
+      'the same plus the next-to-check index (niche, last checked) the issue names',
+      `create index on profiles_floor (niche_id, last_checked_at nulls first, username) where status = 'active'`,
+    );
+    await floor(
+      'the same plus (niche, status, username) for paging one niche',
+      `create index on profiles_floor (niche_id, last_checked_at nulls first, username) where status = 'active';
+       create index on profiles_floor (niche_id, status, username);`,
+    );
+    await sql.unsafe('drop table profiles_floor');
+    results.push(
+      `ceiling: COPY into a primary-key-only table ${rate(LINES, bare)} file lines; plus the next-to-check ` +
+        `index ${rate(LINES, withNext)}; the real table (7 indexes, check, foreign key, count trigger) is the COPY above`,
+    );
     console.log(`\n${results.join('\n')}`);
   } finally {
     await database.close();

@@ -91,8 +91,10 @@ async function fill(sql: postgres.Sql): Promise<void> {
       and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`;
   for (const ix of indexes) await sql.unsafe(`drop index "${ix.name}"`);
   // Usernames are hashes so username order does not follow niche order; 2 % deleted, 30 % never checked.
+  // A normal (synchronous) commit: after an asynchronous one, the vacuum below left a third of the pages
+  // without their all-visible bit (it could not hint the rows yet), and every page query paid heap
+  // visits for them, 25-35 ms instead of 5-6 ms for page 1,000.
   await sql.unsafe(`
-    set synchronous_commit = off;
     insert into profiles (username, niche_id, status, last_checked_at, last_detected_at, total_checks, total_detected, added_at)
     select 'u' || substr(md5(g::text), 1, 16), ${firstId} + g % ${NICHES},
       (case when g % 50 = 7 then 'deleted' else 'active' end)::profile_status,
