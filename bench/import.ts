@@ -2,6 +2,10 @@
  * bench:import — the real importUsernames on a generated 100,000-line file, into an empty master list
  * and into one holding 1,000,000 profiles, next to a plain COPY of the same new rows in the same run.
  * Target: >= 100,000 usernames/s and within 3x of COPY. Uses its own database, dropped at the end.
+ *
+ * BENCH_SCHEMA=lean runs the same import against the table cut down to what the issue itself names
+ * (primary key and the next-to-check index; no foreign key, username check or count trigger), to show
+ * what the schema costs and what the import statement costs on its own (ADR 0003).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -17,6 +21,7 @@ import { createLogger } from '../src/core/logger.js';
 import { createNiche } from '../src/core/niches.js';
 
 const LINES = 100_000;
+const LEAN = process.env.BENCH_SCHEMA === 'lean';
 const PREFILL = 1_000_000;
 const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/storywatch';
 const dbName = `storywatch_bench_import_${randomBytes(4).toString('hex')}`;
@@ -82,9 +87,25 @@ function rate(n: number, ms: number): string {
   return `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
 }
 
+/** Drops everything on profiles that the issue does not name; the real code still runs unchanged. */
+async function leanSchema(): Promise<void> {
+  const s = postgres(url, { max: 1, onnotice: () => {} });
+  await s.unsafe(`drop index profiles_niche_username_idx, profiles_niche_checked_idx,
+                    profiles_niche_detected_idx, profiles_niche_count_idx, profiles_status_username_idx;
+                  alter table profiles drop constraint profiles_niche_id_niches_id_fk,
+                    drop constraint profiles_username_format;
+                  drop trigger profiles_count_insert on profiles;`);
+  const left = await s<
+    { indexname: string }[]
+  >`select indexname from pg_indexes where tablename = 'profiles'`;
+  console.log(`BENCH_SCHEMA=lean: profiles keeps only ${left.map((r) => r.indexname).join(', ')}`);
+  await s.end();
+}
+
 async function main(): Promise<void> {
   await ensureDatabase(url);
   await migrateDatabase(url);
+  if (LEAN) await leanSchema();
   const database = connectDatabase(url);
   const deps: CoreDeps = {
     db: database.db,
@@ -173,7 +194,7 @@ async function main(): Promise<void> {
     await sql.unsafe('drop table profiles_floor');
     results.push(
       `ceiling: COPY into a primary-key-only table ${rate(LINES, bare)} file lines; plus the next-to-check ` +
-        `index ${rate(LINES, withNext)}; the real table (7 indexes, check, foreign key, count trigger) is the COPY above`,
+        `index ${rate(LINES, withNext)}; ${LEAN ? 'the lean table' : 'the real table (7 indexes, check, foreign key, count trigger)'} is the COPY above`,
     );
     console.log(`\n${results.join('\n')}`);
   } finally {
