@@ -182,6 +182,49 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     expect(worst).toBeGreaterThanOrEqual(9);
   });
 
+  it('GIVEN session checks of 4 profiles at once and 10 profiles per 1 s window THEN each profile counts against the cap; raising the cap applies to the running batch', async () => {
+    await seedNiche(db.sql, 'Grouped', 140, { prefix: 'grp_' });
+    await setSettings(db.sql, { threads: 8, profilesPerMinute: 10 });
+    const checker = new ScriptedChecker(10, () => 'no_story', 4);
+    workers.push(startWorker(app(), { checker, ...FAST, limits: { rateWindowMs: 1_000, rateGuardMs: 20 } }));
+    const q = createBatchQueue(app());
+    const batch = await createBatch(app().core, {
+      niche: 'grouped',
+      count: 140,
+      trigger: 'manual',
+      allowDirect: true,
+    });
+    await q.enqueueBatch(batch.id);
+    await waitFor('24 profiles started', async () => checker.starts.length >= 24);
+    const atTen = checker.starts.map((s) => s.at);
+    await setSettings(db.sql, { profilesPerMinute: 40 });
+    const raisedAt = Date.now();
+    await waitFor(
+      'grouped batch completed',
+      async () => (await getBatch(app().core, batch.id))?.status === 'completed',
+    );
+    await q.close();
+    const all = checker.starts.map((s) => s.at);
+    // Once the raise is seen (settings refresh 300 ms) and the old window has passed, a window may hold 40.
+    const afterRaise = all.filter((t) => t >= raisedAt + 1_300);
+    console.log(
+      'grouped checks, cap 10 per 1 s: max profiles started in any 1 s window =',
+      maxInWindow(atTen, 1_000),
+      'over',
+      atTen.length,
+      '; after raising to 40:',
+      maxInWindow(afterRaise, 1_000),
+      'over',
+      afterRaise.length,
+    );
+    expect(all).toHaveLength(140);
+    expect(new Set(checker.starts.map((s) => s.username)).size).toBe(140);
+    // Groups of 4 under a cap of 10: two groups fit a window, a third would be 12.
+    expect(maxInWindow(atTen, 1_000)).toBe(8);
+    expect(maxInWindow(afterRaise, 1_000)).toBeGreaterThan(10);
+    expect(maxInWindow(afterRaise, 1_000)).toBeLessThanOrEqual(40);
+  });
+
   it('GIVEN a running batch cancelled from another process THEN no new checks start, in-flight ones are counted, status cancelled', async () => {
     await seedNiche(db.sql, 'Cancel', 200, { prefix: 'can_' });
     await setSettings(db.sql, { threads: 4, profilesPerMinute: 600 });
