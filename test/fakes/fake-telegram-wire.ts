@@ -17,6 +17,8 @@ export interface FakeDocument {
   mimeType?: string;
   /** Claimed size; defaults to the content length (lets a test send a "21 MB" file cheaply). */
   fileSize?: number;
+  /** Leave file_size out of the update, as Telegram may; getFile still knows the size. */
+  sizeUnknown?: boolean;
 }
 
 export interface BotMessage {

@@ -187,7 +187,7 @@ export class FakeTelegram {
       file_unique_id: fileId,
       file_name: doc.fileName,
       mime_type: doc.mimeType ?? 'text/plain',
-      file_size: size,
+      ...(doc.sizeUnknown ? {} : { file_size: size }),
     };
   }
 

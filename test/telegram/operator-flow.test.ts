@@ -92,7 +92,7 @@ describe('Telegram: the operator’s everyday commands end to end', () => {
       caption: '/import Fitness',
       document: { fileName: 'list.pdf', content: Buffer.from('%PDF-1.4'), mimeType: 'application/pdf' },
     });
-    expect(visible(pdf.replies[0])).toContain('list.pdf is not a .txt file');
+    expect(visible(pdf.replies[0])).toContain('list.pdf is not a text file');
     const big = await h.say(undefined, {
       caption: '/import Fitness',
       document: { fileName: 'huge.txt', content: Buffer.from('zed\n'), fileSize: 21 * 1024 * 1024 },

@@ -1,5 +1,6 @@
 import { UserError } from '../../core/errors.js';
 import type { IncomingFile } from '../commands/types.js';
+import { mayBeTextList } from '../shared/text-attachment.js';
 
 /** Imports are username lists: 20 MB is far beyond any real list and bounds what we hold in memory. */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
@@ -15,13 +16,7 @@ export interface DiscordAttachment {
 
 /** Why an attachment cannot be imported, in words for the operator; undefined when it can. */
 export function refuseAttachment(a: DiscordAttachment): string | undefined {
-  // The same extensions the import command reads; a name without one is judged by its content there.
-  const hasExtension = /\.[A-Za-z0-9]{1,8}$/.test(a.name);
-  const isText =
-    !hasExtension ||
-    /\.(txt|csv|text)$/i.test(a.name) ||
-    (a.contentType ?? '').toLowerCase().startsWith('text/');
-  if (!isText)
+  if (!mayBeTextList(a.name, a.contentType))
     return `${a.name} is not a text file (${a.contentType ?? 'unknown type'}). Attach the usernames as a .txt file, one or more per line.`;
   if (a.size > MAX_FILE_BYTES) {
     const mb = (a.size / 1024 / 1024).toFixed(1);

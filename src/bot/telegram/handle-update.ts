@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../app/context.js';
 import type { Logger } from '../../core/logger.js';
-import { maskSecrets } from '../../core/mask.js';
+import { containsCredentials, maskSecrets } from '../../core/mask.js';
 import { rememberProgressMessage } from '../../delivery/queue.js';
 import { type Reply, reply, textBlock } from '../../reply/reply.js';
 import { dispatch, type Invocation } from '../commands/dispatch.js';
 import { parseWords, splitWords, usageLine } from '../commands/parse-words.js';
 import { findCommand } from '../commands/registry.js';
-import type { CommandContext, CommandServices } from '../commands/types.js';
+import type { AnyCommand, CommandContext, CommandServices } from '../commands/types.js';
 import type { BotApi } from './bot-api.js';
 import type { ButtonStore } from './button-store.js';
 import { refuseDocument, type TelegramDocument, telegramFile } from './incoming-file.js';
@@ -68,37 +68,11 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
     return;
   }
 
-  if (resolution.kind !== 'command') {
-    const answer = answerWithoutCommand(resolution, msg);
-    if (answer) await send(answer);
-    return;
-  }
-  const { command } = resolution;
-  const parsed = parseWords(command, resolution.words);
-  const inv: Invocation = { command, values: parsed.values, unexpected: parsed.unexpected };
-
-  const doc = msg.document ?? msg.reply_to_message?.document;
-  const takesFile = command.args.some((a) => a.type === 'file');
-  if (doc && takesFile) {
-    const refusal = refuseDocument(doc);
-    if (refusal) {
-      await send(reply.error(refusal));
-      return;
-    }
-    inv.file = telegramFile(deps.api, doc);
-  } else if (msg.document && !takesFile) {
-    await send(reply.error(`/${command.path.join(' ')} does not take a file. Usage: ${usageLine(command)}`));
-    return;
-  }
-
-  const core = { ...deps.app.core, log };
-  const ctx: CommandContext = {
-    core,
-    actor: { platform: 'telegram', userId, chatId },
-    services: deps.services,
-  };
-  let result = await dispatch(inv, ctx);
-  if (command.sensitive) result = await deleteSource(deps.api, msg, result, log);
+  // Credentials must not stay in the chat even when the command around them was mistyped.
+  const secret = containsCredentials(text) || touchesCredentials(resolution);
+  const answer = await answerOwner(deps, msg, resolution, userId, chatId, log);
+  if (!answer) return;
+  const result = secret ? await deleteSource(deps.api, msg, answer, log) : answer;
   const messageId = await send(result);
   if (result.progressKey) {
     await rememberProgressMessage(deps.app, {
@@ -108,6 +82,43 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
       messageId: String(messageId),
     });
   }
+}
+
+function touchesCredentials(resolution: Resolution): boolean {
+  if (resolution.kind === 'command') return resolution.command.sensitive === true;
+  if (resolution.kind === 'subcommands') return resolution.commands.some((c) => c.sensitive === true);
+  return false;
+}
+
+async function answerOwner(
+  deps: UpdateDeps,
+  msg: TgMessage,
+  resolution: Resolution,
+  userId: string,
+  chatId: string,
+  log: Logger,
+): Promise<Reply | undefined> {
+  if (resolution.kind !== 'command') return answerWithoutCommand(resolution, msg);
+  const { command } = resolution;
+  const parsed = parseWords(command, resolution.words);
+  const inv: Invocation = { command, values: parsed.values, unexpected: parsed.unexpected };
+
+  const doc = msg.document ?? msg.reply_to_message?.document;
+  const takesFile = command.args.some((a) => a.type === 'file');
+  if (doc && takesFile) {
+    const refusal = refuseDocument(doc);
+    if (refusal) return reply.error(refusal);
+    inv.file = telegramFile(deps.api, doc);
+  } else if (msg.document && !takesFile) {
+    return reply.error(`/${command.path.join(' ')} does not take a file. Usage: ${usageLine(command)}`);
+  }
+
+  const ctx: CommandContext = {
+    core: { ...deps.app.core, log },
+    actor: { platform: 'telegram', userId, chatId },
+    services: deps.services,
+  };
+  return dispatch(inv, ctx);
 }
 
 /** Credentials must not stay in the chat: delete the message, and say so if that was not possible. */
@@ -138,8 +149,9 @@ function answerWithoutCommand(
     case 'unknown':
       return reply.error(`Unknown command /${resolution.name}. /help lists every command.`);
     case 'subcommands': {
+      const quoted = resolution.commands.some((c) => c.sensitive) ? '' : ` "${resolution.given}"`;
       const head = resolution.given
-        ? `/${resolution.top} has no subcommand "${resolution.given}".`
+        ? `/${resolution.top} has no subcommand${quoted}. It has:`
         : `/${resolution.top} needs a subcommand:`;
       return reply.text(
         [head, ...resolution.commands.map((c) => `${usageLine(c)} — ${c.summary}`)].join('\n'),
@@ -156,33 +168,66 @@ function answerWithoutCommand(
   }
 }
 
-export async function handleCallback(deps: UpdateDeps, cq: TgCallbackQuery, log: Logger): Promise<void> {
+/** A button press that was answered and is waiting its turn in the chat's queue. */
+export interface AcceptedPress {
+  command: AnyCommand;
+  values: Record<string, string>;
+  userId: string;
+  chatId: string;
+  messageId?: number;
+}
+
+/**
+ * Answers a button press at once, outside the chat's queue: Telegram shows a spinner until then and
+ * refuses answers that come a few seconds late, and the chat may be busy with an import. A refused
+ * answer only costs the spinner, so it never stops the press from running.
+ */
+export async function acceptCallback(
+  deps: UpdateDeps,
+  cq: TgCallbackQuery,
+  log: Logger,
+): Promise<AcceptedPress | undefined> {
   const userId = String(cq.from.id);
   const chatId = cq.message ? String(cq.message.chat.id) : userId;
+  const answer = (text?: string) =>
+    deps.api.answerCallbackQuery(cq.id, text).catch((err: unknown) => {
+      log.info(
+        { errMessage: maskSecrets(err instanceof Error ? err.message : String(err)) },
+        'button answer refused',
+      );
+    });
   if (!deps.gate.isOwner(userId)) {
     await deps.gate.refuse({ userId, chatId, what: 'a button' });
-    await deps.api.answerCallbackQuery(cq.id, 'This bot is private.');
-    return;
+    await answer('This bot is private.');
+    return undefined;
   }
   const stored = cq.data ? await deps.buttons.resolve(cq.data) : undefined;
   const found = stored ? findCommand(stored.command.split(' ')) : undefined;
   if (!stored || !found) {
-    await deps.api.answerCallbackQuery(cq.id, 'This button has expired. Run the command again.');
-    return;
+    await answer('This button has expired. Run the command again.');
+    return undefined;
   }
+  await answer();
   const values = Object.fromEntries(Object.entries(stored.args).map(([k, v]) => [k, String(v)]));
-  const core = { ...deps.app.core, log };
+  return {
+    command: found.command,
+    values,
+    userId,
+    chatId,
+    ...(cq.message ? { messageId: cq.message.message_id } : {}),
+  };
+}
+
+export async function runCallback(deps: UpdateDeps, press: AcceptedPress, log: Logger): Promise<void> {
   const ctx: CommandContext = {
-    core,
-    actor: { platform: 'telegram', userId, chatId },
+    core: { ...deps.app.core, log },
+    actor: { platform: 'telegram', userId: press.userId, chatId: press.chatId },
     services: deps.services,
   };
-  // Answered first: Telegram shows a spinner until then and drops answers that come too late.
-  await deps.api.answerCallbackQuery(cq.id);
-  const result = await dispatch({ command: found.command, values }, ctx);
+  const result = await dispatch({ command: press.command, values: press.values }, ctx);
   // Page buttons turn the page in place rather than piling up messages.
-  const replace = cq.message ? { replaceMessageId: cq.message.message_id } : {};
-  await sendReply(deps.api, deps.buttons, chatId, result, { ...replace, waitOnRateLimit: true, log });
+  const replace = press.messageId === undefined ? {} : { replaceMessageId: press.messageId };
+  await sendReply(deps.api, deps.buttons, press.chatId, result, { ...replace, waitOnRateLimit: true, log });
 }
 
 /** Last resort for a failure outside dispatch (Telegram unreachable, Redis down): log, and try to say so. */

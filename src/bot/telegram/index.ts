@@ -9,9 +9,10 @@ import { TELEGRAM_MENU } from './bot-commands.js';
 import { ButtonStore } from './button-store.js';
 import { telegramChatSender } from './chat-sender.js';
 import {
-  handleCallback,
+  acceptCallback,
   handleMessage,
   reportFailure,
+  runCallback,
   type TgCallbackQuery,
   type TgMessage,
   type UpdateDeps,
@@ -91,14 +92,22 @@ export async function startTelegram(app: AppContext, services: CommandServices):
     const chatId = msg ? String(msg.chat.id) : cq?.message ? String(cq.message.chat.id) : undefined;
     const userId = msg?.from?.id ?? cq?.from.id;
     const ulog = log.child({ updateId: update.update_id, chatId, userId });
-    schedule(chatId ?? 'none', async () => {
-      try {
-        if (msg) await handleMessage(deps, msg, ulog);
-        else if (cq) await handleCallback(deps, cq, ulog);
-      } catch (err) {
-        await reportFailure(deps, chatId, new Error(mask(err)), ulog);
-      }
-    });
+    const run = (work: () => Promise<void>) =>
+      schedule(chatId ?? 'none', async () => {
+        try {
+          await work();
+        } catch (err) {
+          await reportFailure(deps, chatId, new Error(mask(err)), ulog);
+        }
+      });
+    if (msg) run(() => handleMessage(deps, msg, ulog));
+    else if (cq) {
+      // Answered before it queues behind the chat's running command; run in the chat's order after that.
+      void acceptCallback(deps, cq, ulog).then(
+        (press) => press && run(() => runCallback(deps, press, ulog)),
+        (err: unknown) => reportFailure(deps, chatId, new Error(mask(err)), ulog),
+      );
+    }
   });
   bot.catch((err) => log.error({ errMessage: mask(err) }, 'telegram middleware error'));
 
