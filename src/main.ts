@@ -2,6 +2,7 @@ import { createAppContext } from './app/context.js';
 import { createHealthChecks } from './app/health-checks.js';
 import { startRoles } from './app/roles.js';
 import { createShutdown } from './app/shutdown.js';
+import { pingRedis, postgresHint, redisHint, untilReachable } from './app/wait-for-services.js';
 import { EnvError, loadDotEnvFile, loadEnv } from './config/env.js';
 import { prepareDatabase } from './core/db/migrate.js';
 import { createLogger } from './core/logger.js';
@@ -48,13 +49,21 @@ async function main(): Promise<void> {
     log.error({ errMessage: maskSecrets(message) }, 'unhandled promise rejection');
   });
 
-  const { created } = await prepareDatabase(env.DATABASE_URL);
+  const waiting = { log, timeoutMs: env.STARTUP_WAIT_S * 1000 };
+  const { created } = await untilReachable(
+    'Postgres',
+    () => prepareDatabase(env.DATABASE_URL),
+    postgresHint(env.DATABASE_URL),
+    waiting,
+  );
   log.info({ created }, created ? 'database created and migrated' : 'database migrated');
   if (!env.CREDENTIALS_KEY) {
     log.warn(
       'CREDENTIALS_KEY is not set: proxies with passwords and Instagram sessions cannot be stored until it is',
     );
   }
+  // Every role's connections retry forever by design (BullMQ); without this a dead Redis hangs start-up.
+  await untilReachable('Redis', () => pingRedis(env.REDIS_URL), redisHint(env.REDIS_URL), waiting);
   const app = createAppContext(env, log);
   // Registered first so it runs last: every role is stopped before its connections are closed.
   shutdown.add('connections', () => app.close());

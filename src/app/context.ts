@@ -4,6 +4,7 @@ import { parseCredentialsKey } from '../core/crypto/credentials.js';
 import { connectDatabase, type Database } from '../core/db/client.js';
 import { type CoreDeps, systemClock } from '../core/deps.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { maskSecrets } from '../core/mask.js';
 
 /** The composition root's shared pieces: one of these per process. */
 export interface AppContext {
@@ -37,7 +38,22 @@ export function createAppContext(env: Env, log: Logger = createLogger({ level: e
         connectionName: `storywatch:${name}`,
         enableAutoPipelining: options.pipelined === true,
       });
-      conn.on('error', (err) => log.warn({ redis: name, errMessage: err.message }, 'redis connection error'));
+      // ioredis reports every failed reconnect: say the first, then at most one line a minute per connection.
+      let quietUntil = 0;
+      let suppressed = 0;
+      conn.on('error', (err) => {
+        const now = Date.now();
+        if (now < quietUntil) {
+          suppressed++;
+          return;
+        }
+        quietUntil = now + 60_000;
+        log.warn({ redis: name, errMessage: maskSecrets(err.message), suppressed }, 'redis connection error');
+        suppressed = 0;
+      });
+      conn.on('ready', () => {
+        quietUntil = 0;
+      });
       connections.push(conn);
       return conn;
     },

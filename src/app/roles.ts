@@ -36,9 +36,12 @@ export async function startRoles(
 
   // Queue depth is read through queues of our own, so /metrics works whichever roles run here.
   const metricsConnection = app.redis('metrics');
-  const queues = [BATCHES_QUEUE, DELIVERIES_QUEUE, DIGESTS_QUEUE].map(
-    (name) => new Queue(name, { connection: metricsConnection, prefix: app.env.QUEUE_PREFIX }),
-  );
+  const queues = [BATCHES_QUEUE, DELIVERIES_QUEUE, DIGESTS_QUEUE].map((name) => {
+    const queue = new Queue(name, { connection: metricsConnection, prefix: app.env.QUEUE_PREFIX });
+    // Without a listener BullMQ writes each connection error to the console as a stack trace.
+    queue.on('error', () => {});
+    return queue;
+  });
   shutdown.add('metrics queues', async () => {
     await Promise.all(queues.map((q) => q.close()));
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The whole configuration surface. Every variable is listed here, in `.env.example` and in README.md;
- * `test/env-docs.test.ts` keeps the three in step.
+ * `test/ops/deploy-files.test.ts` keeps the three in step.
  */
 const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -58,6 +58,7 @@ export const envSchema = z
       )
       .pipe(z.array(z.enum(ROLES)).min(1, 'name at least one role: bot, scheduler, worker')),
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    STARTUP_WAIT_S: z.coerce.number().int().min(0).max(600).default(30),
     STORYWATCH_TIMEZONE: z
       .string()
       .default('UTC')

@@ -4,7 +4,8 @@
  */
 const PATTERNS: Array<[RegExp, string]> = [
   // user:pass@ in URLs (proxy URLs, connection strings)
-  [/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi, '$1***@'],
+  // (the user may be empty: redis://:password@host)
+  [/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]+@/gi, '$1***@'],
   // Instagram cookies and similar key=value secrets
   [/\b(sessionid|csrftoken|ds_user_id|rur|mid|ig_did|shbid|shbts)=([^;\s]+)/gi, '$1=***'],
   // Bot tokens: Telegram (digits:35 chars) and Discord (three base64url parts)
@@ -23,7 +24,7 @@ const PATTERNS: Array<[RegExp, string]> = [
 export function containsCredentials(text: string): boolean {
   return (
     /(^|\s)[^\s:]+:\d{1,5}:[^\s:]+:\S+/.test(text) ||
-    /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s/]+@/i.test(text) ||
+    /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^@\s/]+@/i.test(text) ||
     /\bsessionid(=|%3D)\S{8,}/i.test(text) ||
     // a raw sessionid value: `<ds_user_id>%3A<secret>`
     /\b\d{5,}%3A[A-Za-z0-9]{8,}/i.test(text)

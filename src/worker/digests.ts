@@ -78,6 +78,8 @@ export async function startDigests(app: AppContext): Promise<DigestScheduler> {
     connection: app.redis('digests-queue'),
     prefix: app.env.QUEUE_PREFIX,
   });
+  // The connection logs its own errors (context.ts); unheard, BullMQ would print each as a stack trace.
+  queue.on('error', () => {});
   await queue.upsertJobScheduler('hourly-digest', { pattern: '1 * * * *', tz: 'UTC' }, { name: 'digest' });
   const worker = new Worker(
     DIGESTS_QUEUE,

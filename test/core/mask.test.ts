@@ -21,6 +21,10 @@ describe('masking secrets in free text', () => {
     expect(masked).toBe('via http://alice:***@10.0.0.9:8080 with sessionid=***; csrftoken=***');
   });
 
+  it('GIVEN a Redis URL with a password and no user THEN the password is masked', () => {
+    expect(maskSecrets('redis://:s3cret-pw@10.0.0.5:6379/0')).toBe('redis://:***@10.0.0.5:6379/0');
+  });
+
   it.each([
     ['ip:port:user:pass', '/proxy ad 10.0.0.9:8080:alice:pw', true],
     ['a proxy URL with a password', 'see socks5://bob:pw@proxy.example.com:1080', true],

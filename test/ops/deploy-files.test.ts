@@ -66,6 +66,9 @@ describe('docker-compose.yml', () => {
     }
     expect(obj(worker.environment, 'worker.environment').STORYWATCH_ROLES).toBe('worker');
     expect(list(worker.profiles).length).toBeGreaterThan(0);
+    // The worker runs the image the app builds; compose must not try to pull it from a registry.
+    expect(worker.image).toBe(app.image);
+    expect(worker.pull_policy).toBe('never');
     expect(app.profiles).toBeUndefined();
     for (const [name, svc] of Object.entries(services)) {
       for (const dep of Object.keys(

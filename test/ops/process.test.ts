@@ -112,6 +112,29 @@ describe('the storywatch process', { timeout: 120_000 }, () => {
     }
   });
 
+  it('GIVEN Redis that is not answering THEN it says so once, waits STARTUP_WAIT_S, and exits 1 naming Redis and what to check', async () => {
+    const deadPort = await freePort();
+    const started = Date.now();
+    const run = runMain({
+      DATABASE_URL: db.url,
+      REDIS_URL: `redis://:redis-secret-pw@127.0.0.1:${deadPort}`,
+      QUEUE_PREFIX: prefix,
+      HTTP_PORT: '0',
+      STARTUP_WAIT_S: '2',
+    });
+    const code = await run.exited;
+    const took = Date.now() - started;
+    console.log(`dead Redis: exit ${code} after ${took} ms: ${run.stderr.trim()}`);
+    expect(code).toBe(1);
+    expect(run.stderr).toContain('cannot use Redis (waited 2 s)');
+    expect(run.stderr).toContain('ECONNREFUSED');
+    expect(run.stderr).toContain('Is Redis running and listening where REDIS_URL');
+    expect(run.stdout.filter((l) => l.includes('not answering yet'))).toHaveLength(1);
+    // No BullMQ stack traces, and the password in REDIS_URL is never shown.
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(`${run.stdout.join('\n')}${run.stderr}`).not.toContain('redis-secret-pw');
+  });
+
   it('GIVEN reachable Telegram and Discord THEN the bot role answers commands and /healthz names both as connected', async () => {
     const telegram = await FakeTelegram.start();
     const discord = await FakeDiscord.start();

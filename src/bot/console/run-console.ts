@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { createAppContext } from '../../app/context.js';
+import { postgresHint, untilReachable } from '../../app/wait-for-services.js';
 import { type Env, EnvError, loadDotEnvFile, loadEnv } from '../../config/env.js';
 import { prepareDatabase } from '../../core/db/migrate.js';
 import { createLogger } from '../../core/logger.js';
@@ -87,7 +88,11 @@ async function withApp<T>(
 ): Promise<T> {
   // Logs go to stderr so stdout stays the reply (and parseable with --json); quiet unless asked.
   const log = createLogger({ level: process.env.LOG_LEVEL ? env.LOG_LEVEL : 'warn' }, process.stderr);
-  await prepareDatabase(env.DATABASE_URL);
+  // A shell user wants the reason now, not a wait: no retries, but the same hints as the service.
+  await untilReachable('Postgres', () => prepareDatabase(env.DATABASE_URL), postgresHint(env.DATABASE_URL), {
+    log,
+    timeoutMs: 0,
+  });
   const app = createAppContext(env, log);
   try {
     return await run(app);

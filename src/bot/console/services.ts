@@ -1,5 +1,6 @@
 import type { AppContext } from '../../app/context.js';
 import { buildCommandServices } from '../../app/services.js';
+import { pingRedis, redisHint, untilReachable } from '../../app/wait-for-services.js';
 import { testProxies } from '../../checker/index.js';
 import { type BatchQueue, createBatchQueue } from '../../worker/batch-queue.js';
 import type { CommandServices } from '../commands/types.js';
@@ -18,6 +19,12 @@ export function consoleServices(app: AppContext): ConsoleServices {
   let batches: BatchQueue | undefined;
   const services = buildCommandServices({
     enqueueBatch: async (batchId) => {
+      // The queue's connection retries forever (BullMQ); a dead Redis must fail this command instead.
+      if (!batches)
+        await untilReachable('Redis', () => pingRedis(app.env.REDIS_URL), redisHint(app.env.REDIS_URL), {
+          log: app.log,
+          timeoutMs: 5_000,
+        });
       batches ??= createBatchQueue(app);
       await batches.enqueueBatch(batchId);
     },

@@ -23,7 +23,18 @@ function maintenanceUrl(url: string): string {
 /** Creates the database named in the URL if the server does not have it yet. */
 export async function ensureDatabase(url: string): Promise<{ created: boolean }> {
   const name = databaseName(url);
-  const admin = postgres(maintenanceUrl(url), { max: 1, onnotice: () => {} });
+  // Most starts find it there: ask the database itself first, so a user who may not open the
+  // maintenance database (managed Postgres) still starts once the database exists.
+  const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await probe`select 1`;
+    return { created: false };
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err;
+  } finally {
+    await probe.end({ timeout: 5 });
+  }
+  const admin = postgres(maintenanceUrl(url), { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     const rows = await admin`select 1 from pg_database where datname = ${name}`;
     if (rows.length > 0) return { created: false };
