@@ -55,7 +55,8 @@ export function renderCommandDocs(commands: readonly AnyCommand[]): string {
   const groups = groupByTop(commands);
   const rows = commands.map((c) => {
     const discord = discordUsage(c, groups);
-    return `| ${cell(c.summary)} | \`${cell(usageLine(c, '/'))}\` | \`${cell(discord)}\` | \`${cell(consoleUsage(c))}\` |`;
+    const shell = c.chatOnly ? '(in a chat only)' : `\`${cell(consoleUsage(c))}\``;
+    return `| ${cell(c.summary)} | \`${cell(usageLine(c, '/'))}\` | \`${cell(discord)}\` | ${shell} |`;
   });
   return [
     COMMANDS_START,

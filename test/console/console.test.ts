@@ -118,6 +118,19 @@ describe('storywatch console', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('storywatch import NICHE [USERNAMES...] [<.txt file>]');
   });
 
+  it('GIVEN no Postgres THEN help still answers, and a command that needs it says which server to check', async () => {
+    const dead = { DATABASE_URL: 'postgres://postgres:pg-secret-pw@127.0.0.1:1/storywatch' };
+    const help = await storywatchWith(dead, 'help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('storywatch niche add NAME');
+    const list = await storywatchWith(dead, 'niche', 'list');
+    console.log(`niche list without Postgres: exit ${list.code}: ${list.stderr.trim()}`);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain('cannot use Postgres: connect ECONNREFUSED 127.0.0.1:1');
+    expect(list.stderr).toContain('Is Postgres running and listening where DATABASE_URL');
+    expect(list.stderr).not.toContain('pg-secret-pw');
+  });
+
   it('GIVEN a command with --help THEN prints its usage and argument descriptions', async () => {
     const r = await storywatch('import', '--help');
     expect(r.code).toBe(0);

@@ -15,8 +15,12 @@ describe('README command reference', () => {
 
   it('GIVEN every command path in the registry THEN README shows it for Telegram, Discord and the console', () => {
     const missing = commands
-      .map((c) => c.path.join(' '))
-      .filter((path) => !readme.includes(`\`/${path}`) || !readme.includes(`\`storywatch ${path}`));
+      .filter((c) => {
+        const path = c.path.join(' ');
+        // Commands about "this chat" have no console form; README says so in that column.
+        return !readme.includes(`\`/${path}`) || (!c.chatOnly && !readme.includes(`\`storywatch ${path}`));
+      })
+      .map((c) => c.path.join(' '));
     console.log(`${commands.length} commands in the registry; missing from README: ${missing.length}`);
     expect(missing).toEqual([]);
   });

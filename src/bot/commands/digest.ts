@@ -8,6 +8,7 @@ export const digestCommands: AnyCommand[] = [
   defineCommand({
     path: ['digest', 'here'],
     summary: 'Send the hourly digest of new stories to this chat',
+    chatOnly: true,
     args: [],
     schema: z.object({}),
     async handler(_input, ctx) {
@@ -29,6 +30,7 @@ export const digestCommands: AnyCommand[] = [
   defineCommand({
     path: ['digest', 'off'],
     summary: 'Stop the hourly digest in this chat',
+    chatOnly: true,
     args: [],
     schema: z.object({}),
     async handler(_input, ctx) {

@@ -63,6 +63,8 @@ export interface CommandDef<S extends z.ZodType = z.ZodType> {
   sensitive?: boolean;
   /** May take more than a second (Discord defers first). */
   slow?: boolean;
+  /** Acts on the chat it is sent in (`digest here`): the console has no chat to offer. */
+  chatOnly?: boolean;
   handler(input: z.infer<S>, ctx: CommandContext): Promise<Reply>;
 }
 

@@ -143,6 +143,11 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
     io.err(`${head}\n\n${helpListing()}`);
     return 2;
   }
+  // `help` needs no database: the listing is the registry's, in the console's own spelling (--sort).
+  if (found?.command.path.length === 1 && found.command.path[0] === 'help' && !json) {
+    io.out(helpListing());
+    return 0;
+  }
   if (wantsHelp) {
     io.out(found ? commandHelp(found.command) : `Usage: ${PREFIX}discord register`);
     return 0;
