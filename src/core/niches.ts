@@ -11,7 +11,22 @@ export const ALL_NICHES = 'all';
 const RESERVED: Record<string, string> = {
   [UNASSIGNED]: 'profiles without a niche',
   [ALL_NICHES]: 'the whole master list',
+  // Keyword options of the profile commands (`profiles list NAME page 2`) take these words anywhere.
+  page: 'the page option of the profile commands',
+  sort: 'the sort option of the profile commands',
 };
+
+/**
+ * The form a niche name is stored and looked up in: NFC (a typed "café" and a pasted decomposed one are
+ * the same niche), and any run of Unicode spaces as one plain space (a non-breaking space would split
+ * the name into two words on Telegram and look identical in every list).
+ */
+export function normalizeNicheName(raw: string): string {
+  return raw
+    .normalize('NFC')
+    .replace(/\p{Zs}+/gu, ' ')
+    .trim();
+}
 
 export interface Niche {
   id: number;
@@ -36,7 +51,7 @@ const CONTROL = /\p{C}/u;
 
 /** Trims and checks a niche name; the message says what is accepted. */
 export function validateNicheName(raw: string): string {
-  const name = raw.trim();
+  const name = normalizeNicheName(raw);
   if (name === '') throw new UserError('niche_name_empty', 'A niche name cannot be empty (1-50 characters).');
   const length = [...name].length;
   if (length > NICHE_NAME_MAX) {
@@ -54,6 +69,12 @@ export function validateNicheName(raw: string): string {
   const reserved = RESERVED[name.toLowerCase()];
   if (reserved) {
     throw new UserError('niche_name_reserved', `"${name}" is reserved for ${reserved}; choose another name.`);
+  }
+  if (/^#?\d+$/.test(name)) {
+    throw new UserError(
+      'niche_name_number',
+      `A niche name cannot be just a number ("${name}"): numbers stand for batch ids and hours in the batch and results commands. Use a word with it, such as "Niche ${name.replace('#', '')}".`,
+    );
   }
   return name;
 }
@@ -73,13 +94,18 @@ function namesHint(names: readonly string[]): string {
 
 /** Finds a niche by name, any case; the error lists the niches that do exist. */
 export async function findNicheByName(deps: Pick<CoreDeps, 'sql'>, rawName: string): Promise<Niche> {
-  const name = rawName.trim();
+  const name = normalizeNicheName(rawName);
   const rows = await deps.sql.unsafe<Niche[]>(`select ${COLUMNS} from niches where lower(name) = lower($1)`, [
     name,
   ]);
   const niche = rows[0];
   if (niche) return niche;
-  throw new UserError(
+  throw await nicheNotFound(deps, name);
+}
+
+/** The refusal for a niche name that matches none: it lists the niches that do exist. */
+export async function nicheNotFound(deps: Pick<CoreDeps, 'sql'>, name: string): Promise<UserError> {
+  return new UserError(
     'niche_not_found',
     `No niche named "${name}"; ${namesHint(await listNicheNames(deps))}.`,
   );

@@ -26,7 +26,7 @@ describe('batch creation and recording', () => {
     await seedNiche(d.sql, 'EmptyOne', 0);
     await seedNiche(d.sql, 'Small', 5);
     const cases: Array<[string | number, number, string, RegExp]> = [
-      ['nope', 1, 'niche_not_found', /no niche named "nope"/],
+      ['nope', 1, 'niche_not_found', /No niche named "nope"; niches are: EmptyOne, Small/],
       ['emptyone', 1, 'niche_empty', /no active profiles/],
       ['small', 6, 'bad_count', /from 1 to 5 .*got 6/],
       ['small', 0, 'bad_count', /from 1 to 5/],

@@ -75,6 +75,26 @@ describe('creating niches', () => {
     ],
     ['ALL', 'niche_name_reserved', '"ALL" is reserved for the whole master list; choose another name.'],
     [
+      'Page',
+      'niche_name_reserved',
+      '"Page" is reserved for the page option of the profile commands; choose another name.',
+    ],
+    [
+      'sort',
+      'niche_name_reserved',
+      '"sort" is reserved for the sort option of the profile commands; choose another name.',
+    ],
+    [
+      '12',
+      'niche_name_number',
+      'A niche name cannot be just a number ("12"): numbers stand for batch ids and hours in the batch and results commands. Use a word with it, such as "Niche 12".',
+    ],
+    [
+      '#7',
+      'niche_name_number',
+      'A niche name cannot be just a number ("#7"): numbers stand for batch ids and hours in the batch and results commands. Use a word with it, such as "Niche 7".',
+    ],
+    [
       'TRAVEL',
       'niche_exists',
       'A niche named "travel" already exists (names are compared without case); choose another name.',
@@ -85,6 +105,15 @@ describe('creating niches', () => {
     expect(err.code).toBe(code);
     expect(err.message).toBe(message);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('GIVEN names that only look different (decomposed accents, non-breaking spaces) THEN they are one niche', async () => {
+    const typed = await createNiche(deps, 'Café\u00a0\u00a0Fitness');
+    expect(typed.name).toBe('Café Fitness');
+    const decomposed = 'Cafe\u0301 Fitness';
+    const err = await refusal(createNiche(deps, decomposed));
+    expect(err.code).toBe('niche_exists');
+    expect((await findNicheByName(deps, 'cafe\u0301\u2007fitness')).id).toBe(typed.id);
   });
 
   it('GIVEN 50 characters, emoji counted as one each THEN the name is accepted', async () => {

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { batches } from '../db/schema/index.js';
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
+import { nicheNotFound, normalizeNicheName } from '../niches.js';
 import { ACTIVE_STATUSES, type Batch } from './types.js';
 
 export async function getBatch(deps: Pick<CoreDeps, 'db'>, id: number): Promise<Batch | undefined> {
@@ -56,13 +57,13 @@ export async function findNiche(deps: Pick<CoreDeps, 'sql'>, nameOrId: string | 
       ? await deps.sql<NicheRef[]>`
           select id, name, daily_target as "dailyTarget" from niches where id = ${nameOrId}`
       : await deps.sql<NicheRef[]>`
-          select id, name, daily_target as "dailyTarget" from niches where lower(name) = lower(${nameOrId})`;
+          select id, name, daily_target as "dailyTarget" from niches
+          where lower(name) = lower(${normalizeNicheName(nameOrId)})`;
   const niche = rows[0];
   if (!niche) {
-    throw new UserError(
-      'niche_not_found',
-      `There is no niche named "${String(nameOrId)}". Niche names are listed by /niche list.`,
-    );
+    if (typeof nameOrId === 'number')
+      throw new UserError('niche_not_found', `There is no niche #${nameOrId}.`);
+    throw await nicheNotFound(deps, normalizeNicheName(nameOrId));
   }
   return niche;
 }
