@@ -60,7 +60,7 @@ describe('results window and purge', () => {
     const travel = await run(d, 'results travel 4');
     expect((travel.reply.data as { usernames: string[] }).usernames).toEqual(['trv_00000']);
     const bad = await run(d, 'results nosuch');
-    expect(bad.text).toMatch(/no niche named "nosuch"/);
+    expect(bad.text).toMatch(/No niche named "nosuch"; niches are: /);
     const tooMany = await run(d, 'results all 48');
     expect(tooMany.text).toMatch(/hours must be from 1 to 24; got 48/);
   });

@@ -13,6 +13,12 @@ import { reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
+/** How each selection policy reads in a reply ("yield first" said nothing to an operator). */
+const POLICY_WORDS: Readonly<Record<string, string>> = {
+  oldest: 'never or longest-ago checked first',
+  yield: 'most likely to have a story first',
+};
+
 const nicheArg = z.string({ error: 'give the niche name' }).trim().min(1, 'give the niche name');
 
 function when(d: Date | null): string {
@@ -67,7 +73,11 @@ export const batchCommands: AnyCommand[] = [
       return reply.of(
         [
           textBlock(
-            `Batch #${batch.id} for ${batch.nicheName}: ${batch.requested} profiles (${batch.policy} first), ${queued}. Progress shows here; stop it with /batch cancel ${batch.nicheName}.`,
+            `Batch #${batch.id} for ${batch.nicheName}: ${batch.requested} ${batch.requested === 1 ? 'profile' : 'profiles'} (${POLICY_WORDS[batch.policy] ?? batch.policy}), ${queued}. ${
+              ctx.actor.platform === 'console'
+                ? `Follow it with \`batch status\`; stop it with \`batch cancel #${batch.id}\`.`
+                : `Progress shows here; stop it with \`batch cancel #${batch.id}\`.`
+            }`,
             'success',
           ),
         ],

@@ -21,7 +21,7 @@ function alreadyRunning(name: string, batch: { id: number; status: string } | un
   const which = batch ? ` (#${batch.id}, ${batch.status.replace('_', ' ')})` : '';
   return new UserError(
     'batch_active',
-    `A batch is already running for ${name}${which}. Wait for it to finish or stop it with /batch cancel ${name}.`,
+    `A batch is already running for ${name}${which}. Wait for it to finish or stop it with \`batch cancel ${batch ? `#${batch.id}` : name}\`.`,
     batch ? { batchId: batch.id } : undefined,
   );
 }
@@ -42,7 +42,7 @@ export async function createBatch(deps: CoreDeps, input: CreateBatchInput): Prom
   if (active === 0) {
     throw new UserError(
       'niche_empty',
-      `${niche.name} has no active profiles to check. Import usernames into it first (/import ${niche.name}).`,
+      `${niche.name} has no active profiles to check. Import usernames into it first (\`import ${niche.name}\` with a .txt file).`,
     );
   }
   const existing = await activeBatchForNiche(deps, niche.id);

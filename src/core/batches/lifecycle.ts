@@ -29,7 +29,11 @@ export async function cancelBatch(deps: CoreDeps, nameOrId: string | number): Pr
   if (typeof nameOrId === 'number' || /^#?\d+$/.test(nameOrId)) {
     const id = typeof nameOrId === 'number' ? nameOrId : Number(nameOrId.replace('#', ''));
     batch = await getBatch(deps, id);
-    if (!batch) throw new UserError('batch_not_found', `There is no batch #${id}. See /batch history.`);
+    if (!batch)
+      throw new UserError(
+        'batch_not_found',
+        `There is no batch #${id}. \`batch history\` lists the recent ones.`,
+      );
   } else {
     const niche = await findNiche(deps, nameOrId);
     batch = await activeBatchForNiche(deps, niche.id);
