@@ -131,6 +131,50 @@ describe('storywatch console', { timeout: 120_000 }, () => {
     expect(list.stderr).not.toContain('pg-secret-pw');
   });
 
+  it('GIVEN a niche with a slash and profile links typed as words THEN they are names, not file paths', async () => {
+    expect((await storywatch('niche', 'add', 'gym/health')).code).toBe(0);
+    const imp = await storywatch(
+      'import',
+      'gym/health',
+      'https://instagram.com/slash_one/',
+      'instagram.com/slash_two',
+      '@slash_three',
+    );
+    console.log(`import into gym/health: ${imp.stdout.trim().split('\n')[0]} ${imp.stderr.trim()}`);
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toContain('Import into gym/health: 3 profiles added');
+  });
+
+  it('GIVEN --json THEN refusals before any command runs are JSON too', async () => {
+    const unknown = await storywatch('frobnicate', '--json');
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stderr)).toEqual({ error: 'Unknown command "frobnicate".', data: null });
+    const missing = await storywatch('import', 'fitness', 'nowhere.txt', '--json');
+    expect(missing.code).toBe(1);
+    expect((JSON.parse(missing.stderr) as { error: string }).error).toMatch(/^No file "nowhere.txt"/);
+    const env = await storywatchWith({ HTTP_PORT: 'eighty' }, 'niche', 'list', '--json');
+    expect(env.code).toBe(2);
+    expect((JSON.parse(env.stderr) as { error: string }).error).toContain('HTTP_PORT:');
+  });
+
+  it('GIVEN a mistyped proxy command with a password THEN the password is not repeated', async () => {
+    const r = await storywatch('proxy', '10.0.0.9:8080:alice:Pw-secret-77');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a command. proxy has:');
+    expect(r.stderr).not.toContain('Pw-secret-77');
+  });
+
+  it('GIVEN a .env that sets LOG_LEVEL for the service THEN console commands stay quiet', async () => {
+    await writeFile(join(dir, '.env'), 'LOG_LEVEL=info\n');
+    try {
+      const r = await storywatch('niche', 'list');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+    } finally {
+      await rm(join(dir, '.env'));
+    }
+  });
+
   it('GIVEN a command with --help THEN prints its usage and argument descriptions', async () => {
     const r = await storywatch('import', '--help');
     expect(r.code).toBe(0);
@@ -148,7 +192,10 @@ describe('storywatch console', { timeout: 120_000 }, () => {
     const r = await storywatch('niche', 'list', '--json');
     expect(r.code).toBe(0);
     const data = JSON.parse(r.stdout) as { niches: Array<{ name: string; active: number }> };
-    expect(data.niches).toEqual([expect.objectContaining({ name: 'fitness', active: 5 })]);
+    expect(data.niches).toEqual([
+      expect.objectContaining({ name: 'fitness', active: 5 }),
+      expect.objectContaining({ name: 'gym/health', active: 3 }),
+    ]);
   });
 
   it('GIVEN an invalid env value THEN exits 2 naming the variable', async () => {

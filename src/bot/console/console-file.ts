@@ -11,17 +11,21 @@ export function baseDir(): string {
 }
 
 const PATH_LIKE_RE = /[/\\]|\.(?:txt|csv|text)$/i;
+/** Profile links (`https://instagram.com/name/`, `instagram.com/name`) are names to import, not paths. */
+const LINK_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|(?:www\.|m\.)?(?:instagram\.com|instagr\.am)\/)/i;
 
 /** Whether a word on the command line is meant as a file path (exists, or looks like one). */
 export async function fileWord(word: string): Promise<'file' | 'missing' | 'not-a-path'> {
   try {
+    if (LINK_RE.test(word)) return 'not-a-path';
     const s = await stat(resolve(baseDir(), word));
     if (s.isFile()) return 'file';
   } catch {
     // not there: decided by its shape below
   }
   // A username cannot hold '/', and one ending in .txt typed next to a file argument is far likelier a typo'd path.
-  return !word.startsWith('@') && PATH_LIKE_RE.test(word) ? 'missing' : 'not-a-path';
+  if (word.startsWith('@') || LINK_RE.test(word)) return 'not-a-path';
+  return PATH_LIKE_RE.test(word) ? 'missing' : 'not-a-path';
 }
 
 /** A local file as the commands see an upload: name, size, and its bytes on demand. */

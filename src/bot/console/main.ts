@@ -5,7 +5,11 @@ import { runConsole } from './run-console.js';
 try {
   process.exitCode = await runConsole(process.argv.slice(2));
 } catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`Error: ${maskSecrets(message)}\n`);
+  const message = maskSecrets(err instanceof Error ? err.message : String(err));
+  // --json promises JSON whatever happens, this last resort included.
+  const json = process.argv.includes('--json');
+  process.stderr.write(
+    json ? `${JSON.stringify({ error: message, data: null }, null, 2)}\n` : `Error: ${message}\n`,
+  );
   process.exitCode = 1;
 }

@@ -1,10 +1,11 @@
 import { userInfo } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { createAppContext } from '../../app/context.js';
 import { postgresHint, untilReachable } from '../../app/wait-for-services.js';
 import { type Env, EnvError, loadDotEnvFile, loadEnv } from '../../config/env.js';
 import { prepareDatabase } from '../../core/db/migrate.js';
 import { createLogger } from '../../core/logger.js';
-import { maskSecrets } from '../../core/mask.js';
+import { containsCredentials, maskSecrets } from '../../core/mask.js';
 import { type Reply, renderPlain } from '../../reply/reply.js';
 import { dispatch, type Invocation } from '../commands/dispatch.js';
 import { parseWords, usageLine } from '../commands/parse-words.js';
@@ -57,9 +58,13 @@ async function extractFile(
   words: string[],
 ): Promise<{ words: string[]; file?: IncomingFile; problem?: string }> {
   if (!command.args.some((a) => a.type === 'file')) return { words };
-  const rest: string[] = [];
+  // The single-word arguments before the list (the niche of `import NICHE ...`) are never paths: a
+  // niche may well be called "gym/health".
+  const fixed = command.args.findIndex((a) => a.type === 'rest' || a.type === 'file' || a.keyword);
+  const skip = Math.max(0, fixed === -1 ? command.args.length : fixed);
+  const rest: string[] = words.slice(0, skip);
   const paths: string[] = [];
-  for (let i = 0; i < words.length; i++) {
+  for (let i = skip; i < words.length; i++) {
     const w = words[i] ?? '';
     if (w === '--file' && i + 1 < words.length) {
       paths.push(words[++i] ?? '');
@@ -72,7 +77,10 @@ async function extractFile(
     const kind = await fileWord(w);
     if (kind === 'file') paths.push(w);
     else if (kind === 'missing')
-      return { words, problem: `No file "${w}" (paths are relative to ${baseDir()}).` };
+      return {
+        words,
+        problem: isAbsolute(w) ? `No file "${w}".` : `No file "${w}" (paths are relative to ${baseDir()}).`,
+      };
     else rest.push(w);
   }
   if (paths.length > 1) return { words, problem: `Give one file at a time (got ${paths.join(', ')}).` };
@@ -84,10 +92,11 @@ async function extractFile(
 
 async function withApp<T>(
   env: Env,
+  logLevelAsked: boolean,
   run: (app: ReturnType<typeof createAppContext>) => Promise<T>,
 ): Promise<T> {
   // Logs go to stderr so stdout stays the reply (and parseable with --json); quiet unless asked.
-  const log = createLogger({ level: process.env.LOG_LEVEL ? env.LOG_LEVEL : 'warn' }, process.stderr);
+  const log = createLogger({ level: logLevelAsked ? env.LOG_LEVEL : 'warn' }, process.stderr);
   // A shell user wants the reason now, not a wait: no retries, but the same hints as the service.
   await untilReachable('Postgres', () => prepareDatabase(env.DATABASE_URL), postgresHint(env.DATABASE_URL), {
     log,
@@ -116,7 +125,8 @@ async function discordRegister(env: Env, json: boolean, io: ConsoleOutput): Prom
       );
     return 0;
   } catch (err) {
-    io.err(`Error: ${maskSecrets(err instanceof Error ? err.message : String(err))}`);
+    const message = `Error: ${maskSecrets(err instanceof Error ? err.message : String(err))}`;
+    io.err(json ? JSON.stringify({ error: message.replace(/^Error: /, ''), data: null }, null, 2) : message);
     return 1;
   }
 }
@@ -125,6 +135,13 @@ async function discordRegister(env: Env, json: boolean, io: ConsoleOutput): Prom
 export async function runConsole(argv: readonly string[], io: ConsoleOutput = stdio): Promise<number> {
   const json = argv.includes('--json');
   const words = argv.filter((w) => w !== '--json');
+  // With --json every answer is JSON, refusals included, so a script can always parse what it gets.
+  const refuse = (text: string, code: number): number => {
+    io.err(json ? JSON.stringify({ error: text.replace(/^Error: /, ''), data: null }, null, 2) : text);
+    return code;
+  };
+  // Asked for in the shell, not inherited from the service's .env (which sets info for the service).
+  const logLevelAsked = process.env.LOG_LEVEL !== undefined;
   const wantsHelp = words.includes('--help') || words.includes('-h');
   if (words.length === 0 || ((words[0] === '--help' || words[0] === '-h') && words.length === 1)) {
     io.out(helpListing());
@@ -136,12 +153,13 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
   const found = isDiscordRegister ? undefined : findCommand(words);
   if (!found && !isDiscordRegister) {
     const under = first ? commandsUnder(first) : [];
+    const given = words.slice(0, 2).join(' ');
+    const shown = containsCredentials(given) ? `${first} …` : maskSecrets(given);
     const head =
       under.length > 0
-        ? `"${words.slice(0, 2).join(' ')}" is not a command. ${first} has: ${under.map((c) => c.path.join(' ')).join(', ')}.`
-        : `Unknown command "${words[0]}".`;
-    io.err(`${head}\n\n${helpListing()}`);
-    return 2;
+        ? `"${shown}" is not a command. ${first} has: ${under.map((c) => c.path.join(' ')).join(', ')}.`
+        : `Unknown command "${maskSecrets(words[0] ?? '')}".`;
+    return refuse(json ? head : `${head}\n\n${helpListing()}`, 2);
   }
   // `help` needs no database: the listing is the registry's, in the console's own spelling (--sort).
   if (found?.command.path.length === 1 && found.command.path[0] === 'help' && !json) {
@@ -158,10 +176,8 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
     loadDotEnvFile();
     env = loadEnv();
   } catch (err) {
-    if (err instanceof EnvError) {
-      io.err(`${err.message}\nSee .env.example and README.md for every variable.`);
-      return 2;
-    }
+    if (err instanceof EnvError)
+      return refuse(`${err.message}\nSee .env.example and README.md for every variable.`, 2);
     throw err;
   }
   if (isDiscordRegister) return discordRegister(env, json, io);
@@ -169,15 +185,13 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
 
   const { command, consumed } = found;
   const extracted = await extractFile(command, words.slice(consumed));
-  if (extracted.problem) {
-    io.err(`Error: ${extracted.problem}\nUsage: ${usageLine(command, PREFIX)}`);
-    return 1;
-  }
+  if (extracted.problem)
+    return refuse(`Error: ${extracted.problem}\nUsage: ${usageLine(command, PREFIX)}`, 1);
   const parsed = parseWords(command, extracted.words);
   const inv: Invocation = { command, values: parsed.values, unexpected: parsed.unexpected };
   if (extracted.file) inv.file = extracted.file;
 
-  const result = await withApp(env, async (app) => {
+  const result = await withApp(env, logLevelAsked, async (app) => {
     const { services, close } = consoleServices(app);
     try {
       return await dispatch(
