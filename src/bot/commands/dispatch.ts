@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { isUserError } from '../../core/errors.js';
-import { maskSecrets } from '../../core/mask.js';
+import { containsCredentials, maskSecrets } from '../../core/mask.js';
 import { type Reply, reply } from '../../reply/reply.js';
 import { usageLine } from './parse-words.js';
 import type { AnyCommand, CommandContext, IncomingFile } from './types.js';
@@ -29,6 +29,12 @@ function describeIssues(error: z.ZodError): string {
  * line, a UserError its own message, anything else a short reference to the log entry.
  */
 export async function dispatch(inv: Invocation, ctx: CommandContext, usagePrefix = '/'): Promise<Reply> {
+  const result = await answer(inv, ctx, usagePrefix);
+  // A refusal of a credentials command may quote what was typed: as private as its success.
+  return inv.command.sensitive ? { ...result, ephemeral: true } : result;
+}
+
+async function answer(inv: Invocation, ctx: CommandContext, usagePrefix: string): Promise<Reply> {
   const { command } = inv;
   const name = command.path.join(' ');
   const log = ctx.core.log.child({ command: name, platform: ctx.actor.platform, userId: ctx.actor.userId });
@@ -36,7 +42,7 @@ export async function dispatch(inv: Invocation, ctx: CommandContext, usagePrefix
   if (inv.unexpected && inv.unexpected.length > 0) {
     const shown = inv.unexpected
       .slice(0, 5)
-      .map((w) => `"${maskSecrets(w)}"`)
+      .map((w) => (containsCredentials(w) ? '"…" (a credential, not repeated)' : `"${maskSecrets(w)}"`))
       .join(', ');
     return reply.error(
       `Unexpected ${inv.unexpected.length === 1 ? 'word' : 'words'} ${shown}.\nUsage: ${usage}`,
@@ -51,7 +57,7 @@ export async function dispatch(inv: Invocation, ctx: CommandContext, usagePrefix
   try {
     const result = await command.handler(parsed.data, ctx);
     log.info({ ms: Date.now() - started }, 'command done');
-    return command.sensitive ? { ...result, ephemeral: true } : result;
+    return result;
   } catch (err) {
     if (isUserError(err)) {
       log.info({ code: err.code }, 'command refused');
