@@ -71,6 +71,26 @@ export async function disableTarget(
   return row;
 }
 
+/**
+ * A chat now lives under another id (Telegram upgrades a group to a supergroup and tells us the new id
+ * once): the subscription follows it. If the new id is subscribed already, the old row just goes.
+ */
+export async function moveTarget(
+  deps: Pick<CoreDeps, 'sql'>,
+  where: { platform: ChatPlatformName; chatId: string },
+  newChatId: string,
+): Promise<void> {
+  await deps.sql.begin(async (tx) => {
+    const taken = await tx`
+      select 1 from delivery_targets where platform = ${where.platform} and chat_id = ${newChatId}`;
+    if (taken.length > 0)
+      await tx`delete from delivery_targets where platform = ${where.platform} and chat_id = ${where.chatId}`;
+    else
+      await tx`update delivery_targets set chat_id = ${newChatId}
+               where platform = ${where.platform} and chat_id = ${where.chatId}`;
+  });
+}
+
 export async function listTargets(deps: Pick<CoreDeps, 'db'>): Promise<DeliveryTarget[]> {
   return deps.db.select().from(deliveryTargets).orderBy(deliveryTargets.id);
 }

@@ -2,10 +2,11 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../app/context.js';
 import { deliveries } from '../core/db/schema/index.js';
-import { disableTarget } from '../core/delivery-targets.js';
+import { disableTarget, moveTarget } from '../core/delivery-targets.js';
 import { recordEvent } from '../core/events.js';
 import { maskSecrets } from '../core/mask.js';
 import {
+  ChatMovedError,
   type ChatPlatform,
   type ChatSender,
   DELIVERIES_QUEUE,
@@ -136,12 +137,21 @@ export function startDeliveryWorker(
       ? messageRefKey(app, d.target.platform, d.target.chatId, d.replaceKey)
       : undefined;
     const replaceMessageId = refKey ? ((await redis.get(refKey)) ?? undefined) : undefined;
+    const sendTo = (chatId: string) =>
+      sender.send(chatId, d.reply, replaceMessageId ? { replaceMessageId } : {});
     try {
-      const messageId = await sender.send(
-        d.target.chatId,
-        d.reply,
-        replaceMessageId ? { replaceMessageId } : {},
-      );
+      const messageId = await sendTo(d.target.chatId).catch(async (err: unknown) => {
+        if (!(err instanceof ChatMovedError)) throw err;
+        // Telegram names the new id once, in this refusal: follow it now, or the chat is lost for good.
+        await moveTarget(app.core, d.target, err.newChatId);
+        await recordEvent(app.core, {
+          kind: 'delivery',
+          message: `${d.target.platform} chat ${d.target.chatId} is now ${err.newChatId} (group upgraded); digests follow it`,
+          data: { platform: d.target.platform, chatId: d.target.chatId, newChatId: err.newChatId },
+        });
+        jlog.info({ newChatId: err.newChatId }, 'chat moved; sending to its new id');
+        return sendTo(err.newChatId);
+      });
       if (refKey) await redis.set(refKey, messageId, 'EX', MESSAGE_REF_TTL_S);
       if (!d.replaceKey) {
         await app.core.db

@@ -33,6 +33,17 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
+/** Thrown by a sender when the chat lives on under a new id (a Telegram group became a supergroup). */
+export class ChatMovedError extends Error {
+  constructor(
+    message: string,
+    readonly newChatId: string,
+  ) {
+    super(message);
+    this.name = 'ChatMovedError';
+  }
+}
+
 /** Thrown by a sender on 429: the platform said when to try again. */
 export class RetryAfterError extends Error {
   constructor(

@@ -99,7 +99,15 @@ export class FakeTelegram {
   /** A message from a user (private chat with that user unless chatId is given). */
   sendFromUser(
     userId: number,
-    content: { text?: string; caption?: string; document?: FakeDocument; replyTo?: number; chatId?: number },
+    content: {
+      text?: string;
+      caption?: string;
+      document?: FakeDocument;
+      replyTo?: number;
+      chatId?: number;
+      /** Posted as the group (an anonymous admin): Telegram then sets sender_chat. */
+      asGroup?: boolean;
+    },
   ): { messageId: number; chatId: number } {
     const chatId = content.chatId ?? userId;
     const messageId = this.nextMessageId++;
@@ -109,6 +117,7 @@ export class FakeTelegram {
       date: Math.floor(Date.now() / 1000),
       chat: { id: chatId, type: chatId === userId ? 'private' : 'group' },
       from,
+      ...(content.asGroup ? { sender_chat: { id: chatId, type: 'supergroup', title: 'group' } } : {}),
     };
     if (content.text !== undefined) {
       message.text = content.text;
@@ -266,6 +275,8 @@ export class FakeTelegram {
           (b) => b.chatId === Number(p.chat_id) && b.messageId === Number(p.message_id) && !b.deleted,
         );
         if (!msg) return bad('message to edit not found');
+        // As Telegram: a document's caption is not its text.
+        if (msg.document) return bad('there is no text in the message to edit');
         const text = String(p.text ?? '');
         const problem = checkText(text, p.parse_mode, MAX_TEXT) ?? checkMarkup(p.reply_markup);
         if (problem) return bad(problem);

@@ -63,6 +63,18 @@ describe('Telegram delivery (the queue’s sender and the hourly digest)', () =>
     expect(visible(h.fake.messagesTo(Number(chat)).at(-1))).toBe('checked 60/100');
   });
 
+  it('GIVEN an edit aimed at a document message (a page that was a file) THEN a new message is sent instead of failing', async () => {
+    const names = Array.from({ length: 1200 }, (_, i) => `docpage_${String(i).padStart(4, '0')}`);
+    await h.bot.sender.send(chat, reply.of([usernamesBlock('Page', names, 'page.txt')]));
+    const doc = h.fake.messagesTo(Number(chat)).findLast((m) => m.method === 'sendDocument');
+    expect(doc).toBeDefined();
+    const id = await h.bot.sender.send(chat, reply.text('page 2 of 2'), {
+      replaceMessageId: String(doc!.messageId),
+    });
+    expect(id).not.toBe(String(doc!.messageId));
+    expect(visible(h.fake.messagesTo(Number(chat)).at(-1))).toBe('page 2 of 2');
+  });
+
   it('GIVEN a 2,000-username result THEN it arrives as a .txt document holding every name', async () => {
     const names = Array.from({ length: 2000 }, (_, i) => `found_${String(i).padStart(4, '0')}`);
     const before = h.fake.messagesTo(Number(chat)).length;

@@ -46,6 +46,37 @@ describe('Telegram: operator mistakes and late answers', () => {
     },
   );
 
+  it('GIVEN /start with a deep-link payload THEN it answers like /help instead of refusing the payload', async () => {
+    const { replies } = await h.say('/start ref-campaign-42');
+    const text = visible(replies[0]);
+    expect(text).not.toContain('Unexpected word');
+    expect(text).toContain('/niche add NAME');
+  });
+
+  it('GIVEN an anonymous group admin THEN the reply says to turn off Remain anonymous, and no refusal is logged', async () => {
+    const group = -100777888;
+    const authBefore = await h.app.core.sql`select 1 from events where kind = 'auth'`;
+    h.fake.sendFromUser(1087968824, { chatId: group, text: '/niche list', asGroup: true });
+    const answer = await h.fake.waitFor(() => h.fake.messagesTo(group)[0]);
+    console.log(`anonymous admin: ${visible(answer)}`);
+    expect(visible(answer)).toContain('Remain anonymous');
+    const authAfter = await h.app.core.sql`select 1 from events where kind = 'auth'`;
+    expect(authAfter.length).toBe(authBefore.length);
+  });
+
+  it('GIVEN a stranger in a group types another bot’s command THEN nothing is answered or logged; the owner still hears of typos', async () => {
+    const group = -100777999;
+    h.fake.sendFromUser(5550123, { chatId: group, text: '/weather Berlin' });
+    h.fake.sendFromUser(OWNER, { chatId: group, text: '/nichee list' });
+    const answer = await h.fake.waitFor(() => h.fake.messagesTo(group)[0]);
+    expect(visible(answer)).toContain('Unknown command /nichee');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.fake.messagesTo(group)).toHaveLength(1);
+    const refusals = await h.app.core
+      .sql`select 1 from events where kind = 'auth' and message like '%5550123%'`;
+    expect(refusals).toHaveLength(0);
+  });
+
   it('GIVEN a page button answered too late for Telegram THEN the page still turns and no error is shown', async () => {
     const names = Array.from({ length: 120 }, (_, i) => `pager_${String(i).padStart(3, '0')}`);
     await h.say('/import Fitness', {

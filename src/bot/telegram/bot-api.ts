@@ -30,6 +30,8 @@ export class BotApiError extends Error {
     readonly status: number,
     readonly description: string,
     readonly retryAfterS?: number,
+    /** Set when a group was upgraded to a supergroup: the chat's id from now on. */
+    readonly migrateToChatId?: number,
   ) {
     super(`Telegram ${status}: ${description}`);
     this.name = 'BotApiError';
@@ -40,7 +42,7 @@ export function isMessageGone(err: unknown): boolean {
   return (
     err instanceof BotApiError &&
     err.status === 400 &&
-    /message to edit not found|message can't be edited|message to delete not found|MESSAGE_ID_INVALID/i.test(
+    /message to edit not found|message can't be edited|there is no text in the message to edit|message to delete not found|MESSAGE_ID_INVALID/i.test(
       err.description,
     )
   );

@@ -1,4 +1,9 @@
-import { type ChatSender, PermanentDeliveryError, RetryAfterError } from '../../delivery/types.js';
+import {
+  ChatMovedError,
+  type ChatSender,
+  PermanentDeliveryError,
+  RetryAfterError,
+} from '../../delivery/types.js';
 import type { Reply } from '../../reply/reply.js';
 import { type BotApi, BotApiError } from './bot-api.js';
 import type { ButtonStore } from './button-store.js';
@@ -8,6 +13,7 @@ import { sendReply } from './send-reply.js';
 export function toDeliveryError(err: unknown): Error {
   if (!(err instanceof BotApiError)) return err instanceof Error ? err : new Error(String(err));
   if (err.status === 429) return new RetryAfterError(err.message, (err.retryAfterS ?? 5) * 1000);
+  if (err.migrateToChatId !== undefined) return new ChatMovedError(err.message, String(err.migrateToChatId));
   if (
     err.status === 403 ||
     (err.status === 400 && /chat not found|user not found|bot was kicked/i.test(err.description))

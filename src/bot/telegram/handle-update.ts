@@ -20,6 +20,8 @@ export interface TgMessage {
   message_id: number;
   chat: { id: number; type: string };
   from?: { id: number };
+  /** Set when a group admin posts anonymously (as the group) or a channel posts: no user to check. */
+  sender_chat?: { id: number };
   text?: string;
   caption?: string;
   document?: TelegramDocument;
@@ -43,6 +45,10 @@ export interface UpdateDeps {
 }
 
 const REFUSAL = 'This bot is private. Your attempt was logged; you will not get another answer.';
+/** The user Telegram puts in `from` for a group admin who posts as the group ("Remain anonymous"). */
+const ANONYMOUS_ADMIN_ID = '1087968824';
+const ANONYMOUS_REFUSAL =
+  'Commands sent anonymously (as the group) cannot be checked against the owner list. Turn off "Remain anonymous" in your admin rights, or send the command in a private chat with the bot.';
 
 export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logger): Promise<void> {
   const chatId = String(msg.chat.id);
@@ -54,9 +60,18 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
 
   const resolution = resolveCommand(words, deps.botUsername);
   if (resolution.kind === 'other-bot') return;
+  const inGroup = msg.chat.type !== 'private';
+  // In a group, members' conversation is not for us; neither, from anyone but the owner, is a `/cmd`
+  // we do not know (another bot's, or a typo): no refusal for those.
+  if (inGroup && resolution.kind === 'not-a-command') return;
+  const strangersNoise = resolution.kind === 'unknown' && !resolution.addressed;
+  if (inGroup && strangersNoise && !deps.gate.isOwner(userId)) return;
+  if (msg.sender_chat || userId === ANONYMOUS_ADMIN_ID) {
+    // Telegram hides who an anonymous admin is, so the owner check cannot pass; say why, log nothing.
+    await send(reply.error(ANONYMOUS_REFUSAL));
+    return;
+  }
   if (!deps.gate.isOwner(userId)) {
-    // In a group, members' conversation is not an attempt to use the bot; only commands are.
-    if (msg.chat.type !== 'private' && resolution.kind === 'not-a-command') return;
     const what = words[0]?.startsWith('/')
       ? words[0].slice(0, 40)
       : msg.document

@@ -5,6 +5,8 @@ import type { AnyCommand } from '../commands/types.js';
 export const COMMAND_ALIASES: Readonly<Record<string, readonly string[]>> = {
   start: ['help'],
 };
+/** Aliases whose words are not arguments: `/start PAYLOAD` comes from a deep link, not from the operator. */
+const IGNORES_WORDS = new Set(['start']);
 
 /**
  * What a top-level word means without a subcommand: `alone` when nothing follows it, `otherwise` when
@@ -20,7 +22,8 @@ export const SUBCOMMAND_DEFAULTS: Readonly<Record<string, { alone?: string; othe
 export type Resolution =
   | { kind: 'command'; command: AnyCommand; words: string[] }
   | { kind: 'subcommands'; top: string; given?: string; commands: AnyCommand[] }
-  | { kind: 'unknown'; name: string }
+  /** `addressed`: written as /name@thisbot, so meant for us even in a group full of bots. */
+  | { kind: 'unknown'; name: string; addressed: boolean }
   | { kind: 'not-a-command' }
   /** `/cmd@otherbot` in a group: meant for another bot. */
   | { kind: 'other-bot' };
@@ -34,7 +37,7 @@ export function resolveCommand(words: readonly string[], botUsername: string): R
   const name = m[1]!.toLowerCase();
   const path = COMMAND_ALIASES[name] ?? [name];
   const top = path[0]!;
-  const rest = [...path.slice(1), ...words.slice(1)];
+  const rest = [...path.slice(1), ...(IGNORES_WORDS.has(name) ? [] : words.slice(1))];
 
   const found = findCommand([top, ...rest]);
   if (found) return { kind: 'command', command: found.command, words: rest.slice(found.consumed - 1) };
@@ -48,5 +51,5 @@ export function resolveCommand(words: readonly string[], botUsername: string): R
   const under = commandsUnder(top);
   if (under.length > 0)
     return { kind: 'subcommands', top, ...(rest[0] ? { given: rest[0] } : {}), commands: under };
-  return { kind: 'unknown', name };
+  return { kind: 'unknown', name, addressed: m[2] !== undefined };
 }

@@ -24,6 +24,7 @@ async function call<T>(token: string, fn: () => Promise<T>): Promise<T> {
         err.code,
         maskSecrets(err.description ?? err.message, [token]),
         err.parameters?.retry_after,
+        err.parameters?.migrate_to_chat_id,
       );
     }
     const message = err instanceof Error ? err.message : String(err);

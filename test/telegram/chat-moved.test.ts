@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryTargets, events } from '../../src/core/db/schema/index.js';
+import { createDeliveryProducer, startDeliveryWorker } from '../../src/delivery/queue.js';
+import { reply } from '../../src/reply/reply.js';
+import { type BotHarness, startBotHarness, visible } from './harness.js';
+
+describe('Telegram: a group upgraded to a supergroup', () => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await startBotHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('GIVEN Telegram says the digest chat moved to a new id THEN the delivery goes there and the subscription follows', async () => {
+    const oldId = '-4012345';
+    const newId = -1009876543210;
+    await h.app.core.db.insert(deliveryTargets).values({ platform: 'telegram', chatId: oldId });
+    h.fake.failNext('sendMessage', 1, 400, {
+      description: 'Bad Request: group chat was upgraded to a supergroup chat',
+      parameters: { migrate_to_chat_id: newId },
+    });
+    const producer = createDeliveryProducer(h.app);
+    const worker = startDeliveryWorker(h.app, { telegram: h.bot.sender });
+    try {
+      await producer.enqueue({
+        target: { platform: 'telegram', chatId: oldId },
+        reply: reply.text('Hourly digest: 2 new stories'),
+        dedupeKey: 'digest:moved-chat',
+      });
+      const arrived = await h.fake.waitFor(() => h.fake.messagesTo(newId)[0]);
+      expect(visible(arrived)).toBe('Hourly digest: 2 new stories');
+    } finally {
+      await worker.close();
+      await producer.close();
+    }
+    const targets = await h.app.core.db.select().from(deliveryTargets);
+    console.log(
+      `targets after the move: ${targets.map((t) => `${t.chatId} enabled=${t.enabled}`).join(', ')}`,
+    );
+    expect(targets.map((t) => [t.chatId, t.enabled])).toEqual([[String(newId), true]]);
+    const logged = await h.app.core.db.select().from(events);
+    expect(logged.some((e) => e.message.includes(`is now ${newId}`))).toBe(true);
+  });
+});
