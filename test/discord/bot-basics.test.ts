@@ -71,8 +71,14 @@ describe('Discord bot against the fake Discord', () => {
     const rec = await h.run({ command: 'help' });
     expect(rec.callbacks[0]?.type).toBe(5);
     expect(rec.callbacks[0]?.afterMs).toBeLessThan(3_000);
-    const text = shown(rec) + (rec.original?.attachments.map((a) => a.content.toString()).join('') ?? '');
+    // Every command in the message itself, not in an attachment to open.
+    const text = shown(rec);
+    console.log(
+      `/help on Discord: ${text.length} characters, ${rec.original?.attachments.length ?? 0} attachments`,
+    );
+    expect(rec.original?.attachments ?? []).toHaveLength(0);
     expect(text).toContain('/digest here');
+    expect(text).toContain('/niche add NAME');
     expect(text).toContain('/help');
   });
 

@@ -13,8 +13,21 @@ export const helpCommands: AnyCommand[] = [
       // Imported lazily: the registry imports this module, so a static import would be circular.
       const { commands } = await import('./registry.js');
       const prefix = ctx.actor.platform === 'console' ? 'storywatch ' : '/';
+      const data = { commands: commands.map((c) => c.path.join(' ')) };
+      if (ctx.actor.platform === 'discord') {
+        // Discord's command picker shows each description as you type "/"; the usage lines alone fit
+        // one message, where usage plus summaries would arrive as an attachment.
+        const usage = commands.map((c) => usageLine(c, prefix));
+        return reply.text(
+          ['Type / to see each command with its description and options. Every command:', ...usage].join(
+            '\n',
+          ),
+          'info',
+          data,
+        );
+      }
       const lines = commands.map((c) => `${usageLine(c, prefix)}\n    ${c.summary}`);
-      return reply.text(lines.join('\n'), 'info', { commands: commands.map((c) => c.path.join(' ')) });
+      return reply.text(lines.join('\n'), 'info', data);
     },
   }),
 ];
