@@ -18,6 +18,19 @@ describe('proxy line parsing', () => {
       '[2001:db8::1]:8080:user:pass',
       { host: '[2001:db8::1]', port: 8080, username: 'user', password: 'pass' },
     ],
+    // Everything after the third ':' is the password, whatever it holds.
+    ['1.2.3.4:8080:u:ab,cd', { host: '1.2.3.4', port: 8080, username: 'u', password: 'ab,cd' }],
+    ['1.2.3.4:8080:u:x;y', { host: '1.2.3.4', port: 8080, username: 'u', password: 'x;y' }],
+    ['1.2.3.4:8080:u:a #b', { host: '1.2.3.4', port: 8080, username: 'u', password: 'a #b' }],
+    ['1.2.3.4:8080:u:pass word', { host: '1.2.3.4', port: 8080, username: 'u', password: 'pass word' }],
+    ['1.2.3.4:8080:u:p@ss', { host: '1.2.3.4', port: 8080, username: 'u', password: 'p@ss' }],
+    // "@" separates credentials only when a valid host:port follows it.
+    [
+      '1.2.3.50:8080:me@mail.com:LEAKPW9',
+      { host: '1.2.3.50', port: 8080, username: 'me@mail.com', password: 'LEAKPW9' },
+    ],
+    ['user:p@ss@1.2.3.4:8080', { host: '1.2.3.4', port: 8080, username: 'user', password: 'p@ss' }],
+    ['http://u:p/s@1.2.3.4:80', { host: '1.2.3.4', port: 80, username: 'u', password: 'p/s' }],
   ];
   for (const [line, proxy] of accepted) {
     it(`GIVEN "${line}" THEN it is accepted`, () => {
@@ -26,7 +39,7 @@ describe('proxy line parsing', () => {
   }
 
   const refused: Array<[string, string, RegExp]> = [
-    ['bad port text', '1.2.3.4:http:user:pass', /port "http" is not a number/],
+    ['bad port text', '1.2.3.4:http:user:pass', /^the port is not a number$/],
     ['port out of range', '1.2.3.4:70000:user:pass', /port 70000 is out of range \(1-65535\)/],
     ['port zero', '1.2.3.4:0', /port 0 is out of range/],
     ['missing port', '1.2.3.4', /port is missing/],
@@ -56,7 +69,8 @@ describe('proxy line parsing', () => {
   it('GIVEN a list with comments, blank lines, good and bad lines THEN good ones parse and bad ones carry line numbers', () => {
     const text =
       '\uFEFF# my proxies\r\n1.2.3.4:8080:u:secretpw\r\n\r\n5.6.7.8:99999:u:secretpw  # old\n9.9.9.9:80\n1.1.1.1:80:u\n';
-    const { proxies, refused } = parseProxyList(text);
+    const { proxies, refused, comments } = parseProxyList(text);
+    expect(comments).toEqual([1]);
     expect(proxies.map((p) => [p.lineNumber, p.proxy.host])).toEqual([
       [2, '1.2.3.4'],
       [5, '9.9.9.9'],
@@ -71,5 +85,64 @@ describe('proxy line parsing', () => {
   it('GIVEN a refused line with a password THEN the shown text masks it', () => {
     expect(maskProxyText('1.2.3.4:99999:user:hunter2')).toBe('1.2.3.4:99999:user:***');
     expect(maskProxyText('http://user:hunter2@1.2.3.4:99999')).toBe('http://user:***@1.2.3.4:99999');
+    expect(maskProxyText('1.2.3.50:8080:me@mail.com:LEAKPW9')).toBe('1.2.3.50:8080:me@mail.com:***');
+    expect(maskProxyText('1.2.3.4:8080:u:ab,cd')).toBe('1.2.3.4:8080:u:***');
+    expect(maskProxyText('user:hun@ter2@1.2.3.4')).toBe('user:***@1.2.3.4');
+  });
+
+  it('GIVEN proxy lines with passwords holding , ; # and spaces THEN each line is one proxy with its whole password', () => {
+    const { proxies, refused, comments } = parseProxyList(
+      '127.0.0.1:18932:comma:ab,cd\n127.0.0.1:18932:semi:x;y\n127.0.0.1:18932:hash:a #b\n1.2.3.13:8080:user:pass word',
+    );
+    expect(proxies.map((p) => [p.lineNumber, p.proxy.username, p.proxy.password])).toEqual([
+      [1, 'comma', 'ab,cd'],
+      [2, 'semi', 'x;y'],
+      [3, 'hash', 'a #b'],
+      [4, 'user', 'pass word'],
+    ]);
+    expect(refused).toEqual([]);
+    expect(comments).toEqual([]);
+  });
+
+  it('GIVEN several proxies on one line, or a line of one proxy and junk THEN each piece is added or refused, none dropped', () => {
+    const { proxies, refused } = parseProxyList(
+      '1.2.3.4:8080:u:pw1, 5.6.7.8:80;9.9.9.9:3128:v:pw2\n4.4.4.4:80 junk\n# only this is a comment',
+    );
+    expect(proxies.map((p) => [p.lineNumber, p.proxy.host, p.proxy.password])).toEqual([
+      [1, '1.2.3.4', 'pw1'],
+      [1, '5.6.7.8', null],
+      [1, '9.9.9.9', 'pw2'],
+      [2, '4.4.4.4', null],
+    ]);
+    expect(refused).toEqual([
+      { lineNumber: 2, shown: 'junk', reason: 'the port is missing (expected host:port)' },
+    ]);
+  });
+
+  it('GIVEN malformed lines holding a password THEN neither the shown text nor the reason contains any of it', () => {
+    const pw = 'LEAKPW9';
+    const { proxies, refused } = parseProxyList(
+      [
+        `1.2.3.50:99999:me@mail.com:${pw}`,
+        `1.2.3.4:99999:u:${pw},cd`,
+        `1.2.3.4:http:u:${pw}`,
+        `user:${pw}@1.2.3.4`,
+        `user:${pw}@1.2.3.4:0`,
+        `http://user:${pw}@1.2.3.4:80/path`,
+        `http://1.2.3.4:8080:user:${pw}`,
+        `1.2.3.4:8080:user`,
+      ].join('\n'),
+    );
+    expect(proxies).toEqual([]);
+    expect(refused.map((r) => r.lineNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(refused[0]).toEqual({
+      lineNumber: 1,
+      shown: '1.2.3.50:99999:me@mail.com:***',
+      reason: 'port 99999 is out of range (1-65535)',
+    });
+    for (const r of refused) {
+      expect(r.shown).not.toContain('LEAK');
+      expect(r.reason).not.toContain('LEAK');
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findCommand } from '../../src/bot/commands/registry.js';
 import { proxies } from '../../src/core/db/schema/index.js';
@@ -35,14 +36,38 @@ describe('proxy storage', () => {
     const first = await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}`);
     const again = await addProxies(
       deps,
-      `1.2.3.4:8080:alice:other\n1.2.3.4:8080:bob:${SECRET}\n1.2.3.4:8080:bob:${SECRET}`,
+      `1.2.3.4:8080:alice:${SECRET}\n1.2.3.4:8080:bob:${SECRET}\n1.2.3.4:8080:bob:${SECRET}\n1.2.3.4:8080:bob:other`,
     );
     expect(again.added.map((a) => a.username)).toEqual(['bob']);
+    expect(again.updated).toEqual([]);
     expect(again.duplicates).toEqual([
       { lineNumber: 1, address: '1.2.3.4:8080', username: 'alice', existingId: first.added[0]?.id },
       { lineNumber: 3, address: '1.2.3.4:8080', username: 'bob', repeatsLine: 2 },
+      { lineNumber: 4, address: '1.2.3.4:8080', username: 'bob', repeatsLine: 2, otherPassword: true },
     ]);
     expect(await deps.db.select().from(proxies)).toHaveLength(2);
+  });
+
+  it('GIVEN a stored proxy given again with a new password THEN the new password is stored (encrypted) and its old health is cleared', async () => {
+    const first = await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}\n5.6.7.8:3128`);
+    const id = first.added[0]!.id;
+    await deps.db
+      .update(proxies)
+      .set({ health: 'dead', lastError: 'proxy answered 407', cooldownLevel: 2 })
+      .where(eq(proxies.id, id));
+    const again = await addProxies(deps, '1.2.3.4:8080:alice:NewPass-42\n5.6.7.8:3128');
+    expect(again.added).toEqual([]);
+    expect(again.updated).toEqual([{ id, lineNumber: 1, address: '1.2.3.4:8080', username: 'alice' }]);
+    expect(again.duplicates.map((d) => d.existingId)).toEqual([first.added[1]?.id]);
+    const creds = await loadProxyCredentials(deps);
+    expect(creds.find((c) => c.id === id)).toMatchObject({ password: 'NewPass-42', health: 'unknown' });
+    const raw = await deps.sql`select row_to_json(p)::text as t from proxies p where id = ${id}`;
+    expect(String(raw[0]?.t)).not.toContain('NewPass-42');
+    const [row] = await deps.db.select().from(proxies).where(eq(proxies.id, id));
+    expect(row).toMatchObject({ lastError: null, cooldownLevel: 0 });
+    const same = await addProxies(deps, '1.2.3.4:8080:alice:NewPass-42');
+    expect(same.updated).toEqual([]);
+    expect(same.duplicates.map((d) => d.existingId)).toEqual([id]);
   });
 
   it('GIVEN a stored password THEN the stored bytes do not contain it and only the checker view decrypts it', async () => {
@@ -84,6 +109,18 @@ describe('proxy storage', () => {
     expect(await removeProxy(deps, '1.2.3.4:8080')).toMatchObject({ id: b });
     await expect(removeProxy(deps, '999')).rejects.toMatchObject({ code: 'proxy_not_found' });
     await expect(removeProxy(deps, 'nonsense')).rejects.toMatchObject({ code: 'proxy_ref_invalid' });
+  });
+
+  it("GIVEN remove with the whole proxy line or host:port:user THEN that user's proxy is removed; a refusal never repeats the password", async () => {
+    const r = await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}\n1.2.3.4:8080:bob:${SECRET}`);
+    const [a, b] = r.added.map((x) => x.id);
+    expect(await removeProxy(deps, `1.2.3.4:8080:alice:${SECRET}`)).toMatchObject({ id: a });
+    expect(await removeProxy(deps, '1.2.3.4:8080:bob')).toMatchObject({ id: b });
+    for (const ref of [`1.2.3.4:8080:carol:${SECRET}`, `1.2.3.4:99999:carol:${SECRET}`, `x:${SECRET}@y`]) {
+      const err = await removeProxy(deps, ref).catch((e: Error) => e);
+      expect(err).toMatchObject({ code: expect.stringMatching(/^proxy_(not_found|ref_invalid)$/) });
+      expect((err as Error).message).not.toContain(SECRET);
+    }
   });
 });
 

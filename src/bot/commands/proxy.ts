@@ -4,29 +4,62 @@ import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
 /**
- * Text front-ends give the rest of the message as words (line breaks are lost), Discord as one
- * string. Words become one entry per line; a `# comment` is dropped up to the next word that looks
- * like a proxy (has ":" or "@"), since its end of line is no longer known.
+ * Text front-ends give the rest of the message as words (line breaks are lost; quotes keep a word
+ * with spaces whole), Discord as one string. Each word becomes one line. A word starting with "#"
+ * starts a comment line that takes the following words up to the next one that looks like a proxy
+ * (has ":" or "@", or is an IPv4 address), since its end of line is no longer known; the reply counts
+ * the comments it skipped.
  */
 export function wordsToLines(words: readonly string[]): string {
   const lines: string[] = [];
-  let inComment = false;
+  let comment: string[] | undefined;
+  const endComment = () => {
+    if (comment) lines.push(comment.join(' '));
+    comment = undefined;
+  };
   for (const word of words) {
     if (word.startsWith('#')) {
-      inComment = true;
-      continue;
+      endComment();
+      comment = [word];
+    } else if (comment && !/[:@]/.test(word) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(word)) {
+      comment.push(word);
+    } else {
+      endComment();
+      lines.push(word);
     }
-    if (inComment && !word.includes(':') && !word.includes('@')) continue;
-    inComment = false;
-    lines.push(word);
   }
+  endComment();
   return lines.join('\n');
 }
 
 const linesArg = z
-  .union([z.string(), z.array(z.string())])
+  .union([z.string(), z.array(z.string())], { error: `give at least one proxy: ${PROXY_FORMATS}` })
   .transform((v) => (Array.isArray(v) ? wordsToLines(v) : v))
   .refine((v) => v.trim() !== '', `give at least one proxy: ${PROXY_FORMATS}`);
+
+const REF_HINT =
+  'give the proxy to remove: its id from `proxy list` (e.g. `proxy remove 3`) or its host:port';
+const refArg = z.string({ error: REF_HINT }).trim().min(1, REF_HINT);
+
+/** An optional proxy id. The text is not echoed: what was typed in its place may be a proxy password. */
+const idArg = z
+  .union([z.number(), z.string()])
+  .transform((raw, ctx): number => {
+    const text = String(raw).trim().replace(/^#/, '');
+    const n = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(n >= 1)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'the proxy id is a whole number from `proxy list`, e.g. `proxy test 3`; give none to test every proxy',
+      });
+      return z.NEVER;
+    }
+    return n;
+  })
+  .optional();
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 function ago(date: Date | null, now: Date): string {
   if (!date) return '-';
@@ -84,13 +117,29 @@ export const proxyCommands: AnyCommand[] = [
     async handler(input, ctx) {
       const result = await addProxies(ctx.core, input.proxies);
       const blocks: Block[] = [];
-      const { added, duplicates, refused } = result;
-      const summary = `Added ${added.length}, already present ${duplicates.length}, refused ${refused.length}.`;
-      blocks.push(textBlock(summary, refused.length > 0 ? 'warning' : added.length > 0 ? 'success' : 'info'));
-      if (added.length > 0) {
+      const { added, updated, duplicates, refused, comments } = result;
+      const changed = added.length + updated.length;
+      const failed = changed === 0 && refused.length > 0;
+      const counts = [
+        `Added ${added.length}`,
+        ...(updated.length > 0 ? [`password updated ${updated.length}`] : []),
+        `already present ${duplicates.length}`,
+        `refused ${refused.length}`,
+      ];
+      const summary = failed ? `Nothing was added: ${counts.slice(1).join(', ')}.` : `${counts.join(', ')}.`;
+      blocks.push(
+        textBlock(
+          summary,
+          failed ? 'error' : refused.length > 0 ? 'warning' : changed > 0 ? 'success' : 'info',
+        ),
+      );
+      const named = (a: { id: number; address: string; username: string | null }) =>
+        `#${a.id} ${a.address}${a.username ? ` (${a.username})` : ''}`;
+      if (added.length > 0) blocks.push(textBlock(`Added: ${added.map(named).join(', ')}`));
+      if (updated.length > 0) {
         blocks.push(
           textBlock(
-            `Added: ${added.map((a) => `#${a.id} ${a.address}${a.username ? ` (${a.username})` : ''}`).join(', ')}`,
+            `Already stored with another password, updated the password of ${updated.map(named).join(', ')} (its health starts again; \`proxy test\` checks it).`,
           ),
         );
       }
@@ -100,7 +149,7 @@ export const proxyCommands: AnyCommand[] = [
             `Already present: ${duplicates
               .map(
                 (d) =>
-                  `line ${d.lineNumber} ${d.address}${d.existingId !== undefined ? ` (#${d.existingId})` : d.repeatsLine !== undefined ? ` (repeats line ${d.repeatsLine})` : ''}`,
+                  `line ${d.lineNumber} ${d.address}${d.existingId !== undefined ? ` (#${d.existingId})` : d.repeatsLine !== undefined ? ` (repeats line ${d.repeatsLine}${d.otherPassword ? ` with another password; line ${d.repeatsLine}'s is kept` : ''})` : ''}`,
               )
               .join(', ')}`,
           ),
@@ -114,6 +163,13 @@ export const proxyCommands: AnyCommand[] = [
           ),
         );
       }
+      if (comments.length > 0) {
+        blocks.push(
+          textBlock(
+            `Skipped ${plural(comments.length, 'comment', 'comments')} (starting with #): line ${comments.join(', ')}.`,
+          ),
+        );
+      }
       return reply.of(blocks, {
         data: {
           added: added.map((a) => ({
@@ -122,8 +178,15 @@ export const proxyCommands: AnyCommand[] = [
             username: a.username,
             line: a.lineNumber,
           })),
+          updated: updated.map((a) => ({
+            id: a.id,
+            address: a.address,
+            username: a.username,
+            line: a.lineNumber,
+          })),
           duplicates,
           refused,
+          comments,
         },
       });
     },
@@ -139,7 +202,7 @@ export const proxyCommands: AnyCommand[] = [
         required: true,
       },
     ],
-    schema: z.object({ proxy: z.string().min(1, 'give a proxy id or host:port') }),
+    schema: z.object({ proxy: refArg }),
     async handler(input, ctx) {
       const removed = await removeProxy(ctx.core, input.proxy);
       return reply.success(
@@ -152,7 +215,7 @@ export const proxyCommands: AnyCommand[] = [
     path: ['proxy', 'test'],
     summary: 'Test every proxy (or one) with a real request to Instagram',
     args: [{ name: 'id', description: 'Only this proxy id', type: 'integer', min: 1 }],
-    schema: z.object({ id: z.coerce.number().int().min(1, 'a proxy id is 1 or more').optional() }),
+    schema: z.object({ id: idArg }),
     slow: true,
     async handler(input, ctx) {
       if (!ctx.services.testProxies) {

@@ -1,7 +1,8 @@
 /**
  * Parses the operator's proxy lines. The documented format is `ip:port:user:pass` (or `host:port`
- * without auth); `user:pass@host:port` and `http://user:pass@host:port` are accepted too because that
- * is how most providers print them. Every refusal names the reason, never the password.
+ * without auth), where the password is everything after the third ":"; `user:pass@host:port` and
+ * `http://user:pass@host:port` are accepted too because that is how most providers print them. Every
+ * refusal names the reason, never the password.
  */
 export interface ParsedProxy {
   host: string;
@@ -44,7 +45,8 @@ function checkHost(host: string): string | undefined {
 
 function checkPort(text: string | undefined): number | string {
   if (text === undefined || text === '') return 'the port is missing';
-  if (!/^\d+$/.test(text)) return `port "${text}" is not a number`;
+  // Not quoted: in a mistyped line the port's place may hold part of a password.
+  if (!/^\d+$/.test(text)) return 'the port is not a number';
   const port = Number(text);
   if (port < 1 || port > 65535) return `port ${text} is out of range (1-65535)`;
   return port;
@@ -97,36 +99,114 @@ function splitHostPort(text: string): { host: string; rest: string[] } | { error
   return { host: parts[0] ?? '', rest: parts.slice(1) };
 }
 
-export function parseProxyLine(raw: string): ProxyLineResult {
-  let line = raw.trim();
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(line);
-  if (scheme) {
-    const protocol = (scheme[1] ?? '').toLowerCase();
-    if (protocol !== 'http') return fail(`${protocol}:// proxies are not supported (HTTP proxies only)`);
-    line = line.slice(scheme[0].length).replace(/\/+$/, '');
-    if (line.includes('/')) return fail('a proxy address has no path after host:port');
-  }
-  const at = line.lastIndexOf('@');
-  if (at >= 0) {
-    const auth = line.slice(0, at);
-    const colon = auth.indexOf(':');
-    const user = colon < 0 ? auth : auth.slice(0, colon);
-    const pass = colon < 0 ? undefined : auth.slice(colon + 1);
-    const hp = splitHostPort(line.slice(at + 1));
-    if ('error' in hp) return fail(hp.error);
-    if (hp.rest.length > 1) return fail('expected host:port after "@"');
-    return build(hp.host, hp.rest[0], safeDecode(user), pass === undefined ? undefined : safeDecode(pass));
-  }
-  if (scheme && line.split(':').length > 2 && !line.startsWith('[')) {
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+function splitScheme(text: string): { scheme: string; body: string } {
+  const m = SCHEME.exec(text);
+  return m ? { scheme: m[0], body: text.slice(m[0].length) } : { scheme: '', body: text };
+}
+
+/** `host:port` with a valid host and port, nothing else: what must follow an "@" that ends credentials. */
+function isHostPort(text: string): boolean {
+  const hp = splitHostPort(text);
+  if ('error' in hp || hp.rest.length !== 1 || checkHost(hp.host)) return false;
+  return typeof checkPort(hp.rest[0]) === 'number';
+}
+
+/**
+ * `ip:port:user:pass` with an address first and a number second: the documented format wins over an
+ * "@" further on (an e-mail user name, or a password with "@").
+ */
+function looksColonFormat(body: string): boolean {
+  if (body.startsWith('[')) return true;
+  const [first = '', port = '', ...more] = body.split(':');
+  if (more.length < 2 || !/^\d+$/.test(port) || first.includes('@')) return false;
+  return /^[\d.]+$/.test(first) || first.includes('.') || first.toLowerCase() === 'localhost';
+}
+
+/**
+ * Which format a line is in: `at` for `user:pass@host:port`, `colon` for `ip:port:user:pass` (or no
+ * credentials), `unclear` when it has an "@" and neither reading parses. "@" only separates the
+ * credentials from the host when a valid host:port follows it.
+ */
+function credentialFormat(scheme: string, body: string): 'at' | 'colon' | 'unclear' {
+  const at = body.lastIndexOf('@');
+  if (at < 0) return 'colon';
+  if (scheme) return 'at';
+  if (looksColonFormat(body)) return 'colon';
+  if (isHostPort(body.slice(at + 1))) return 'at';
+  return parseColon('', body).ok ? 'colon' : 'unclear';
+}
+
+function parseColon(scheme: string, body: string): ProxyLineResult {
+  if (scheme && body.split(':').length > 2 && !body.startsWith('[')) {
     return fail('in a URL, credentials go before the host: http://user:pass@host:port');
   }
-  const hp = splitHostPort(line);
+  const hp = splitHostPort(body);
   if ('error' in hp) return fail(hp.error);
   const [port, user, ...passParts] = hp.rest;
   if (hp.rest.length === 0) return fail('the port is missing (expected host:port)');
-  // Passwords may contain ":"; everything after the user is the password.
+  // Everything after the user is the password, whatever it contains (":", "@", ",", ";", "#", spaces).
   const pass = passParts.length > 0 ? passParts.join(':') : undefined;
   return build(hp.host, port, user, pass);
+}
+
+function parseAt(body: string): ProxyLineResult {
+  const at = body.lastIndexOf('@');
+  const auth = body.slice(0, at);
+  const colon = auth.indexOf(':');
+  const user = colon < 0 ? auth : auth.slice(0, colon);
+  const pass = colon < 0 ? undefined : auth.slice(colon + 1);
+  const hp = splitHostPort(body.slice(at + 1));
+  if ('error' in hp) return fail(hp.error);
+  if (hp.rest.length > 1) return fail('expected host:port after "@"');
+  return build(hp.host, hp.rest[0], safeDecode(user), pass === undefined ? undefined : safeDecode(pass));
+}
+
+/** Reasons quote at most the host, never a field that may hold a password (not even the port's). */
+export function parseProxyLine(raw: string): ProxyLineResult {
+  return parseBody(raw.trim());
+}
+
+function parseBody(line: string): ProxyLineResult {
+  const { scheme, body: rawBody } = splitScheme(line);
+  let body = rawBody;
+  if (scheme) {
+    const protocol = scheme.slice(0, -3).toLowerCase();
+    if (protocol !== 'http') return fail(`${protocol}:// proxies are not supported (HTTP proxies only)`);
+    body = body.replace(/\/+$/, '');
+    if (body.slice(body.lastIndexOf('@') + 1).includes('/'))
+      return fail('a proxy address has no path after host:port');
+  }
+  const format = credentialFormat(scheme, body);
+  if (format === 'colon') return parseColon(scheme, body);
+  if (format === 'at') return parseAt(body);
+  // Neither reading works: explain with the one the line resembles more.
+  const afterAt = body.slice(body.lastIndexOf('@') + 1);
+  return !afterAt.includes(':') || /:\d+$/.test(afterAt) ? parseAt(body) : parseColon(scheme, body);
+}
+
+/** Where the password of `ip:port:user:pass` starts (after the third ":"), if the text has one. */
+function colonSecretStart(body: string): number | undefined {
+  let from = 0;
+  if (body.startsWith('[')) {
+    const end = body.indexOf(']');
+    if (end < 0) return undefined;
+    from = end + 1;
+  }
+  let colons = 0;
+  for (let i = from; i < body.length; i++) {
+    if (body[i] === ':' && ++colons === 3) return i + 1;
+  }
+  return undefined;
+}
+
+/** The password of `user:pass@host`: from after the first ":" to the last "@". */
+function atSecretRange(body: string): [number, number] | undefined {
+  const at = body.lastIndexOf('@');
+  if (at < 0) return undefined;
+  const colon = body.indexOf(':');
+  return colon >= 0 && colon < at ? [colon + 1, at] : undefined;
 }
 
 function safeDecode(s: string): string {
@@ -149,39 +229,79 @@ export interface RefusedProxyLine {
   reason: string;
 }
 
-/** One proxy per line (or per whitespace-separated word); blank lines and `#` comments are ignored. */
-export function parseProxyList(text: string): { proxies: ParsedProxyLine[]; refused: RefusedProxyLine[] } {
-  const proxies: ParsedProxyLine[] = [];
-  const refused: RefusedProxyLine[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  lines.forEach((rawLine, i) => {
-    const line = rawLine.replace(/(^|\s)#.*$/, '').trim();
-    if (line === '') return;
-    for (const word of line.split(/[\s,;]+/).filter(Boolean)) {
-      const parsed = parseProxyLine(word);
-      if (parsed.ok) proxies.push({ lineNumber: i + 1, proxy: parsed.proxy });
-      else refused.push({ lineNumber: i + 1, shown: maskProxyText(word), reason: parsed.reason });
-    }
-  });
-  return { proxies, refused };
+export interface ParsedProxyList {
+  proxies: ParsedProxyLine[];
+  refused: RefusedProxyLine[];
+  /** Line numbers of comment lines (starting with "#"), skipped. */
+  comments: number[];
 }
 
-/** Hides whatever could be a password in a proxy line the parser could not understand. */
+/** Whether a word has the shape of a proxy (scheme, host:port, or ...@host:port) rather than a fragment. */
+function looksLikeProxy(word: string): boolean {
+  return (
+    SCHEME.test(word) ||
+    /^(\[[^\]\s]*\]|[^\s:@[\]/]+):\d/.test(word) ||
+    /@(\[[^\]\s]*\]|[^\s:@/]+):\d+\/?$/.test(word)
+  );
+}
+
+/**
+ * One proxy per line. A line that parses whole is one proxy, so a password may hold spaces, ",", ";"
+ * and "#". A line is read as several proxies (split at spaces, "," or ";") only when every piece looks
+ * like a proxy, or when it does not parse whole and holds no password a split could expose. Lines
+ * starting with "#" are comments; blank lines are skipped. Every other piece is added or refused.
+ */
+export function parseProxyList(text: string): ParsedProxyList {
+  const proxies: ParsedProxyLine[] = [];
+  const refused: RefusedProxyLine[] = [];
+  const comments: number[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  lines.forEach((rawLine, i) => {
+    const lineNumber = i + 1;
+    const line = rawLine.trim();
+    if (line === '') return;
+    if (line.startsWith('#')) {
+      comments.push(lineNumber);
+      return;
+    }
+    const add = (piece: string, parsed = parseProxyLine(piece)) => {
+      if (parsed.ok) proxies.push({ lineNumber, proxy: parsed.proxy });
+      else refused.push({ lineNumber, shown: maskProxyText(piece), reason: parsed.reason });
+    };
+    const pieces = line.split(/[\s,;]+/).filter(Boolean);
+    if (pieces.length > 1 && pieces.every(looksLikeProxy)) {
+      for (const piece of pieces) add(piece);
+      return;
+    }
+    const whole = parseProxyLine(line);
+    if (whole.ok || maskProxyText(line) !== line) add(line, whole);
+    else for (const piece of pieces) add(piece);
+  });
+  return { proxies, refused, comments };
+}
+
+/**
+ * Hides whatever could be a password: everything after the third ":" of `ip:port:user:pass`, and the
+ * password of `user:pass@host:port` and of URLs. When a line could be either, both are hidden.
+ */
 export function maskProxyText(text: string): string {
-  const at = text.lastIndexOf('@');
-  if (at >= 0) {
-    const head = text.slice(0, at);
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(head)?.[0] ?? '';
-    const user = head.slice(scheme.length).split(':')[0] ?? '';
-    return `${scheme}${user}:***@${text.slice(at + 1)}`;
+  const { scheme, body } = splitScheme(text.trim());
+  const format = credentialFormat(scheme, body.replace(/\/+$/, ''));
+  const ranges: Array<[number, number]> = [];
+  const colon = colonSecretStart(body);
+  const auth = atSecretRange(body);
+  if (format !== 'at' && colon !== undefined) ranges.push([colon, body.length]);
+  if (format !== 'colon' && auth) ranges.push(auth);
+  if (format === 'colon' && colon === undefined && auth) ranges.push(auth);
+  ranges.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let pos = 0;
+  for (const [from, to] of ranges) {
+    if (to <= pos) continue;
+    out += `${body.slice(pos, Math.max(from, pos))}***`;
+    pos = to;
   }
-  if (text.startsWith('[')) {
-    const end = text.indexOf(']');
-    const parts = text.slice(end + 1).split(':');
-    return parts.length > 3 ? `${text.slice(0, end + 1)}:${parts[1]}:${parts[2]}:***` : text;
-  }
-  const parts = text.split(':');
-  return parts.length > 3 ? `${parts[0]}:${parts[1]}:${parts[2]}:***` : text;
+  return `${scheme}${out}${body.slice(pos)}`;
 }
 
 export function proxyAddress(p: { host: string; port: number }): string {

@@ -6,8 +6,10 @@ import { UserError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import { maskSecrets } from '../mask.js';
 import {
+  maskProxyText,
   type ParsedProxy,
   PROXY_FORMATS,
+  parseProxyLine,
   parseProxyList,
   proxyAddress,
   type RefusedProxyLine,
@@ -23,6 +25,9 @@ export interface AddedProxy {
   username: string | null;
 }
 
+/** A proxy that was stored already, given again with another password: the new one is stored. */
+export type UpdatedProxy = AddedProxy;
+
 export interface DuplicateProxy {
   lineNumber: number;
   address: string;
@@ -30,23 +35,47 @@ export interface DuplicateProxy {
   /** The id already stored, or undefined when the line repeats an earlier line of the same input. */
   existingId?: number;
   repeatsLine?: number;
+  /** Set when the repeated line has another password than the earlier one (the earlier one is kept). */
+  otherPassword?: true;
 }
 
 export interface AddProxiesResult {
   added: AddedProxy[];
+  updated: UpdatedProxy[];
   duplicates: DuplicateProxy[];
   refused: RefusedProxyLine[];
+  /** Line numbers of the comment lines that were skipped. */
+  comments: number[];
 }
 
 const identity = (p: { host: string; port: number; username: string | null }) =>
   `${p.host}\u0000${p.port}\u0000${p.username ?? ''}`;
 
+type StoredIdentity = {
+  id: number;
+  host: string;
+  port: number;
+  username: string | null;
+  passwordEnc: string | null;
+};
+
+function samePassword(enc: string | null, password: string | null, key: Buffer | undefined): boolean {
+  if (enc === null || password === null) return enc === null && password === null;
+  try {
+    return decryptSecret(enc, key) === password;
+  } catch {
+    // Unreadable (CREDENTIALS_KEY changed): the new password replaces it.
+    return false;
+  }
+}
+
 /**
  * Adds proxies from text (one per line). Good lines are stored even when others are refused; the
- * result names every refused line with its reason and every duplicate with the id it duplicates.
+ * result names every refused line with its reason and every duplicate with the id it duplicates. A
+ * stored proxy given with another password gets the new password (and a fresh health record).
  */
 export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxiesResult> {
-  const { proxies: parsed, refused } = parseProxyList(text);
+  const { proxies: parsed, refused, comments } = parseProxyList(text);
   if (parsed.length === 0 && refused.length === 0) {
     throw new UserError('proxy_none', `No proxy given. One per line: ${PROXY_FORMATS}.`);
   }
@@ -55,7 +84,7 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
     encryptSecret('', deps.credentialsKey);
   }
   const duplicates: DuplicateProxy[] = [];
-  const firstSeen = new Map<string, number>();
+  const firstSeen = new Map<string, { lineNumber: number; password: string | null }>();
   const unique: Array<{ lineNumber: number; proxy: ParsedProxy }> = [];
   for (const p of parsed) {
     const key = identity(p.proxy);
@@ -65,65 +94,110 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
         lineNumber: p.lineNumber,
         address: proxyAddress(p.proxy),
         username: p.proxy.username,
-        repeatsLine: earlier,
+        repeatsLine: earlier.lineNumber,
+        ...(earlier.password !== p.proxy.password ? { otherPassword: true as const } : {}),
       });
       continue;
     }
-    firstSeen.set(key, p.lineNumber);
+    firstSeen.set(key, { lineNumber: p.lineNumber, password: p.proxy.password });
     unique.push(p);
   }
 
   const added: AddedProxy[] = [];
+  const updated: UpdatedProxy[] = [];
   if (unique.length > 0) {
-    const inserted = await deps.db
-      .insert(proxies)
-      .values(
-        unique.map(({ proxy }) => ({
-          host: proxy.host,
-          port: proxy.port,
-          username: proxy.username,
-          passwordEnc: proxy.password === null ? null : encryptSecret(proxy.password, deps.credentialsKey),
-        })),
-      )
-      .onConflictDoNothing()
-      .returning({ id: proxies.id, host: proxies.host, port: proxies.port, username: proxies.username });
-    const insertedIds = new Map(inserted.map((r) => [identity(r), r.id]));
-    const missing = unique.filter((u) => !insertedIds.has(identity(u.proxy)));
-    const existing =
-      missing.length === 0
+    const columns = {
+      id: proxies.id,
+      host: proxies.host,
+      port: proxies.port,
+      username: proxies.username,
+      passwordEnc: proxies.passwordEnc,
+    };
+    const storedFor = async (hosts: string[]): Promise<Map<string, StoredIdentity>> => {
+      const rows = await deps.db.select(columns).from(proxies).where(inArray(proxies.host, hosts));
+      return new Map(rows.map((r) => [identity(r), r]));
+    };
+    let stored = await storedFor([...new Set(unique.map((u) => u.proxy.host))]);
+    const fresh = unique.filter((u) => !stored.has(identity(u.proxy)));
+    const inserted =
+      fresh.length === 0
         ? []
         : await deps.db
-            .select({ id: proxies.id, host: proxies.host, port: proxies.port, username: proxies.username })
-            .from(proxies)
-            .where(inArray(proxies.host, [...new Set(missing.map((m) => m.proxy.host))]));
-    const existingIds = new Map(existing.map((r) => [identity(r), r.id]));
+            .insert(proxies)
+            .values(
+              fresh.map(({ proxy }) => ({
+                host: proxy.host,
+                port: proxy.port,
+                username: proxy.username,
+                passwordEnc:
+                  proxy.password === null ? null : encryptSecret(proxy.password, deps.credentialsKey),
+              })),
+            )
+            .onConflictDoNothing()
+            .returning(columns);
+    const insertedIds = new Map(inserted.map((r) => [identity(r), r.id]));
+    const raced = fresh.filter((u) => !insertedIds.has(identity(u.proxy)));
+    if (raced.length > 0) {
+      // Added by someone else between the look-up and the insert: compare with what they stored.
+      stored = new Map([...stored, ...(await storedFor([...new Set(raced.map((r) => r.proxy.host))]))]);
+    }
     for (const u of unique) {
-      const id = insertedIds.get(identity(u.proxy));
-      const address = proxyAddress(u.proxy);
-      if (id !== undefined) added.push({ id, lineNumber: u.lineNumber, address, username: u.proxy.username });
-      else
-        duplicates.push({
-          lineNumber: u.lineNumber,
-          address,
-          username: u.proxy.username,
-          existingId: existingIds.get(identity(u.proxy)),
-        });
+      const key = identity(u.proxy);
+      const entry = { lineNumber: u.lineNumber, address: proxyAddress(u.proxy), username: u.proxy.username };
+      const id = insertedIds.get(key);
+      const row = stored.get(key);
+      if (id !== undefined) added.push({ id, ...entry });
+      else if (row && !samePassword(row.passwordEnc, u.proxy.password, deps.credentialsKey)) {
+        await deps.db
+          .update(proxies)
+          .set({
+            passwordEnc:
+              u.proxy.password === null ? null : encryptSecret(u.proxy.password, deps.credentialsKey),
+            // The old health was earned with the old password (often a 407): start again.
+            health: 'unknown',
+            coolingUntil: null,
+            cooldownLevel: 0,
+            lastError: null,
+          })
+          .where(eq(proxies.id, row.id));
+        updated.push({ id: row.id, ...entry });
+      } else duplicates.push({ ...entry, existingId: row?.id });
     }
   }
   duplicates.sort((a, b) => a.lineNumber - b.lineNumber);
-  if (added.length > 0) {
+  if (added.length > 0 || updated.length > 0) {
     await notifyProxiesChanged(deps);
+    const parts = [
+      added.length > 0
+        ? `Added ${added.length} prox${added.length === 1 ? 'y' : 'ies'}: ${added.map((a) => `#${a.id} ${a.address}`).join(', ')}`
+        : '',
+      updated.length > 0
+        ? `updated the password of ${updated.map((a) => `#${a.id} ${a.address}`).join(', ')}`
+        : '',
+    ].filter(Boolean);
+    const message = parts.join('; ');
     await recordEvent(deps, {
       kind: 'proxy',
-      message: `Added ${added.length} prox${added.length === 1 ? 'y' : 'ies'}: ${added.map((a) => `#${a.id} ${a.address}`).join(', ')}`,
-      data: { added: added.map((a) => a.id), duplicates: duplicates.length, refused: refused.length },
+      message: message.charAt(0).toUpperCase() + message.slice(1),
+      data: {
+        added: added.map((a) => a.id),
+        updated: updated.map((a) => a.id),
+        duplicates: duplicates.length,
+        refused: refused.length,
+      },
     });
   }
   deps.log.info(
-    { added: added.length, duplicates: duplicates.length, refused: refused.length },
+    {
+      added: added.length,
+      updated: updated.length,
+      duplicates: duplicates.length,
+      refused: refused.length,
+      comments: comments.length,
+    },
     'proxies added',
   );
-  return { added, duplicates, refused };
+  return { added, updated, duplicates, refused, comments };
 }
 
 export interface ProxyListItem {
@@ -179,7 +253,10 @@ export interface RemovedProxy {
   username: string | null;
 }
 
-/** Removes by id (`3`, `#3`) or by `host:port` (refused with the ids when several users share it). */
+/**
+ * Removes by id (`3`, `#3`), by `host:port` (refused with the ids when several users share it), or by
+ * the proxy as it was added (`ip:port:user:pass`, `host:port:user`), which names the user too.
+ */
 export async function removeProxy(deps: CoreDeps, ref: string): Promise<RemovedProxy> {
   const text = ref.trim();
   const idMatch = /^#?(\d{1,9})$/.exec(text);
@@ -193,25 +270,24 @@ export async function removeProxy(deps: CoreDeps, ref: string): Promise<RemovedP
     if (!target)
       throw new UserError('proxy_not_found', `No proxy has id ${id}. \`proxy list\` shows the ids.`);
   } else {
-    const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
-    if (!m) {
+    const ident = proxyRef(text);
+    if (!ident) {
       throw new UserError(
         'proxy_ref_invalid',
-        `"${maskSecrets(text)}" is neither a proxy id nor host:port. Example: \`proxy remove 3\` or \`proxy remove 1.2.3.4:8080\`.`,
+        `"${maskProxyText(text)}" is neither a proxy id nor host:port. Example: \`proxy remove 3\` or \`proxy remove 1.2.3.4:8080\`.`,
       );
     }
-    const host = (m[1] ?? '').toLowerCase();
-    const port = Number(m[2]);
+    const { host, port, username } = ident;
     const rows = await deps.db
       .select({ id: proxies.id, host: proxies.host, port: proxies.port, username: proxies.username })
       .from(proxies)
       .where(eq(proxies.host, host));
-    const matches = rows.filter((r) => r.port === port);
+    const matches = rows.filter(
+      (r) => r.port === port && (username === undefined || r.username === username),
+    );
+    const shown = `${host}:${port}${username ? ` (user ${username})` : ''}`;
     if (matches.length === 0)
-      throw new UserError(
-        'proxy_not_found',
-        `No proxy ${host}:${port}. \`proxy list\` shows what is stored.`,
-      );
+      throw new UserError('proxy_not_found', `No proxy ${shown}. \`proxy list\` shows what is stored.`);
     if (matches.length > 1) {
       throw new UserError(
         'proxy_ambiguous',
@@ -231,6 +307,18 @@ export async function removeProxy(deps: CoreDeps, ref: string): Promise<RemovedP
   });
   deps.log.info({ proxyId: removed.id }, 'proxy removed');
   return removed;
+}
+
+/** `host:port` (any user), or a whole proxy line / `host:port:user` (that user). */
+function proxyRef(text: string): { host: string; port: number; username?: string | null } | undefined {
+  const m = /^(\[[^\]]+\]|[^:\s@]+):(\d{1,5})$/.exec(text);
+  if (m) return { host: (m[1] ?? '').toLowerCase(), port: Number(m[2]) };
+  const parsed = parseProxyLine(text);
+  if (parsed.ok) return parsed.proxy;
+  const withUser = /^(\[[^\]]+\]|[^:\s@]+):(\d{1,5}):([^:\s]+)$/.exec(text);
+  if (withUser)
+    return { host: (withUser[1] ?? '').toLowerCase(), port: Number(withUser[2]), username: withUser[3] };
+  return undefined;
 }
 
 export async function notifyProxiesChanged(deps: Pick<CoreDeps, 'sql'>): Promise<void> {
