@@ -19,6 +19,11 @@ import {
 const MESSAGE_REF_TTL_S = 2 * 24 * 3600;
 /** Completed jobs are kept this long so a re-enqueue with the same job id is a no-op across restarts. */
 const KEEP_COMPLETED_S = 3 * 24 * 3600;
+/** Takes the edit's place in line: 1 if no newer edit of the message was claimed, else 0. */
+const CLAIM_SEQ = `local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) < cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
 
 /** BullMQ job ids may not contain ':' and must not look like integers. */
 export function jobIdFor(dedupeKey: string): string {
@@ -52,7 +57,8 @@ export function createDeliveryProducer(app: AppContext): DeliveryProducer {
   const enqueue = async (delivery: Delivery) => {
     await queue.add('deliver', delivery, {
       jobId: jobIdFor(delivery.dedupeKey),
-      attempts: 10,
+      // A progress edit is soon replaced by the next one: retrying it for minutes only adds load.
+      attempts: delivery.replaceKey ? 3 : 10,
       backoff: { type: 'exponential', delay: 2_000 },
       removeOnComplete: { age: KEEP_COMPLETED_S },
       removeOnFail: { age: 7 * 24 * 3600 },
@@ -136,6 +142,13 @@ export function startDeliveryWorker(
     const refKey = d.replaceKey
       ? messageRefKey(app, d.target.platform, d.target.chatId, d.replaceKey)
       : undefined;
+    if (refKey && d.seq !== undefined) {
+      const claimed = await redis.eval(CLAIM_SEQ, 1, `${refKey}:seq`, d.seq, MESSAGE_REF_TTL_S);
+      if (claimed === 0) {
+        jlog.debug({ seq: d.seq }, 'a newer edit of this message was already sent; dropped');
+        return 'stale';
+      }
+    }
     const replaceMessageId = refKey ? ((await redis.get(refKey)) ?? undefined) : undefined;
     const sendTo = (chatId: string) =>
       sender.send(chatId, d.reply, replaceMessageId ? { replaceMessageId } : {});

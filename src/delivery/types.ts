@@ -18,6 +18,11 @@ export interface Delivery {
   dedupeKey: string;
   /** Edit the message previously sent with this key (batch progress) instead of sending a new one. */
   replaceKey?: string;
+  /**
+   * Order of the edits under one replaceKey: an edit older than one already shown is dropped, so a
+   * progress update retried after a 429 never overwrites the final state.
+   */
+  seq?: number;
 }
 
 export const DELIVERIES_QUEUE = 'deliveries';

@@ -42,6 +42,8 @@ export async function publishProgress(app: AppContext, b: Batch): Promise<void> 
     reply: progressReply(b),
     dedupeKey: `batch:${b.id}:progress:${b.checked}:${Date.now()}`,
     replaceKey: progressKey(b.id),
+    // Counters only grow; the closing state outranks any progress with the same count.
+    seq: b.checked * 2 + (b.status === 'pending' || b.status === 'in_progress' ? 0 : 1),
   });
 }
 

@@ -14,7 +14,7 @@ import {
   PermanentDeliveryError,
   RetryAfterError,
 } from '../../src/delivery/types.js';
-import { type Reply, reply } from '../../src/reply/reply.js';
+import { type Reply, renderPlain as renderPlainText, reply } from '../../src/reply/reply.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 /** A platform sender that records what it sent and fails as scripted (the adapter side, not a module mock). */
@@ -137,6 +137,31 @@ describe('delivery queue', () => {
     }
     await until(() => sender.sent.length === 2);
     expect(sender.sent.map((s) => s.replaceMessageId)).toEqual(['555', '555']);
+  });
+
+  it('GIVEN an older progress edit retried after a 429 lands after the final state THEN it is dropped, not shown', async () => {
+    await rememberProgressMessage(app, {
+      platform: 'telegram',
+      chatId: '42',
+      replaceKey: 'batch:6:progress',
+      messageId: '666',
+    });
+    const progress = (checked: number, seq: number, text: string): Delivery => ({
+      ...digest(`batch:6:progress:${checked}`),
+      reply: reply.text(text),
+      replaceKey: 'batch:6:progress',
+      seq,
+    });
+    // The 40% edit is answered 429 and waits; meanwhile the batch ends and its final edit goes out.
+    sender.failures.push(new RetryAfterError('Too Many Requests', 800));
+    handle = startDeliveryWorker(app, { telegram: sender }, { concurrency: 1 });
+    await enqueueDelivery(app, progress(20, 40, '20/50 checked (40%)'));
+    await until(() => sender.calls === 1);
+    await enqueueDelivery(app, progress(50, 101, 'completed, 50/50 checked'));
+    await until(() => sender.sent.length === 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    console.log(`edits shown, in order: ${sender.sent.map((s) => renderPlainText(s.reply)).join(' | ')}`);
+    expect(sender.sent.map((s) => renderPlainText(s.reply))).toEqual(['completed, 50/50 checked']);
   });
 
   it('GIVEN an outbox row that never reached the queue THEN the relay queues it and it is delivered', async () => {
