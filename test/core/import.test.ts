@@ -257,6 +257,80 @@ describe('import command', () => {
     expect(text).toContain('"names.txt" is a PNG image, not a text file');
   });
 
+  it('GIVEN a .csv export with a header THEN imports only the username column and says so', async () => {
+    const csv =
+      'username,full_name,followers\r\nnatgeo,National Geographic,280000000\r\nnasa,"NASA, space",1\r\n';
+    const { reply, text } = await runImport('import fitness', incoming('export.csv', csv));
+    expect(text).toContain(
+      'Import into fitness: 2 profiles added, 0 already present, 0 repeated in the input, 0 malformed.',
+    );
+    expect(text).toContain('Read the column "username" of a CSV with 3 columns; header line 1 skipped.');
+    expect(reply.data).toMatchObject({
+      added: 2,
+      malformed: 0,
+      entries: 2,
+      lines: 3,
+      headers: [{ source: 'file export.csv', line: 1, column: 'username', index: 0, columns: 3 }],
+      freeTextRows: [],
+    });
+    expect(await rows()).toEqual(['nasa', 'natgeo'].map((username) => ({ username, niche: 'fitness' })));
+  });
+
+  it('GIVEN a list under a lone "username" line THEN the line is skipped and reported', async () => {
+    const { text } = await runImport('import fitness', incoming('list.txt', 'username\nalice\nbob\n'));
+    expect(text).toContain('2 profiles added');
+    expect(text).toContain('Header line 1 ("username") skipped.');
+    expect((await rows()).map((r) => r.username)).toEqual(['alice', 'bob']);
+  });
+
+  it('GIVEN "username" typed after the niche THEN it is a name, not a header', async () => {
+    const { reply, text } = await runImport('import fitness username');
+    expect(reply.data).toMatchObject({ added: 1, headers: [] });
+    expect(text).not.toContain('skipped');
+    expect((await rows()).map((r) => r.username)).toEqual(['username']);
+  });
+
+  it('GIVEN a CSV without a header and a full name in a cell THEN imports the words and warns', async () => {
+    const { text } = await runImport('import fitness', incoming('x.csv', 'natgeo,National Geographic\n'));
+    expect(text).toContain('3 profiles added');
+    expect(text).toContain(
+      'Line 1 looks like a CSV row with free text in a cell ("National Geographic"), and the file has no header line',
+    );
+    expect(text).toContain('add a header line naming it (e.g. username,full_name)');
+  });
+
+  it('GIVEN a CSV with only its header or no valid name in the column THEN refuses and names the column', async () => {
+    const only = await runImport('import fitness', incoming('h.csv', 'username,full_name\n'));
+    expect(only.text).toBe(
+      'Error: file h.csv has only a header line (line 1, "username") and no usernames under it; nothing was imported.',
+    );
+    const bad = await runImport('import fitness', incoming('b.csv', 'name,ig\nAlice,alice-x\n'));
+    expect(bad.text).toContain('No valid usernames in file b.csv (read the column "ig"): 1 entry');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('GIVEN links to highlights, stories and other instagram.com pages THEN none is stored and each is reported', async () => {
+    const links = [
+      'https://www.instagram.com/stories/highlights/17912345678901234/',
+      'https://www.instagram.com/stories/',
+      'https://www.instagram.com/explore/locations/123/paris/',
+      'https://www.instagram.com/challenge/',
+      'https://www.instagram.com/threads/',
+      'https://www.instagram.com/natgeo/p/Cxyz123/',
+      'https://www.instagram.com/stories/nasa/3141592653/',
+    ];
+    const { reply, text } = await runImport('import fitness', incoming('links.txt', links.join('\n')));
+    expect(reply.data).toMatchObject({ added: 2, malformed: 5 });
+    expect(text).toMatch(
+      /line 1\s+\S+\s+an Instagram URL to \/stories\/highlights\/ \(a story highlight\), not a profile/,
+    );
+    expect(text).toMatch(/line 2\s+\S+\s+an Instagram URL to \/stories\/ \(stories, without a username\)/);
+    expect(text).toMatch(/line 3\s+\S+\s+an Instagram URL to \/explore\//);
+    expect(text).toMatch(/line 4\s+\S+\s+an Instagram URL to \/challenge\//);
+    expect(text).toMatch(/line 5\s+\S+\s+an Instagram URL to \/threads\//);
+    expect((await rows()).map((r) => r.username)).toEqual(['nasa', 'natgeo']);
+  });
+
   it('GIVEN a file over 20 MB THEN refuses it without reading it', async () => {
     const { text } = await runImport('import fitness', incoming('big.txt', 'a', 21 * 1024 * 1024));
     expect(text).toContain('"big.txt" is 21.0 MB; the limit is 20 MB');

@@ -90,9 +90,23 @@ describe('parseUsernames', () => {
         'www.instagram.com/name5?igsh=abc',
         'https://instagram.com/stories/name6/123/',
         'https://www.instagram.com/name7/tagged/',
+        'https://www.instagram.com/name8/p/Cxyz123/',
+        'https://www.instagram.com/Stories/Name9/',
+        'instagram.com/_u/name10',
       ].join('\n'),
     );
-    expect(p.usernames).toEqual(['name1', 'name2', 'name3', 'name4', 'name5', 'name6', 'name7']);
+    expect(p.usernames).toEqual([
+      'name1',
+      'name2',
+      'name3',
+      'name4',
+      'name5',
+      'name6',
+      'name7',
+      'name8',
+      'name9',
+      'name10',
+    ]);
     expect(p.malformed).toBe(0);
   });
   it('GIVEN a name twice in different spellings THEN it counts once and the repeat is counted', () => {
@@ -141,8 +155,37 @@ describe('malformed entries each get their reason', () => {
     [
       'Instagram post link',
       'https://www.instagram.com/p/Cxyz123/',
-      /^an Instagram URL to \/p\/, not a profile$/,
+      /^an Instagram URL to \/p\/ \(a post\), not a profile$/,
     ],
+    [
+      'story highlight link',
+      'instagram.com/stories/highlights/17912345678901234/',
+      /^an Instagram URL to \/stories\/highlights\/ \(a story highlight\), not a profile$/,
+    ],
+    [
+      'bare stories link',
+      'https://www.instagram.com/stories/',
+      /^an Instagram URL to \/stories\/ \(stories, without a username\), not a profile$/,
+    ],
+    [
+      'location link',
+      'https://www.instagram.com/explore/locations/123/',
+      /^an Instagram URL to \/explore\/ \(the explore page\), not a profile$/,
+    ],
+    [
+      'top-level location link',
+      'instagram.com/locations/213385402/paris/',
+      /^an Instagram URL to \/locations\/ \(a location\), not a profile$/,
+    ],
+    [
+      'login check link',
+      'https://www.instagram.com/challenge/',
+      /^an Instagram URL to \/challenge\/ \(a login check\), not a profile$/,
+    ],
+    ['e-mail link', 'https://www.instagram.com/emails/', /^an Instagram URL to \/emails\/ \(e-mail settings/],
+    ['AR effect link', 'https://www.instagram.com/ar/4551/', /^an Instagram URL to \/ar\/ \(an AR effect\)/],
+    ['create link', 'https://www.instagram.com/create/story/', /^an Instagram URL to \/create\//],
+    ['Threads link', 'https://www.instagram.com/threads/', /^an Instagram URL to \/threads\/ \(Threads\)/],
     ['Instagram URL without a name', 'https://www.instagram.com/', /^an Instagram URL without a username$/],
     [
       'Instagram URL with a bad name',
@@ -157,6 +200,30 @@ describe('malformed entries each get their reason', () => {
       if (!t.ok) expect(t.reason).toMatch(reason);
       const p = parseUsernames(`good\n${input}`);
       expect(p.malformedExamples).toEqual([{ line: 2, text: input, reason: expect.stringMatching(reason) }]);
+    });
+  }
+});
+
+describe('links to reserved instagram.com pages', () => {
+  const reserved =
+    'stories locations explore challenge emails ar create threads session privacy terms help press api ' +
+    'oauth graphql static legal directory topics web nametag lite about developer accounts direct p reel reels tv';
+  for (const segment of reserved.split(' ')) {
+    it(`GIVEN instagram.com/${segment}/ with and without more path THEN neither is a username`, () => {
+      // stories/NAME/ is a profile's story, so its longer link is the highlight one.
+      const more = segment === 'stories' ? 'stories/highlights/123/' : `${segment}/123/x?hl=en`;
+      const p = parseUsernames(`https://www.instagram.com/${segment}/\ninstagram.com/${more}\n${segment}`);
+      // The bare word is a valid username (an account may be called that); the links are not.
+      expect(p.usernames).toEqual([segment]);
+      expect(p.malformedExamples).toEqual([
+        {
+          line: 1,
+          text: `https://www.instagram.com/${segment}/`,
+          reason: expect.stringMatching(/not a profile$/),
+        },
+        { line: 2, text: `instagram.com/${more}`, reason: expect.stringMatching(/not a profile$/) },
+      ]);
+      expect(normalizeUsername(`https://instagram.com/${segment.toUpperCase()}/`)).toBeNull();
     });
   }
 });

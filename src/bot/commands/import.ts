@@ -69,6 +69,26 @@ export function renderImportReport(r: ImportReport): Block[] {
       r.added > 0 ? 'success' : 'info',
     ),
   ];
+  const from = (source: string) => (r.headers.length + r.freeTextRows.length > 1 ? `${source}: ` : '');
+  for (const h of r.headers) {
+    blocks.push(
+      textBlock(
+        h.columns > 1
+          ? `${from(h.source)}Read the column "${h.column}" of a CSV with ${h.columns} columns; header line ${h.line} skipped.`
+          : `${from(h.source)}Header line ${h.line} ("${h.column}") skipped.`,
+      ),
+    );
+  }
+  for (const f of r.freeTextRows) {
+    blocks.push(
+      textBlock(
+        `${from(f.source)}Line ${f.line} looks like a CSV row with free text in a cell ("${f.cell}"), and the ` +
+          'file has no header line, so every word of every cell was read as a username. If one column holds ' +
+          'the usernames, add a header line naming it (e.g. username,full_name) and import again.',
+        'warning',
+      ),
+    );
+  }
   if (r.alreadyPresentByNiche.length > 0) {
     blocks.push(
       textBlock('Already present (left where they are):'),

@@ -3,7 +3,13 @@ import { UserError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import { findNicheByName } from '../niches.js';
 import { decodeText } from './decode-text.js';
-import { type MalformedEntry, type ParsedUsernames, parseUsernames } from './parse-usernames.js';
+import {
+  type FreeTextRow,
+  type HeaderLine,
+  type MalformedEntry,
+  type ParsedUsernames,
+  parseUsernames,
+} from './parse-usernames.js';
 
 /** One piece of input: an uploaded file (bytes) or names typed into the command (text). */
 export type ImportSource = { label: string; bytes: Uint8Array } | { label: string; text: string };
@@ -29,6 +35,10 @@ export interface ImportReport {
   /** Every entry seen: added + alreadyPresent + repeated + malformed. */
   entries: number;
   lines: number;
+  /** Header lines skipped (a CSV header naming the column read, or a lone `username` line). */
+  headers: Array<HeaderLine & { source: string }>;
+  /** Files read without a header whose rows look like CSV with free text (full names) in a cell. */
+  freeTextRows: Array<FreeTextRow & { source: string }>;
   ms: number;
 }
 
@@ -37,8 +47,10 @@ const NICHE_EXAMPLES = 3;
 /** Serialization failures and deadlocks are safe to retry: the transaction left nothing behind. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
-interface Combined extends Omit<ParsedUsernames, 'malformedExamples'> {
+interface Combined extends Omit<ParsedUsernames, 'malformedExamples' | 'header' | 'freeTextRow'> {
   malformedExamples: ImportReport['malformedExamples'];
+  headers: ImportReport['headers'];
+  freeTextRows: ImportReport['freeTextRows'];
 }
 
 function parseSources(sources: readonly ImportSource[]): Combined {
@@ -50,6 +62,8 @@ function parseSources(sources: readonly ImportSource[]): Combined {
     malformedExamples: [],
     entries: 0,
     lines: 0,
+    headers: [],
+    freeTextRows: [],
   };
   for (const source of sources) {
     let text: string;
@@ -61,7 +75,15 @@ function parseSources(sources: readonly ImportSource[]): Combined {
     } else {
       text = source.text;
     }
-    const parsed = parseUsernames(text, { maxExamples: EXAMPLES });
+    // Only a file can have a header line: typed names are all names.
+    const parsed = parseUsernames(text, { maxExamples: EXAMPLES, detectHeader: 'bytes' in source });
+    if (parsed.entries === 0 && parsed.header && 'bytes' in source) {
+      throw new UserError(
+        'import_empty',
+        `${source.label} has only a header line (line ${parsed.header.line}, "${parsed.header.column}") ` +
+          'and no usernames under it; nothing was imported.',
+      );
+    }
     if (parsed.entries === 0 && 'bytes' in source) {
       throw new UserError(
         'import_empty',
@@ -80,6 +102,8 @@ function parseSources(sources: readonly ImportSource[]): Combined {
     out.malformed += parsed.malformed;
     out.entries += parsed.entries;
     out.lines += parsed.lines;
+    if (parsed.header) out.headers.push({ ...parsed.header, source: source.label });
+    if (parsed.freeTextRow) out.freeTextRows.push({ ...parsed.freeTextRow, source: source.label });
     for (const m of parsed.malformedExamples) {
       if (out.malformedExamples.length < EXAMPLES) out.malformedExamples.push({ ...m, source: source.label });
     }
@@ -99,9 +123,13 @@ function nothingValid(parsed: Combined, sources: readonly ImportSource[]): UserE
     .slice(0, 3)
     .map((m) => `line ${m.line} "${m.text}": ${m.reason}`)
     .join('; ');
+  const read = parsed.headers
+    .filter((h) => h.columns > 1)
+    .map((h) => ` (read the column "${h.column}")`)
+    .join('');
   return new UserError(
     'import_no_valid_usernames',
-    `No valid usernames in ${where}: ${parsed.entries} ${parsed.entries === 1 ? 'entry' : 'entries'} on ` +
+    `No valid usernames in ${where}${read}: ${parsed.entries} ${parsed.entries === 1 ? 'entry' : 'entries'} on ` +
       `${parsed.lines} ${parsed.lines === 1 ? 'line' : 'lines'}, all malformed (e.g. ${shown}). A username is ` +
       "1-30 of a-z, 0-9, '.' and '_', or a profile link like https://www.instagram.com/name/. Nothing was imported.",
     { malformed: parsed.malformed, examples: parsed.malformedExamples },
@@ -185,6 +213,8 @@ export async function importUsernames(
     malformedExamples: parsed.malformedExamples,
     entries: parsed.entries,
     lines: parsed.lines,
+    headers: parsed.headers,
+    freeTextRows: parsed.freeTextRows,
     ms: Math.round(performance.now() - started),
   };
   deps.log.info(
@@ -214,6 +244,7 @@ export async function importUsernames(
       malformed: report.malformed,
       entries: report.entries,
       lines: report.lines,
+      headers: report.headers,
       ms: report.ms,
     },
   });

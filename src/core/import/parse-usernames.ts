@@ -5,20 +5,49 @@
 export const USERNAME_MAX = 30;
 export const USERNAME_RE = /^(?!\.)(?!.*\.\.)(?!.*\.$)[a-z0-9._]{1,30}$/;
 
-/** The first path segments of instagram.com links that are not profiles. */
-const NON_PROFILE_PATHS = new Set([
-  'p',
-  'reel',
-  'reels',
-  'tv',
-  'explore',
-  'accounts',
-  'direct',
-  'about',
-  'legal',
-  'developer',
-  'web',
+/**
+ * The first path segments of instagram.com links that are not profiles (Instagram reserves them as
+ * usernames), each with what such a link shows, for the reason in the malformed list.
+ */
+const NON_PROFILE_PATHS = new Map<string, string>([
+  ['p', 'a post'],
+  ['reel', 'a reel'],
+  ['reels', 'the reels feed'],
+  ['tv', 'a video'],
+  ['stories', 'stories, without a username'],
+  ['_u', 'an app link without a username'],
+  ['explore', 'the explore page'],
+  ['locations', 'a location'],
+  ['challenge', 'a login check'],
+  ['emails', 'e-mail settings'],
+  ['ar', 'an AR effect'],
+  ['create', 'the create page'],
+  ['threads', 'Threads'],
+  ['session', 'a login session'],
+  ['privacy', 'the privacy pages'],
+  ['terms', 'the terms of use'],
+  ['help', 'the help pages'],
+  ['press', 'the press pages'],
+  ['api', 'the API'],
+  ['oauth', 'a login page'],
+  ['graphql', 'the API'],
+  ['static', 'a static file'],
+  ['legal', 'the legal pages'],
+  ['directory', 'the profile directory'],
+  ['topics', 'a topic page'],
+  ['web', 'a web app page'],
+  ['nametag', 'a nametag'],
+  ['lite', 'Instagram Lite'],
+  ['about', 'the about pages'],
+  ['developer', 'the developer pages'],
+  ['accounts', 'account settings or login'],
+  ['direct', 'direct messages'],
 ]);
+
+function nonProfileReason(segment: string, what: string): string {
+  return `an Instagram URL to /${segment}/ (${what}), not a profile`;
+}
+
 const INSTAGRAM_HOST_RE = /^(?:www\.|m\.)?(?:instagram\.com|instagr\.am)$/i;
 // Anything with a scheme, or a host-like part followed by '/', is read as a link, not as a name
 // (a bare `name.com` is a valid username).
@@ -62,8 +91,15 @@ function fromUrl(token: string): Token {
   }
   const segments = url.pathname.split('/').filter((s) => s !== '');
   let first = segments[0];
-  // instagram.com/stories/NAME/... and instagram.com/_u/NAME name a profile too.
-  if ((first === 'stories' || first === '_u') && segments[1]) first = segments[1];
+  // instagram.com/stories/NAME/... and instagram.com/_u/NAME name a profile too; a story highlight
+  // (stories/highlights/ID) does not say whose it is.
+  const lead = first?.toLowerCase();
+  if ((lead === 'stories' || lead === '_u') && segments[1]) {
+    if (lead === 'stories' && segments[1].toLowerCase() === 'highlights') {
+      return { ok: false, reason: nonProfileReason('stories/highlights', 'a story highlight') };
+    }
+    first = segments[1];
+  }
   if (first === undefined) return { ok: false, reason: 'an Instagram URL without a username' };
   let name: string;
   try {
@@ -71,8 +107,8 @@ function fromUrl(token: string): Token {
   } catch {
     name = first.toLowerCase();
   }
-  if (NON_PROFILE_PATHS.has(name))
-    return { ok: false, reason: `an Instagram URL to /${name}/, not a profile` };
+  const what = NON_PROFILE_PATHS.get(name);
+  if (what !== undefined) return { ok: false, reason: nonProfileReason(name, what) };
   const problem = usernameProblem(name);
   return problem
     ? { ok: false, reason: `URL with a bad username: ${problem}` }
@@ -112,6 +148,24 @@ export interface MalformedEntry {
   reason: string;
 }
 
+/** A header line of a CSV export (or a lone `username` line over a list): skipped, and reported. */
+export interface HeaderLine {
+  line: number;
+  /** The header cell of the column that was read, as written (quotes removed). */
+  column: string;
+  /** 0-based index of that column. */
+  index: number;
+  /** Cells on the header line; 1 for a lone `username` line over a plain list. */
+  columns: number;
+}
+
+/** A line read without a header that looks like a CSV row with a free-text cell (a full name). */
+export interface FreeTextRow {
+  line: number;
+  /** The cell, cut to 60 characters. */
+  cell: string;
+}
+
 export interface ParsedUsernames {
   /** Valid usernames, lowercase, each once, in the order first seen. */
   usernames: string[];
@@ -120,26 +174,132 @@ export interface ParsedUsernames {
   malformed: number;
   /** The first malformed entries, with line numbers and reasons. */
   malformedExamples: MalformedEntry[];
-  /** Every entry seen (valid, repeated and malformed). */
+  /** Every entry seen (valid, repeated and malformed); a header line is not an entry. */
   entries: number;
   lines: number;
+  /** The header line that was skipped, if the first non-empty line was one. */
+  header: HeaderLine | null;
+  /** Without a header: the first line whose words may be a full name or other text, not usernames. */
+  freeTextRow: FreeTextRow | null;
 }
 
 const SEPARATORS_RE = /[\s,;]+/u;
 const HAS_SEPARATOR_RE = /[\s,;]/u;
 const LINE_BREAK_RE = /\r\n|\r|\n/g;
 const ONLY_SPACE_RE = /^[\s,;]*$/u;
+const CELL_SEPARATOR_RE = /[,;\t]/;
+const HAS_UPPER_RE = /\p{Lu}/u;
+/** A capitalised word after or before a space inside a cell: `National Geographic`, `Jane Doe`. */
+const FREE_TEXT_RE = /(?:^|\s)\p{Lu}\p{Ll}+\s+\S|\S\s+\p{Lu}\p{Ll}+(?:\s|$)/u;
+
+/** Header names of the username column, most specific first (the first found is the one read). */
+const HEADER_NAMES = 'username user_name user handle instagram ig account profile profile_url url link'.split(
+  ' ',
+);
 
 function clip(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/** Splits one CSV line on `delimiter`, with simple quoting (`"a, b"`, `""` for a quote); cells trimmed. */
+export function splitCsvLine(line: string, delimiter: string): string[] {
+  const cells: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (i < line.length && (line[i] === ' ' || (line[i] === '\t' && delimiter !== '\t'))) i++;
+    let cell = '';
+    if (line[i] === '"') {
+      i++;
+      for (; i < line.length; i++) {
+        if (line[i] !== '"') cell += line[i];
+        else if (line[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else {
+          i++;
+          break;
+        }
+      }
+      // Anything between the closing quote and the delimiter belongs to the cell.
+      const end = line.indexOf(delimiter, i);
+      cell += line.slice(i, end === -1 ? line.length : end);
+      i = end;
+    } else {
+      const end = line.indexOf(delimiter, i);
+      cell = line.slice(i, end === -1 ? line.length : end);
+      i = end;
+    }
+    cells.push(cell.trim());
+    if (i === -1) return cells;
+    i += delimiter.length;
+  }
+}
+
+function headerName(cell: string): string {
+  return cell
+    .replace(/^\ufeff/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+}
+
+/** The header a first non-empty line is, if it is one. */
+function detectHeader(line: string, lineNo: number): { header: HeaderLine; delimiter: string | null } | null {
+  let cells: string[] = [];
+  let delimiter: string | null = null;
+  for (const d of [',', ';', '\t']) {
+    if (!line.includes(d)) continue;
+    const split = splitCsvLine(line, d);
+    if (split.length > cells.length) {
+      cells = split;
+      delimiter = d;
+    }
+  }
+  if (delimiter === null) {
+    const only = splitCsvLine(line, '\n')[0] ?? '';
+    if (!HEADER_NAMES.includes(headerName(only))) return null;
+    return { header: { line: lineNo, column: only, index: 0, columns: 1 }, delimiter: null };
+  }
+  let best = -1;
+  let rank = HEADER_NAMES.length;
+  for (const [index, cell] of cells.entries()) {
+    const r = HEADER_NAMES.indexOf(headerName(cell));
+    if (r !== -1 && r < rank) {
+      rank = r;
+      best = index;
+    }
+  }
+  if (best === -1) return null;
+  return {
+    header: { line: lineNo, column: cells[best] ?? '', index: best, columns: cells.length },
+    delimiter,
+  };
+}
+
+/** The first cell of a line that reads like free text (a full name) rather than usernames. */
+function freeTextCell(line: string): string | null {
+  for (const cell of line.split(CELL_SEPARATOR_RE)) {
+    const t = cell.trim();
+    if (FREE_TEXT_RE.test(t)) return t;
+  }
+  return null;
+}
+
 /**
  * Parses decoded text line by line: any line ending; several names per line separated by whitespace,
  * commas or semicolons. Nothing is dropped silently: every entry is a username, a repeat or malformed.
+ *
+ * With `detectHeader` (the default; off for typed names) a first non-empty line that is a CSV header
+ * naming a username column (`username,full_name,followers`) makes only that column of each following
+ * row an entry; a lone `username` line over a list is skipped too. Either header is reported.
  */
-export function parseUsernames(text: string, options: { maxExamples?: number } = {}): ParsedUsernames {
+export function parseUsernames(
+  text: string,
+  options: { maxExamples?: number; detectHeader?: boolean } = {},
+): ParsedUsernames {
   const maxExamples = options.maxExamples ?? 10;
+  let lookForHeader = options.detectHeader ?? true;
+  let watchFreeText = lookForHeader;
   const seen = new Set<string>();
   const usernames: string[] = [];
   const malformedExamples: MalformedEntry[] = [];
@@ -148,6 +308,17 @@ export function parseUsernames(text: string, options: { maxExamples?: number } =
   let entries = 0;
   let lineNo = 0;
   let start = 0;
+  let header: HeaderLine | null = null;
+  let freeTextRow: FreeTextRow | null = null;
+  /** Set when a CSV header chose a column: only that cell of each row is read. */
+  let columnDelimiter: string | null = null;
+
+  const addMalformed = (text: string, reason: string) => {
+    malformed++;
+    if (malformedExamples.length < maxExamples) {
+      malformedExamples.push({ line: lineNo, text: clip(text), reason });
+    }
+  };
 
   const handlePart = (part: string) => {
     if (part === '') return;
@@ -161,17 +332,59 @@ export function parseUsernames(text: string, options: { maxExamples?: number } =
       }
       return;
     }
-    malformed++;
-    if (malformedExamples.length < maxExamples) {
-      malformedExamples.push({ line: lineNo, text: clip(part), reason: t.reason });
-    }
+    addMalformed(part, t.reason);
+  };
+
+  const handleRow = (line: string, delimiter: string, h: HeaderLine) => {
+    const cells = splitCsvLine(line, delimiter);
+    const cell = cells[h.index];
+    if (cell === undefined) {
+      entries++;
+      const n = cells.length;
+      addMalformed(line, `no column "${h.column}" (the row has ${n} ${n === 1 ? 'cell' : 'cells'})`);
+    } else if (cell === '') {
+      entries++;
+      addMalformed(line, `empty cell in the column "${h.column}"`);
+    } else handlePart(cell);
   };
 
   const handleLine = (line: string) => {
     lineNo++;
+    if (columnDelimiter !== null && header !== null) {
+      if (!ONLY_SPACE_RE.test(line)) handleRow(line, columnDelimiter, header);
+      return;
+    }
     // Most lines hold one name: skip the split for them.
-    if (!HAS_SEPARATOR_RE.test(line)) handlePart(line);
-    else if (!ONLY_SPACE_RE.test(line)) for (const part of line.split(SEPARATORS_RE)) handlePart(part);
+    if (!HAS_SEPARATOR_RE.test(line)) {
+      if (lookForHeader && line !== '') {
+        lookForHeader = false;
+        const found = detectHeader(line, lineNo);
+        if (found) {
+          header = found.header;
+          return;
+        }
+      }
+      handlePart(line);
+    } else if (!ONLY_SPACE_RE.test(line)) {
+      if (lookForHeader) {
+        lookForHeader = false;
+        const found = detectHeader(line, lineNo);
+        if (found) {
+          header = found.header;
+          columnDelimiter = found.delimiter;
+          if (columnDelimiter !== null) watchFreeText = false;
+          return;
+        }
+      }
+      if (watchFreeText && CELL_SEPARATOR_RE.test(line) && HAS_UPPER_RE.test(line)) {
+        const cell = freeTextCell(line);
+        if (cell !== null) {
+          freeTextRow = { line: lineNo, cell: clip(cell) };
+          watchFreeText = false;
+        }
+      }
+      for (const part of line.split(SEPARATORS_RE)) handlePart(part);
+    }
   };
 
   LINE_BREAK_RE.lastIndex = 0;
@@ -180,5 +393,5 @@ export function parseUsernames(text: string, options: { maxExamples?: number } =
     start = m.index + m[0].length;
   }
   if (start < text.length) handleLine(text.slice(start));
-  return { usernames, repeated, malformed, malformedExamples, entries, lines: lineNo };
+  return { usernames, repeated, malformed, malformedExamples, entries, lines: lineNo, header, freeTextRow };
 }
