@@ -11,6 +11,7 @@ import {
   type ChatSender,
   DELIVERIES_QUEUE,
   type Delivery,
+  type PartsSent,
   PermanentDeliveryError,
   RetryAfterError,
 } from './types.js';
@@ -150,8 +151,18 @@ export function startDeliveryWorker(
       }
     }
     const replaceMessageId = refKey ? ((await redis.get(refKey)) ?? undefined) : undefined;
+    const partsKey = `${app.env.QUEUE_PREFIX}:parts:${jobIdFor(d.dedupeKey)}`;
+    const [done, firstId] = d.replaceKey ? [] : await redis.hmget(partsKey, 'done', 'firstId');
+    const parts: PartsSent = {
+      done: Number(done ?? 0),
+      ...(firstId ? { firstId } : {}),
+      record: async (n, id) => {
+        await redis.hset(partsKey, 'done', n, 'firstId', id);
+        await redis.expire(partsKey, MESSAGE_REF_TTL_S);
+      },
+    };
     const sendTo = (chatId: string) =>
-      sender.send(chatId, d.reply, replaceMessageId ? { replaceMessageId } : {});
+      sender.send(chatId, d.reply, replaceMessageId ? { replaceMessageId } : d.replaceKey ? {} : { parts });
     try {
       const messageId = await sendTo(d.target.chatId).catch(async (err: unknown) => {
         if (!(err instanceof ChatMovedError)) throw err;

@@ -60,9 +60,25 @@ export class RetryAfterError extends Error {
   }
 }
 
+/**
+ * Where a reply that goes out in several messages got to, kept across a job's retries so a retry after
+ * part 2 failed sends parts 2.. only, never part 1 again.
+ */
+export interface PartsSent {
+  /** Parts already out, and the id of the first one (the id the delivery reports). */
+  done: number;
+  firstId?: string;
+  record(done: number, firstId: string): Promise<void>;
+}
+
+export interface SendOptions {
+  replaceMessageId?: string;
+  parts?: PartsSent;
+}
+
 /** Implemented once per platform by the bot role. */
 export interface ChatSender {
   readonly platform: ChatPlatform;
   /** Sends (or, with replaceKey and a known message, edits) and returns the platform's message id. */
-  send(chatId: string, reply: Reply, options?: { replaceMessageId?: string }): Promise<string>;
+  send(chatId: string, reply: Reply, options?: SendOptions): Promise<string>;
 }

@@ -108,6 +108,35 @@ describe('Telegram delivery (the queue’s sender and the hourly digest)', () =>
     expect(h.fake.callsOf('sendDocument').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('GIVEN a 500 on the document after the text part of a digest went out THEN the retry sends only the document', async () => {
+    const names = Array.from({ length: 1500 }, (_, i) => `retry_${String(i).padStart(4, '0')}`);
+    const before = h.fake.messagesTo(Number(chat)).length;
+    h.fake.failNext('sendDocument', 1, 500, { description: 'Internal Server Error' });
+    const producer = createDeliveryProducer(h.app);
+    const worker = startDeliveryWorker(h.app, { telegram: h.bot.sender });
+    try {
+      await producer.enqueue({
+        target: { platform: 'telegram', chatId: chat },
+        reply: reply.of([textBlock('Digest in two parts'), usernamesBlock('New', names, 'new.txt')]),
+        dedupeKey: 'digest:parts-retry',
+      });
+      await h.fake.waitFor(
+        () =>
+          h.fake
+            .messagesTo(Number(chat))
+            .slice(before)
+            .find((m) => m.document),
+        20_000,
+      );
+    } finally {
+      await worker.close();
+      await producer.close();
+    }
+    const sent = h.fake.messagesTo(Number(chat)).slice(before);
+    console.log(`parts after a 500 on part 2: ${sent.map((m) => m.method).join(', ')}`);
+    expect(sent.map((m) => m.method)).toEqual(['sendMessage', 'sendDocument']);
+  });
+
   it('GIVEN a 429 on a command reply THEN the bot waits retry_after and still answers', async () => {
     h.fake.failNext('sendMessage', 1, 429, {
       description: 'Too Many Requests',

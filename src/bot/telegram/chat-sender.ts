@@ -3,6 +3,7 @@ import {
   type ChatSender,
   PermanentDeliveryError,
   RetryAfterError,
+  type SendOptions,
 } from '../../delivery/types.js';
 import type { Reply } from '../../reply/reply.js';
 import { type BotApi, BotApiError } from './bot-api.js';
@@ -31,16 +32,14 @@ export function telegramChatSender(
 ): ChatSender {
   return {
     platform: 'telegram',
-    async send(chatId: string, r: Reply, options: { replaceMessageId?: string } = {}): Promise<string> {
+    async send(chatId: string, r: Reply, options: SendOptions = {}): Promise<string> {
       const replace = options.replaceMessageId === undefined ? undefined : Number(options.replaceMessageId);
       try {
-        const id = await sendReply(
-          api,
-          buttons,
-          chatId,
-          r,
-          Number.isInteger(replace) ? { replaceMessageId: replace, log } : { log },
-        );
+        const id = await sendReply(api, buttons, chatId, r, {
+          log,
+          ...(replace !== undefined && Number.isInteger(replace) ? { replaceMessageId: replace } : {}),
+          ...(options.parts ? { parts: options.parts } : {}),
+        });
         return String(id);
       } catch (err) {
         throw toDeliveryError(err);

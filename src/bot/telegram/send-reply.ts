@@ -1,3 +1,4 @@
+import type { PartsSent } from '../../delivery/types.js';
 import type { Reply } from '../../reply/reply.js';
 import { type BotApi, BotApiError, isMessageGone, isNotModified, type Keyboard } from './bot-api.js';
 import type { ButtonStore } from './button-store.js';
@@ -14,6 +15,8 @@ export interface SendOptions {
   replaceMessageId?: number;
   /** Wait out 429s on the first part too (command replies); the delivery queue waits on its own. */
   waitOnRateLimit?: boolean;
+  /** Parts already sent by an earlier attempt of the same delivery: skipped, and progress recorded. */
+  parts?: PartsSent;
   log?: WarnLog;
 }
 
@@ -43,12 +46,15 @@ export async function sendReply(
       if (!isMessageGone(err)) throw err;
     }
   }
-  let first: number | undefined;
+  const parts = outgoing.length > 1 ? options.parts : undefined;
+  let first: number | undefined = parts?.firstId === undefined ? undefined : Number(parts.firstId);
   for (const [i, o] of outgoing.entries()) {
+    if (parts && i < parts.done) continue;
     const send = () => sendOne(api, chatId, o, i === outgoing.length - 1 ? keyboard : undefined);
     // Once a part is out, a caller's retry would send it twice: later parts wait out a 429 here.
     const id = first === undefined ? await call(send) : await withRateLimitRetry(send, log);
     first ??= id;
+    await parts?.record(i + 1, String(first));
   }
   return first as number;
 }
