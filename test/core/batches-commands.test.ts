@@ -30,7 +30,9 @@ describe('batch commands', () => {
     expect((await run(d, 'batch run fitness 5', services)).text).toMatch(
       /already running for Fitness \(#\d+, pending\)/,
     );
-    expect((await run(d, 'batch run nosuch 5', services)).text).toMatch(/No niche named "nosuch"; niches are: /);
+    expect((await run(d, 'batch run nosuch 5', services)).text).toMatch(
+      /No niche named "nosuch"; niches are: /,
+    );
     expect((await run(d, 'batch run fitness abc', services)).text).toMatch(/count must be a whole number/);
   });
 
