@@ -49,12 +49,14 @@ async function main(): Promise<void> {
     log.error({ errMessage: maskSecrets(message) }, 'unhandled promise rejection');
   });
 
-  const waiting = { log, timeoutMs: env.STARTUP_WAIT_S * 1000 };
+  // One budget for both: STARTUP_WAIT_S is how long start-up may wait in all.
+  const waitUntil = Date.now() + env.STARTUP_WAIT_S * 1000;
+  const waiting = () => ({ log, timeoutMs: Math.max(0, waitUntil - Date.now()) });
   const { created } = await untilReachable(
     'Postgres',
     () => prepareDatabase(env.DATABASE_URL),
     postgresHint(env.DATABASE_URL),
-    waiting,
+    waiting(),
   );
   log.info({ created }, created ? 'database created and migrated' : 'database migrated');
   if (!env.CREDENTIALS_KEY) {
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     );
   }
   // Every role's connections retry forever by design (BullMQ); without this a dead Redis hangs start-up.
-  await untilReachable('Redis', () => pingRedis(env.REDIS_URL), redisHint(env.REDIS_URL), waiting);
+  await untilReachable('Redis', () => pingRedis(env.REDIS_URL), redisHint(env.REDIS_URL), waiting());
   const app = createAppContext(env, log);
   // Registered first so it runs last: every role is stopped before its connections are closed.
   shutdown.add('connections', () => app.close());

@@ -6,6 +6,19 @@ import { type CoreDeps, systemClock } from '../core/deps.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { maskSecrets } from '../core/mask.js';
 
+const CONNECTION_TROUBLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed/i;
+
+/**
+ * An 'error' listener for a BullMQ Queue: without one BullMQ prints every error as a stack trace.
+ * Connection trouble is already logged (once a minute) by the connection itself; anything else is said.
+ */
+export function queueErrorLogger(log: Logger, queue: string): (err: Error) => void {
+  return (err) => {
+    if (!CONNECTION_TROUBLE.test(err.message))
+      log.warn({ queue, errMessage: maskSecrets(err.message) }, 'queue error');
+  };
+}
+
 /** The composition root's shared pieces: one of these per process. */
 export interface AppContext {
   env: Env;

@@ -5,7 +5,7 @@ import type { CountableQueue } from '../observability/metrics.js';
 import { DIGESTS_QUEUE, startDigests } from '../worker/digests.js';
 import { BATCHES_QUEUE, startScheduler } from '../worker/index.js';
 import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
-import type { AppContext } from './context.js';
+import { type AppContext, queueErrorLogger } from './context.js';
 import { createCommandServices } from './services.js';
 import type { Shutdown } from './shutdown.js';
 import { startWorkerRole } from './worker-role.js';
@@ -39,7 +39,7 @@ export async function startRoles(
   const queues = [BATCHES_QUEUE, DELIVERIES_QUEUE, DIGESTS_QUEUE].map((name) => {
     const queue = new Queue(name, { connection: metricsConnection, prefix: app.env.QUEUE_PREFIX });
     // Without a listener BullMQ writes each connection error to the console as a stack trace.
-    queue.on('error', () => {});
+    queue.on('error', queueErrorLogger(log, name));
     return queue;
   });
   shutdown.add('metrics queues', async () => {

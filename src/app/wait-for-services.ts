@@ -29,7 +29,8 @@ export async function untilReachable<T>(
   hint: (err: unknown) => string | undefined,
   options: WaitOptions,
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
   let said = false;
   for (;;) {
     try {
@@ -41,8 +42,8 @@ export async function untilReachable<T>(
       const cure = hint(err);
       const transient = TRANSIENT.test(reason) || TRANSIENT.test(String((err as { code?: string })?.code));
       if (!transient || Date.now() >= deadline) {
-        const waited =
-          transient && options.timeoutMs > 0 ? ` (waited ${Math.round(options.timeoutMs / 1000)} s)` : '';
+        const waitedS = Math.round((Date.now() - started) / 1000);
+        const waited = transient && options.timeoutMs > 0 ? ` (waited ${waitedS} s)` : '';
         throw new Error(`cannot use ${what}${waited}: ${reason}${cure ? `. ${cure}` : ''}`);
       }
       if (!said) {

@@ -73,21 +73,28 @@ export async function disableTarget(
 
 /**
  * A chat now lives under another id (Telegram upgrades a group to a supergroup and tells us the new id
- * once): the subscription follows it. If the new id is subscribed already, the old row just goes.
+ * once): its digest subscription and the batches started there follow it, so later summaries and
+ * progress edits go to the new id too. If the new id is subscribed already, the old subscription is
+ * disabled (not deleted: its delivery history stays).
  */
-export async function moveTarget(
+export async function moveChat(
   deps: Pick<CoreDeps, 'sql'>,
   where: { platform: ChatPlatformName; chatId: string },
   newChatId: string,
-): Promise<void> {
-  await deps.sql.begin(async (tx) => {
+): Promise<{ changed: boolean }> {
+  return deps.sql.begin(async (tx) => {
     const taken = await tx`
       select 1 from delivery_targets where platform = ${where.platform} and chat_id = ${newChatId}`;
-    if (taken.length > 0)
-      await tx`delete from delivery_targets where platform = ${where.platform} and chat_id = ${where.chatId}`;
-    else
-      await tx`update delivery_targets set chat_id = ${newChatId}
-               where platform = ${where.platform} and chat_id = ${where.chatId}`;
+    const targets =
+      taken.length > 0
+        ? await tx`update delivery_targets set enabled = false, disabled_reason = ${`moved to ${newChatId}`}
+                   where platform = ${where.platform} and chat_id = ${where.chatId} and enabled returning id`
+        : await tx`update delivery_targets set chat_id = ${newChatId}
+                   where platform = ${where.platform} and chat_id = ${where.chatId} returning id`;
+    const batchRows = await tx`
+      update batches set origin = jsonb_set(origin, '{chatId}', to_jsonb(${newChatId}::text))
+      where origin->>'platform' = ${where.platform} and origin->>'chatId' = ${where.chatId} returning id`;
+    return { changed: targets.length + batchRows.length > 0 };
   });
 }
 

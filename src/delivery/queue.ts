@@ -2,7 +2,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../app/context.js';
 import { deliveries } from '../core/db/schema/index.js';
-import { disableTarget, moveTarget } from '../core/delivery-targets.js';
+import { disableTarget, moveChat } from '../core/delivery-targets.js';
 import { recordEvent } from '../core/events.js';
 import { maskSecrets } from '../core/mask.js';
 import {
@@ -58,8 +58,9 @@ export function createDeliveryProducer(app: AppContext): DeliveryProducer {
   const enqueue = async (delivery: Delivery) => {
     await queue.add('deliver', delivery, {
       jobId: jobIdFor(delivery.dedupeKey),
-      // A progress edit is soon replaced by the next one: retrying it for minutes only adds load.
-      attempts: delivery.replaceKey ? 3 : 10,
+      // A progress edit is soon replaced by the next one: retrying it for minutes only adds load. The
+      // closing edit (odd seq) is not replaced by anything, so it gets the full retries.
+      attempts: delivery.replaceKey && (delivery.seq ?? 0) % 2 === 0 ? 3 : 10,
       backoff: { type: 'exponential', delay: 2_000 },
       removeOnComplete: { age: KEEP_COMPLETED_S },
       removeOnFail: { age: 7 * 24 * 3600 },
@@ -151,30 +152,43 @@ export function startDeliveryWorker(
       }
     }
     const replaceMessageId = refKey ? ((await redis.get(refKey)) ?? undefined) : undefined;
-    const partsKey = `${app.env.QUEUE_PREFIX}:parts:${jobIdFor(d.dedupeKey)}`;
-    const [done, firstId] = d.replaceKey ? [] : await redis.hmget(partsKey, 'done', 'firstId');
-    const parts: PartsSent = {
-      done: Number(done ?? 0),
-      ...(firstId ? { firstId } : {}),
-      record: async (n, id) => {
-        await redis.hset(partsKey, 'done', n, 'firstId', id);
-        await redis.expire(partsKey, MESSAGE_REF_TTL_S);
-      },
+    const partsOf = async (chatId: string): Promise<PartsSent> => {
+      const key = `${app.env.QUEUE_PREFIX}:parts:${jobIdFor(d.dedupeKey)}:${chatId}`;
+      const [done, firstId] = await redis.hmget(key, 'done', 'firstId');
+      return {
+        done: Number(done ?? 0),
+        ...(firstId ? { firstId } : {}),
+        record: async (n, id) => {
+          await redis.hset(key, 'done', n, 'firstId', id);
+          await redis.expire(key, MESSAGE_REF_TTL_S);
+        },
+      };
     };
-    const sendTo = (chatId: string) =>
-      sender.send(chatId, d.reply, replaceMessageId ? { replaceMessageId } : d.replaceKey ? {} : { parts });
+    const sendTo = async (chatId: string, edit: boolean) =>
+      sender.send(
+        chatId,
+        d.reply,
+        edit && replaceMessageId
+          ? { replaceMessageId }
+          : d.replaceKey
+            ? {}
+            : { parts: await partsOf(chatId) },
+      );
     try {
-      const messageId = await sendTo(d.target.chatId).catch(async (err: unknown) => {
+      const messageId = await sendTo(d.target.chatId, true).catch(async (err: unknown) => {
         if (!(err instanceof ChatMovedError)) throw err;
         // Telegram names the new id once, in this refusal: follow it now, or the chat is lost for good.
-        await moveTarget(app.core, d.target, err.newChatId);
-        await recordEvent(app.core, {
-          kind: 'delivery',
-          message: `${d.target.platform} chat ${d.target.chatId} is now ${err.newChatId} (group upgraded); digests follow it`,
-          data: { platform: d.target.platform, chatId: d.target.chatId, newChatId: err.newChatId },
-        });
+        const moved = await moveChat(app.core, d.target, err.newChatId);
+        if (moved.changed) {
+          await recordEvent(app.core, {
+            kind: 'delivery',
+            message: `${d.target.platform} chat ${d.target.chatId} is now ${err.newChatId} (group upgraded); its digest and batches follow it`,
+            data: { platform: d.target.platform, chatId: d.target.chatId, newChatId: err.newChatId },
+          });
+        }
         jlog.info({ newChatId: err.newChatId }, 'chat moved; sending to its new id');
-        return sendTo(err.newChatId);
+        // A message id of the old chat means nothing in the new one: post afresh.
+        return sendTo(err.newChatId, false);
       });
       if (refKey) await redis.set(refKey, messageId, 'EX', MESSAGE_REF_TTL_S);
       if (!d.replaceKey) {

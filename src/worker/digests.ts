@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
-import type { AppContext } from '../app/context.js';
+import { type AppContext, queueErrorLogger } from '../app/context.js';
 import { deliveries, deliveryTargets } from '../core/db/schema/index.js';
 import { digestContent } from '../core/digest.js';
 import { floorToHour } from '../core/time.js';
@@ -79,7 +79,7 @@ export async function startDigests(app: AppContext): Promise<DigestScheduler> {
     prefix: app.env.QUEUE_PREFIX,
   });
   // The connection logs its own errors (context.ts); unheard, BullMQ would print each as a stack trace.
-  queue.on('error', () => {});
+  queue.on('error', queueErrorLogger(log, DIGESTS_QUEUE));
   await queue.upsertJobScheduler('hourly-digest', { pattern: '1 * * * *', tz: 'UTC' }, { name: 'digest' });
   const worker = new Worker(
     DIGESTS_QUEUE,

@@ -143,6 +143,10 @@ describe('storywatch console', { timeout: 120_000 }, () => {
     console.log(`import into gym/health: ${imp.stdout.trim().split('\n')[0]} ${imp.stderr.trim()}`);
     expect(imp.code).toBe(0);
     expect(imp.stdout).toContain('Import into gym/health: 3 profiles added');
+    await writeFile(join(dir, 'more.txt'), 'slash_four\n');
+    const flagFirst = await storywatch('import', '--file', 'more.txt', 'gym/health');
+    expect(flagFirst.code).toBe(0);
+    expect(flagFirst.stdout).toContain('Import into gym/health: 1 profile');
   });
 
   it('GIVEN --json THEN refusals before any command runs are JSON too', async () => {
@@ -194,7 +198,7 @@ describe('storywatch console', { timeout: 120_000 }, () => {
     const data = JSON.parse(r.stdout) as { niches: Array<{ name: string; active: number }> };
     expect(data.niches).toEqual([
       expect.objectContaining({ name: 'fitness', active: 5 }),
-      expect.objectContaining({ name: 'gym/health', active: 3 }),
+      expect.objectContaining({ name: 'gym/health', active: 4 }),
     ]);
   });
 

@@ -18,6 +18,7 @@ import {
   snowflake,
   validateCommands,
 } from './fake-discord-wire.js';
+import { pollUntil } from './poll.js';
 
 export type { InteractionRecord } from './fake-discord-interactions.js';
 export type { FakeMessage, ParsedBody } from './fake-discord-wire.js';
@@ -151,14 +152,8 @@ export class FakeDiscord {
     return this.requests.filter((r) => r.method === method && path.test(r.path));
   }
 
-  async waitFor<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error('fake Discord: condition not met in time');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  waitFor<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    return pollUntil(check, timeoutMs, 'fake Discord');
   }
 
   /** Builds a message from a create/edit body and its uploaded files (Discord's `attachments` rules). */

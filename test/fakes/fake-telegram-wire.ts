@@ -88,3 +88,17 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<Record
   }
   return params;
 }
+
+/** A message the bot sent, as the Bot API returns it. */
+export function toTelegramMessage(msg: BotMessage, from: Record<string, unknown>): Record<string, unknown> {
+  return {
+    message_id: msg.messageId,
+    date: Math.floor(Date.now() / 1000),
+    chat: { id: msg.chatId, type: 'private' },
+    from,
+    ...(msg.text !== undefined ? { text: msg.edits.at(-1) ?? msg.text } : {}),
+    ...(msg.document
+      ? { document: { file_id: 'sent', file_unique_id: 'sent', file_name: msg.document.fileName } }
+      : {}),
+  };
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { pollUntil } from './poll.js';
 
 export type { BotMessage, FakeDocument } from './fake-telegram-wire.js';
 
@@ -15,6 +16,7 @@ import {
   parseJsonField,
   type RecordedCall,
   readParams,
+  toTelegramMessage,
 } from './fake-telegram-wire.js';
 
 /**
@@ -172,14 +174,8 @@ export class FakeTelegram {
   }
 
   /** Waits (polling the record) until `check` returns a value. */
-  async waitFor<T>(check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error('fake telegram: condition not met in time');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  waitFor<T>(check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+    return pollUntil(check, timeoutMs, 'fake telegram');
   }
 
   private storeDocument(doc: FakeDocument): Record<string, unknown> {
@@ -287,7 +283,7 @@ export class FakeTelegram {
         msg.edits.push(text);
         const markup = parseJsonField(p.reply_markup);
         if (markup) msg.replyMarkup = markup as BotMessage['replyMarkup'];
-        return { ok: this.toTelegram(msg) };
+        return { ok: toTelegramMessage(msg, this.botUser) };
       }
       case 'deleteMessage': {
         const chatId = Number(p.chat_id);
@@ -371,31 +367,19 @@ export class FakeTelegram {
       deleted: false,
     };
     this.botMessages.push(msg);
-    return this.toTelegram(msg);
-  }
-
-  private toTelegram(msg: BotMessage): Record<string, unknown> {
-    return {
-      message_id: msg.messageId,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: msg.chatId, type: 'private' },
-      from: this.botUser,
-      ...(msg.text !== undefined ? { text: msg.edits.at(-1) ?? msg.text } : {}),
-      ...(msg.document
-        ? { document: { file_id: 'sent', file_unique_id: 'sent', file_name: msg.document.fileName } }
-        : {}),
-    };
+    return toTelegramMessage(msg, this.botUser);
   }
 
   private download(res: ServerResponse, token: string, path: string): void {
-    if (token !== this.token) {
-      this.json(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
-      return;
-    }
-    this.calls.push({ method: 'download', params: { path } });
-    const file = [...this.files.values()].find((f) => f.path === path);
+    const file = token === this.token ? [...this.files.values()].find((f) => f.path === path) : undefined;
+    if (token === this.token) this.calls.push({ method: 'download', params: { path } });
     if (!file) {
-      this.json(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      const status = token === this.token ? 404 : 401;
+      this.json(res, status, {
+        ok: false,
+        error_code: status,
+        description: status === 404 ? 'Not Found' : 'Unauthorized',
+      });
       return;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.content.length });

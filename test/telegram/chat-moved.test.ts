@@ -17,6 +17,11 @@ describe('Telegram: a group upgraded to a supergroup', () => {
     const oldId = '-4012345';
     const newId = -1009876543210;
     await h.app.core.db.insert(deliveryTargets).values({ platform: 'telegram', chatId: oldId });
+    // A batch started in that group: its summary and progress must follow the move too.
+    const [batch] = await h.app.core.sql<Array<{ id: number }>>`
+      insert into batches (niche_name, trigger, requested, status, origin)
+      values ('Fitness', 'manual', 1, 'completed', ${h.app.core.sql.json({ platform: 'telegram', chatId: oldId })})
+      returning id`;
     h.fake.failNext('sendMessage', 1, 400, {
       description: 'Bad Request: group chat was upgraded to a supergroup chat',
       parameters: { migrate_to_chat_id: newId },
@@ -42,5 +47,41 @@ describe('Telegram: a group upgraded to a supergroup', () => {
     expect(targets.map((t) => [t.chatId, t.enabled])).toEqual([[String(newId), true]]);
     const logged = await h.app.core.db.select().from(events);
     expect(logged.some((e) => e.message.includes(`is now ${newId}`))).toBe(true);
+    const [origin] = await h.app.core.sql<Array<{ chatId: string }>>`
+      select origin->>'chatId' as "chatId" from batches where id = ${batch!.id}`;
+    expect(origin?.chatId).toBe(String(newId));
+  });
+
+  it('GIVEN the new id already gets the digest THEN the old subscription is disabled, not deleted, and the delivery still arrives', async () => {
+    const oldId = '-4099999';
+    const newId = -1004444444444;
+    await h.app.core.db.insert(deliveryTargets).values([
+      { platform: 'telegram', chatId: oldId },
+      { platform: 'telegram', chatId: String(newId) },
+    ]);
+    h.fake.failNext('sendMessage', 1, 400, {
+      description: 'Bad Request: group chat was upgraded to a supergroup chat',
+      parameters: { migrate_to_chat_id: newId },
+    });
+    const producer = createDeliveryProducer(h.app);
+    const worker = startDeliveryWorker(h.app, { telegram: h.bot.sender });
+    try {
+      await producer.enqueue({
+        target: { platform: 'telegram', chatId: oldId },
+        reply: reply.text('Batch #9 summary'),
+        dedupeKey: 'summary:moved-twice',
+      });
+      await h.fake.waitFor(() => h.fake.messagesTo(newId)[0]);
+    } finally {
+      await worker.close();
+      await producer.close();
+    }
+    const rows = await h.app.core.sql<Array<{ chatId: string; enabled: boolean; reason: string | null }>>`
+      select chat_id as "chatId", enabled, disabled_reason as reason from delivery_targets
+      where chat_id in (${oldId}, ${String(newId)}) order by enabled`;
+    expect(rows).toEqual([
+      { chatId: oldId, enabled: false, reason: `moved to ${newId}` },
+      { chatId: String(newId), enabled: true, reason: null },
+    ]);
   });
 });

@@ -58,22 +58,20 @@ async function extractFile(
   words: string[],
 ): Promise<{ words: string[]; file?: IncomingFile; problem?: string }> {
   if (!command.args.some((a) => a.type === 'file')) return { words };
-  // The single-word arguments before the list (the niche of `import NICHE ...`) are never paths: a
-  // niche may well be called "gym/health".
+  // `--file PATH` wherever it stands; then the single-word arguments before the list (the niche of
+  // `import NICHE ...`) are never paths: a niche may well be called "gym/health".
+  const paths: string[] = [];
+  const others: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    if (w === '--file' && i + 1 < words.length) paths.push(words[++i] ?? '');
+    else if (w.startsWith('--file=')) paths.push(w.slice('--file='.length));
+    else others.push(w);
+  }
   const fixed = command.args.findIndex((a) => a.type === 'rest' || a.type === 'file' || a.keyword);
   const skip = Math.max(0, fixed === -1 ? command.args.length : fixed);
-  const rest: string[] = words.slice(0, skip);
-  const paths: string[] = [];
-  for (let i = skip; i < words.length; i++) {
-    const w = words[i] ?? '';
-    if (w === '--file' && i + 1 < words.length) {
-      paths.push(words[++i] ?? '');
-      continue;
-    }
-    if (w.startsWith('--file=')) {
-      paths.push(w.slice('--file='.length));
-      continue;
-    }
+  const rest: string[] = others.slice(0, skip);
+  for (const w of others.slice(skip)) {
     const kind = await fileWord(w);
     if (kind === 'file') paths.push(w);
     else if (kind === 'missing')

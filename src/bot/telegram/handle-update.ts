@@ -66,9 +66,12 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
   if (inGroup && resolution.kind === 'not-a-command') return;
   const strangersNoise = resolution.kind === 'unknown' && !resolution.addressed;
   if (inGroup && strangersNoise && !deps.gate.isOwner(userId)) return;
+  // Credentials must not stay in the chat even when the command around them was mistyped.
+  const secret = containsCredentials(text) || touchesCredentials(resolution);
   if (msg.sender_chat || userId === ANONYMOUS_ADMIN_ID) {
     // Telegram hides who an anonymous admin is, so the owner check cannot pass; say why, log nothing.
-    await send(reply.error(ANONYMOUS_REFUSAL));
+    const refusal = reply.error(ANONYMOUS_REFUSAL);
+    await send(secret ? await deleteSource(deps.api, msg, refusal, log) : refusal);
     return;
   }
   if (!deps.gate.isOwner(userId)) {
@@ -83,8 +86,6 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
     return;
   }
 
-  // Credentials must not stay in the chat even when the command around them was mistyped.
-  const secret = containsCredentials(text) || touchesCredentials(resolution);
   const answer = await answerOwner(deps, msg, resolution, userId, chatId, log);
   if (!answer) return;
   const result = secret ? await deleteSource(deps.api, msg, answer, log) : answer;

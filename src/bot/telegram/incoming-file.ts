@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import type { IncomingFile } from '../commands/types.js';
 import { mayBeTextList } from '../shared/text-attachment.js';
@@ -45,7 +45,13 @@ export function telegramFile(api: BotApi, doc: TelegramDocument): IncomingFile {
       });
       // A local Bot API server (--local) answers with an absolute path on its own disk, which telegraf
       // turns into file://<api host>/path: a host Node's fileURLToPath refuses, so read the path itself.
-      if (url.startsWith('file:')) return readFile(decodeURIComponent(new URL(url).pathname));
+      if (url.startsWith('file:')) {
+        const path = decodeURIComponent(new URL(url).pathname);
+        // A local server lets bots fetch files up to 2 GB; the import limit still holds.
+        if ((await stat(path)).size > MAX_FILE_BYTES)
+          throw new UserError('file_too_large', tooLarge(doc.file_name ?? 'the file'));
+        return readFile(path);
+      }
       const res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
       if (!res.ok || !res.body)
         throw new UserError(

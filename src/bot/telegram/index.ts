@@ -102,11 +102,15 @@ export async function startTelegram(app: AppContext, services: CommandServices):
       });
     if (msg) run(() => handleMessage(deps, msg, ulog));
     else if (cq) {
-      // Answered before it queues behind the chat's running command; run in the chat's order after that.
-      void acceptCallback(deps, cq, ulog).then(
-        (press) => press && run(() => runCallback(deps, press, ulog)),
-        (err: unknown) => reportFailure(deps, chatId, new Error(mask(err)), ulog),
-      );
+      // Answered at once, before the chat's running command finishes; its place in the chat's order is
+      // taken now, so two quick presses (or a press and a message) run in the order they came.
+      const accepted = acceptCallback(deps, cq, ulog);
+      // Handled where it is awaited below; this only keeps Node from calling it unhandled meanwhile.
+      accepted.catch(() => {});
+      run(async () => {
+        const press = await accepted;
+        if (press) await runCallback(deps, press, ulog);
+      });
     }
   });
   bot.catch((err) => log.error({ errMessage: mask(err) }, 'telegram middleware error'));
