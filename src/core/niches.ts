@@ -95,9 +95,11 @@ function namesHint(names: readonly string[]): string {
 /** Finds a niche by name, any case; the error lists the niches that do exist. */
 export async function findNicheByName(deps: Pick<CoreDeps, 'sql'>, rawName: string): Promise<Niche> {
   const name = normalizeNicheName(rawName);
-  const rows = await deps.sql.unsafe<Niche[]>(`select ${COLUMNS} from niches where lower(name) = lower($1)`, [
-    name,
-  ]);
+  // The stored form too: a name kept as it was (see migration 0007), or sent back as stored (Discord).
+  const rows = await deps.sql.unsafe<Niche[]>(
+    `select ${COLUMNS} from niches where lower(name) in (lower($1), lower($2)) order by lower(name) = lower($1) desc limit 1`,
+    [name, rawName.trim()],
+  );
   const niche = rows[0];
   if (niche) return niche;
   throw await nicheNotFound(deps, name);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import {
@@ -114,6 +115,25 @@ describe('creating niches', () => {
     const err = await refusal(createNiche(deps, decomposed));
     expect(err.code).toBe('niche_exists');
     expect((await findNicheByName(deps, 'cafe\u0301\u2007fitness')).id).toBe(typed.id);
+  });
+
+  it('GIVEN niches stored before names were normalised THEN migration 0007 normalises them unless that would collide, and a stored form is still found', async () => {
+    await reset();
+    const raw = 'Cafe\u0301\u00a0Yoga';
+    await deps.sql`insert into niches (name, position) values (${raw}, 1), ('Hot Yoga', 2), (${'Hot\u00a0Yoga'}, 3)`;
+    const migration = readFileSync(
+      new URL('../../drizzle/0007_niche_name_normalize.sql', import.meta.url),
+      'utf8',
+    );
+    await deps.sql.unsafe(migration);
+    const names = (await deps.sql<{ name: string }[]>`select name from niches order by position`).map(
+      (r) => r.name,
+    );
+    expect(names).toEqual(['Café Yoga', 'Hot Yoga', 'Hot\u00a0Yoga']);
+    // Found by any spelling; a name sent back exactly as stored (Discord's autocomplete) finds its row.
+    expect((await findNicheByName(deps, 'café yoga')).position).toBe(1);
+    expect((await findNicheByName(deps, raw)).position).toBe(1);
+    await reset();
   });
 
   it('GIVEN 50 characters, emoji counted as one each THEN the name is accepted', async () => {

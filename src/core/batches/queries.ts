@@ -58,7 +58,8 @@ export async function findNiche(deps: Pick<CoreDeps, 'sql'>, nameOrId: string | 
           select id, name, daily_target as "dailyTarget" from niches where id = ${nameOrId}`
       : await deps.sql<NicheRef[]>`
           select id, name, daily_target as "dailyTarget" from niches
-          where lower(name) = lower(${normalizeNicheName(nameOrId)})`;
+          where lower(name) in (lower(${normalizeNicheName(nameOrId)}), lower(${nameOrId.trim()}))
+          order by lower(name) = lower(${normalizeNicheName(nameOrId)}) desc limit 1`;
   const niche = rows[0];
   if (!niche) {
     if (typeof nameOrId === 'number')
