@@ -37,24 +37,24 @@ describe('proxy add from the console', () => {
   it('GIVEN quoted proxies whose passwords hold , ; # and a space THEN all four are added with the whole password and nothing is refused', async () => {
     const { reply, text } = await run(
       deps,
-      'proxy add "127.0.0.1:18932:comma:ab,cd" "127.0.0.1:18932:semi:x;y" "127.0.0.1:18932:hash:a #b" "1.2.3.13:8080:user:pass word"',
+      'proxy add "127.0.0.1:18932:comma:ab,cd" "127.0.0.1:18932:semi:x;y" "127.0.0.1:18932:hash:a#b" "1.2.3.13:8080:user:pass word"',
     );
     expect(text).toMatch(/^Added 4, already present 0, refused 0\./);
     expect(text).not.toMatch(/Refused|Skipped/);
     expect(await passwords()).toEqual({
       '127.0.0.1:18932:comma': 'ab,cd',
       '127.0.0.1:18932:semi': 'x;y',
-      '127.0.0.1:18932:hash': 'a #b',
+      '127.0.0.1:18932:hash': 'a#b',
       '1.2.3.13:8080:user': 'pass word',
     });
-    for (const fragment of ['ab,cd', 'x;y', 'a #b', 'pass word']) {
+    for (const fragment of ['ab,cd', 'x;y', 'a#b', 'pass word']) {
       expect(text).not.toContain(fragment);
       expect(JSON.stringify(reply.data)).not.toContain(fragment);
     }
   });
 
   it('GIVEN a password with , ; # and spaces for a real CONNECT proxy THEN the proxy accepts the stored credentials', async () => {
-    const password = 'p,w;x #y z';
+    const password = 'p,w;x#y z';
     fake = await startFakeInstagram();
     started = await startConnectProxies(1, { username: 'op', password });
     const [proxy] = started as [ConnectProxy];
@@ -114,6 +114,25 @@ describe('proxy add from the console', () => {
     expect(tones(duplicate.reply)).toEqual(['info', '-']);
   });
 
+  it('GIVEN a proxy with a trailing " #" comment THEN the comment is cut off and the reply says so for that line', async () => {
+    const { text } = await run(deps, 'proxy add "1.2.3.4:8080:u:Secret-31  # old" 5.6.7.8:80');
+    expect(text).toMatch(/^Added 2, already present 0, refused 0\./);
+    expect(text).toContain("line 1: the text after ' #' was read as a comment");
+    expect(text).not.toContain('line 2: the text');
+    expect(await passwords()).toEqual({ '1.2.3.4:8080:u': 'Secret-31', '5.6.7.8:80:null': null });
+    expect(text).not.toContain('Secret-31');
+  });
+
+  it('GIVEN a quoted password with a space before something like host:port THEN one proxy is added and no part of the password shown', async () => {
+    const { reply, text } = await run(
+      deps,
+      'proxy add "1.2.3.4:8080:u:my pass:1234" "1.2.3.4:8080:v:ab,c:1"',
+    );
+    expect(text).toMatch(/^Added 2, already present 0, refused 0\./);
+    expect(await passwords()).toEqual({ '1.2.3.4:8080:u': 'my pass:1234', '1.2.3.4:8080:v': 'ab,c:1' });
+    for (const t of [text, JSON.stringify(reply.data)]) expect(t).not.toMatch(/pass:1234|c:1\b/);
+  });
+
   it('GIVEN a comment from a chat message THEN it is skipped and said so, and a proxy after it is never swallowed', async () => {
     const { text } = await run(deps, 'proxy add\n# from provider X, fast ones\n7.7.7.7\n8.8.8.8:3128');
     expect(text).toMatch(/^Added 1, already present 0, refused 1\./);
@@ -133,6 +152,7 @@ describe('proxy remove and proxy test arguments', () => {
     expect(bad.text).toContain('"1.2.3.4:99999:user:***" is neither a proxy id nor host:port');
     for (const t of [missing.text, removed.text, bad.text, deps.logs.text])
       expect(t).not.toContain('secretpw1');
+    for (const r of [missing, removed, bad]) expect(r.reply.ephemeral).toBe(true);
     expect(Object.keys(await passwords())).toEqual(['1.2.3.4:8080:other']);
   });
 

@@ -91,17 +91,79 @@ describe('proxy line parsing', () => {
   });
 
   it('GIVEN proxy lines with passwords holding , ; # and spaces THEN each line is one proxy with its whole password', () => {
-    const { proxies, refused, comments } = parseProxyList(
-      '127.0.0.1:18932:comma:ab,cd\n127.0.0.1:18932:semi:x;y\n127.0.0.1:18932:hash:a #b\n1.2.3.13:8080:user:pass word',
+    const { proxies, refused, comments, trailingComments } = parseProxyList(
+      '127.0.0.1:18932:comma:ab,cd\n127.0.0.1:18932:semi:x;y\n127.0.0.1:18932:hash:a#b\n1.2.3.13:8080:user:pass word',
     );
     expect(proxies.map((p) => [p.lineNumber, p.proxy.username, p.proxy.password])).toEqual([
       [1, 'comma', 'ab,cd'],
       [2, 'semi', 'x;y'],
-      [3, 'hash', 'a #b'],
+      [3, 'hash', 'a#b'],
       [4, 'user', 'pass word'],
     ]);
     expect(refused).toEqual([]);
     expect(comments).toEqual([]);
+    expect(trailingComments).toEqual([]);
+  });
+
+  it('GIVEN lines with a trailing " #" comment THEN the comment is cut off and its line reported; a "#" inside a word stays in the password', () => {
+    const { proxies, refused, comments, trailingComments } = parseProxyList(
+      [
+        '1.2.3.4:8080:u:pw  # old',
+        '1.2.3.4:8080:v:pa#ss',
+        '5.6.7.8:80\t#fast ones',
+        '# a whole-line comment',
+        '1.2.3.4:8080:w:pw1, 5.6.7.8:81 # two on a line',
+        'user:pw2@9.9.9.9:3128 #note',
+        'u7:a %23b@9.9.9.9:3128',
+      ].join('\n'),
+    );
+    expect(proxies.map((p) => [p.lineNumber, p.proxy.host, p.proxy.username, p.proxy.password])).toEqual([
+      [1, '1.2.3.4', 'u', 'pw'],
+      [2, '1.2.3.4', 'v', 'pa#ss'],
+      [3, '5.6.7.8', null, null],
+      [5, '1.2.3.4', 'w', 'pw1'],
+      [5, '5.6.7.8', null, null],
+      [6, '9.9.9.9', 'user', 'pw2'],
+      // the way to give a password with " #": the "#" written %23
+      [7, '9.9.9.9', 'u7', 'a #b'],
+    ]);
+    expect(refused).toEqual([]);
+    expect(comments).toEqual([4]);
+    expect(trailingComments).toEqual([1, 3, 5, 6]);
+  });
+
+  it('GIVEN a comment cut inside a user:pass@ password THEN the refused line does not show what is left of the password', () => {
+    const { proxies, refused, trailingComments } = parseProxyList('user:LEAK #PW9@1.2.3.4:8080');
+    expect(proxies).toEqual([]);
+    expect(trailingComments).toEqual([1]);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.shown).not.toContain('LEAK');
+  });
+
+  it('GIVEN a password with a space or "," before something like host:port THEN the line is one proxy, not a proxy and a fake one', () => {
+    const { proxies, refused } = parseProxyList(
+      '1.2.3.4:8080:u:my pass:1234\n1.2.3.4:8080:v:ab,c:1\n1.2.3.4:8080:w:x;localhost:80',
+    );
+    expect(proxies.map((p) => [p.lineNumber, p.proxy.host, p.proxy.port, p.proxy.password])).toEqual([
+      [1, '1.2.3.4', 8080, 'my pass:1234'],
+      [2, '1.2.3.4', 8080, 'ab,c:1'],
+      [3, '1.2.3.4', 8080, 'x;localhost:80'],
+    ]);
+    expect(refused).toEqual([]);
+  });
+
+  it('GIVEN a line of complete proxies with IPv4, bracketed IPv6 or dotted host names THEN it is still split', () => {
+    const { proxies, refused } = parseProxyList(
+      '1.2.3.4:8080:u:p, 5.6.7.8:80\n1.2.3.4:8080:v:q [2001:db8::1]:8080:w:r gate.example.com:3128',
+    );
+    expect(proxies.map((p) => [p.lineNumber, p.proxy.host, p.proxy.password])).toEqual([
+      [1, '1.2.3.4', 'p'],
+      [1, '5.6.7.8', null],
+      [2, '1.2.3.4', 'q'],
+      [2, '[2001:db8::1]', 'r'],
+      [2, 'gate.example.com', null],
+    ]);
+    expect(refused).toEqual([]);
   });
 
   it('GIVEN several proxies on one line, or a line of one proxy and junk THEN each piece is added or refused, none dropped', () => {

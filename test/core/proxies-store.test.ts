@@ -70,6 +70,24 @@ describe('proxy storage', () => {
     expect(same.duplicates.map((d) => d.existingId)).toEqual([id]);
   });
 
+  it('GIVEN an old list with trailing " #" comments re-imported THEN the stored passwords are kept and the comments reported', async () => {
+    const first = await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}\n5.6.7.8:3128:bob:pw2`);
+    const again = await addProxies(
+      deps,
+      `1.2.3.4:8080:alice:${SECRET}  # old\n5.6.7.8:3128:bob:pw2\t# spare\n9.9.9.9:80 # new`,
+    );
+    expect(again.updated).toEqual([]);
+    expect(again.added.map((a) => a.address)).toEqual(['9.9.9.9:80']);
+    expect(again.duplicates.map((d) => d.existingId)).toEqual(first.added.map((a) => a.id));
+    expect(again.trailingComments).toEqual([1, 2, 3]);
+    const creds = await loadProxyCredentials(deps);
+    expect(Object.fromEntries(creds.map((c) => [c.host, c.password]))).toEqual({
+      '1.2.3.4': SECRET,
+      '5.6.7.8': 'pw2',
+      '9.9.9.9': null,
+    });
+  });
+
   it('GIVEN a stored password THEN the stored bytes do not contain it and only the checker view decrypts it', async () => {
     await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}`);
     const raw = await deps.sql`select row_to_json(p)::text as t from proxies p`;
@@ -174,8 +192,9 @@ describe('proxy commands', () => {
     expect(seen).toEqual([3]);
   });
 
-  it('GIVEN the add commands THEN they are marked sensitive', () => {
+  it('GIVEN the commands that take credentials THEN they are marked sensitive', () => {
     expect(findCommand(['proxy', 'add'])?.command.sensitive).toBe(true);
+    expect(findCommand(['proxy', 'remove'])?.command.sensitive).toBe(true);
     expect(findCommand(['session', 'add'])?.command.sensitive).toBe(true);
   });
 });

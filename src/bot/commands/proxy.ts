@@ -117,7 +117,7 @@ export const proxyCommands: AnyCommand[] = [
     async handler(input, ctx) {
       const result = await addProxies(ctx.core, input.proxies);
       const blocks: Block[] = [];
-      const { added, updated, duplicates, refused, comments } = result;
+      const { added, updated, duplicates, refused, comments, trailingComments } = result;
       const changed = added.length + updated.length;
       const failed = changed === 0 && refused.length > 0;
       const counts = [
@@ -170,6 +170,13 @@ export const proxyCommands: AnyCommand[] = [
           ),
         );
       }
+      if (trailingComments.length > 0) {
+        blocks.push(
+          textBlock(
+            `${trailingComments.map((n) => `line ${n}: the text after ' #' was read as a comment`).join('\n')}\n(A password containing " #" can be given as user:pass@host:port with the # written %23.)`,
+          ),
+        );
+      }
       return reply.of(blocks, {
         data: {
           added: added.map((a) => ({
@@ -187,6 +194,7 @@ export const proxyCommands: AnyCommand[] = [
           duplicates,
           refused,
           comments,
+          trailingComments,
         },
       });
     },
@@ -197,12 +205,14 @@ export const proxyCommands: AnyCommand[] = [
     args: [
       {
         name: 'proxy',
-        description: 'The proxy id (from `proxy list`) or host:port',
+        description: 'The proxy id (from `proxy list`), host:port, or the proxy as added (ip:port:user:pass)',
         type: 'string',
         required: true,
       },
     ],
     schema: z.object({ proxy: refArg }),
+    // It may be given the whole proxy line, password included.
+    sensitive: true,
     async handler(input, ctx) {
       const removed = await removeProxy(ctx.core, input.proxy);
       return reply.success(

@@ -234,42 +234,71 @@ export interface ParsedProxyList {
   refused: RefusedProxyLine[];
   /** Line numbers of comment lines (starting with "#"), skipped. */
   comments: number[];
+  /** Line numbers of lines whose end, from a " #", was cut off as a comment. */
+  trailingComments: number[];
 }
 
-/** Whether a word has the shape of a proxy (scheme, host:port, or ...@host:port) rather than a fragment. */
-function looksLikeProxy(word: string): boolean {
-  return (
-    SCHEME.test(word) ||
-    /^(\[[^\]\s]*\]|[^\s:@[\]/]+):\d/.test(word) ||
-    /@(\[[^\]\s]*\]|[^\s:@/]+):\d+\/?$/.test(word)
-  );
+/** " #" (whitespace, then "#") starts a comment; a "#" inside a word stays part of it (`pa#ss`). */
+const TRAILING_COMMENT = /\s#/;
+
+/**
+ * Whether a piece of a line is a whole proxy of its own, so the line may be read as several: it parses,
+ * and its host is an IPv4 address, a bracketed IPv6 address or a host name with a dot. A fragment of a
+ * password (`pass:1234`, `c:1`) is not one.
+ */
+function isCompleteProxy(piece: string): boolean {
+  const parsed = parseProxyLine(piece);
+  if (!parsed.ok) return false;
+  const { host } = parsed.proxy;
+  return host.startsWith('[') || IPV4.test(host) || host.includes('.');
+}
+
+/**
+ * A refused piece of a line whose comment was cut off may end inside a password (`user:pa #ss@host`):
+ * besides what maskProxyText hides, everything after the first ":" is hidden unless a port follows it.
+ */
+function maskCutPiece(piece: string): string {
+  const masked = maskProxyText(piece);
+  const { scheme, body } = splitScheme(piece.trim());
+  if (masked !== piece || !body.includes(':') || /^(\[[^\]]*\]|[^:]*):\d+(:|$)/.test(body)) return masked;
+  return `${scheme}${body.slice(0, body.indexOf(':'))}:***`;
 }
 
 /**
  * One proxy per line. A line that parses whole is one proxy, so a password may hold spaces, ",", ";"
- * and "#". A line is read as several proxies (split at spaces, "," or ";") only when every piece looks
- * like a proxy, or when it does not parse whole and holds no password a split could expose. Lines
- * starting with "#" are comments; blank lines are skipped. Every other piece is added or refused.
+ * and "#" (but not " #"). A line is read as several proxies (split at spaces, "," or ";") only when
+ * every piece is a complete proxy (isCompleteProxy), or when it does not parse whole and holds no
+ * password a split could expose. Lines starting with "#" are comments, and " #" starts a comment at
+ * the end of a line (both reported); blank lines are skipped. Every other piece is added or refused.
  */
 export function parseProxyList(text: string): ParsedProxyList {
   const proxies: ParsedProxyLine[] = [];
   const refused: RefusedProxyLine[] = [];
   const comments: number[] = [];
+  const trailingComments: number[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   lines.forEach((rawLine, i) => {
     const lineNumber = i + 1;
-    const line = rawLine.trim();
+    let line = rawLine.trim();
     if (line === '') return;
     if (line.startsWith('#')) {
       comments.push(lineNumber);
       return;
     }
+    const cut = TRAILING_COMMENT.exec(line);
+    if (cut) {
+      line = line.slice(0, cut.index).trim();
+      trailingComments.push(lineNumber);
+    }
     const add = (piece: string, parsed = parseProxyLine(piece)) => {
       if (parsed.ok) proxies.push({ lineNumber, proxy: parsed.proxy });
-      else refused.push({ lineNumber, shown: maskProxyText(piece), reason: parsed.reason });
+      else {
+        const shown = cut ? maskCutPiece(piece) : maskProxyText(piece);
+        refused.push({ lineNumber, shown, reason: parsed.reason });
+      }
     };
     const pieces = line.split(/[\s,;]+/).filter(Boolean);
-    if (pieces.length > 1 && pieces.every(looksLikeProxy)) {
+    if (pieces.length > 1 && pieces.every(isCompleteProxy)) {
       for (const piece of pieces) add(piece);
       return;
     }
@@ -277,7 +306,7 @@ export function parseProxyList(text: string): ParsedProxyList {
     if (whole.ok || maskProxyText(line) !== line) add(line, whole);
     else for (const piece of pieces) add(piece);
   });
-  return { proxies, refused, comments };
+  return { proxies, refused, comments, trailingComments };
 }
 
 /**

@@ -46,6 +46,8 @@ export interface AddProxiesResult {
   refused: RefusedProxyLine[];
   /** Line numbers of the comment lines that were skipped. */
   comments: number[];
+  /** Line numbers of the lines whose end, from a " #", was cut off as a comment. */
+  trailingComments: number[];
 }
 
 const identity = (p: { host: string; port: number; username: string | null }) =>
@@ -75,7 +77,7 @@ function samePassword(enc: string | null, password: string | null, key: Buffer |
  * stored proxy given with another password gets the new password (and a fresh health record).
  */
 export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxiesResult> {
-  const { proxies: parsed, refused, comments } = parseProxyList(text);
+  const { proxies: parsed, refused, comments, trailingComments } = parseProxyList(text);
   if (parsed.length === 0 && refused.length === 0) {
     throw new UserError('proxy_none', `No proxy given. One per line: ${PROXY_FORMATS}.`);
   }
@@ -194,10 +196,11 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
       duplicates: duplicates.length,
       refused: refused.length,
       comments: comments.length,
+      trailingComments: trailingComments.length,
     },
     'proxies added',
   );
-  return { added, updated, duplicates, refused, comments };
+  return { added, updated, duplicates, refused, comments, trailingComments };
 }
 
 export interface ProxyListItem {
