@@ -264,7 +264,9 @@ describe('import command', () => {
     expect(text).toContain(
       'Import into fitness: 2 profiles added, 0 already present, 0 repeated in the input, 0 malformed.',
     );
-    expect(text).toContain('Read the column "username" of a CSV with 3 columns; header line 1 skipped.');
+    expect(text).toContain(
+      'Read only the column "username" of a CSV with 3 columns; the other 2 columns ("full_name", "followers") were not imported; header line 1 skipped.',
+    );
     expect(reply.data).toMatchObject({
       added: 2,
       malformed: 0,
@@ -329,6 +331,76 @@ describe('import command', () => {
     expect(text).toMatch(/line 4\s+\S+\s+an Instagram URL to \/challenge\//);
     expect(text).toMatch(/line 5\s+\S+\s+an Instagram URL to \/threads\//);
     expect((await rows()).map((r) => r.username)).toEqual(['nasa', 'natgeo']);
+  });
+
+  it('GIVEN a list whose first name is a weak header word THEN it is stored and nothing is said skipped', async () => {
+    const { reply, text } = await runImport('import fitness', incoming('list.txt', 'instagram\nuser\nig\n'));
+    expect(text).toContain('Import into fitness: 3 profiles added');
+    expect(text).not.toContain('skipped');
+    expect(reply.data).toMatchObject({ added: 3, headers: [] });
+    expect((await rows()).map((r) => r.username)).toEqual(['ig', 'instagram', 'user']);
+  });
+
+  it('GIVEN a one-name file "instagram" THEN it is imported, not refused as only a header', async () => {
+    const { text } = await runImport('import fitness', incoming('one.txt', 'instagram\n'));
+    expect(text).toContain('Import into fitness: 1 profile added');
+    expect((await rows()).map((r) => r.username)).toEqual(['instagram']);
+  });
+
+  it('GIVEN a CSV of names whose first cell is "instagram" THEN every cell of every row is stored', async () => {
+    const { reply, text } = await runImport(
+      'import fitness',
+      incoming('names.csv', 'instagram, natgeo, nasa\nbob, alice, carol\n'),
+    );
+    expect(text).toContain(
+      'Import into fitness: 6 profiles added, 0 already present, 0 repeated in the input, 0 malformed.',
+    );
+    expect(text).not.toContain('Read only');
+    expect(reply.data).toMatchObject({ headers: [] });
+    expect((await rows()).map((r) => r.username)).toEqual([
+      'alice',
+      'bob',
+      'carol',
+      'instagram',
+      'nasa',
+      'natgeo',
+    ]);
+  });
+
+  it('GIVEN a header "Instagram,Full Name" and other columns with other profiles THEN says what was not imported', async () => {
+    const csv =
+      'Instagram,Full Name,Backup\nnatgeo,National Geographic,@natgeo_travel\nnasa,NASA,\nesa,ESA,@esa_kids\n';
+    const { text } = await runImport('import fitness', incoming('e.csv', csv));
+    expect(text).toContain('Import into fitness: 3 profiles added');
+    expect(text).toContain(
+      'Read only the column "Instagram" of a CSV with 3 columns; the other 2 columns ("Full Name", "Backup") were not imported; header line 1 skipped.',
+    );
+    expect(text).toContain(
+      '2 cells of the other columns name a different profile (an @name or Instagram link, e.g. line 2 "@natgeo_travel") and were not imported; to import them, send that column as its own file.',
+    );
+    expect((await rows()).map((r) => r.username)).toEqual(['esa', 'nasa', 'natgeo']);
+  });
+
+  it('GIVEN a bio cell with line breaks and commas THEN only the username column is stored, no bio words', async () => {
+    const csv = 'username,bio\r\nnatgeo,"Loves\r\ncats, dogs, birds"\r\nnasa,"Space\r\n\r\nand more"\r\n';
+    const { reply, text } = await runImport('import fitness', incoming('bio.csv', csv));
+    expect(text).toContain(
+      'Import into fitness: 2 profiles added, 0 already present, 0 repeated in the input, 0 malformed.',
+    );
+    expect(text).toContain('the other column ("bio") was not imported; header line 1 skipped.');
+    expect(text).not.toContain('opens a quoted cell');
+    expect(reply.data).toMatchObject({ entries: 2, lines: 6 });
+    expect((await rows()).map((r) => r.username)).toEqual(['nasa', 'natgeo']);
+  });
+
+  it('GIVEN a quote never closed THEN the rows after it are still stored and the line is reported', async () => {
+    const csv = 'username,bio\nalice,ok\nbob,"open\ncarol,x\n';
+    const { text } = await runImport('import fitness', incoming('q.csv', csv));
+    expect(text).toContain('3 profiles added');
+    expect(text).toContain(
+      'Line 3 opens a quoted cell (") that is not closed within 100 lines or by the end of the file; it was read as a row by itself, and the lines after it as rows.',
+    );
+    expect((await rows()).map((r) => r.username)).toEqual(['alice', 'bob', 'carol']);
   });
 
   it('GIVEN a file over 20 MB THEN refuses it without reading it', async () => {

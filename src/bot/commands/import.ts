@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
+import { MAX_ROW_LINES } from '../../core/import/csv-header.js';
 import { type ImportReport, type ImportSource, importUsernames } from '../../core/import/import-usernames.js';
 import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { type AnyCommand, defineCommand, type IncomingFile } from './types.js';
@@ -71,13 +72,38 @@ export function renderImportReport(r: ImportReport): Block[] {
   ];
   const from = (source: string) => (r.headers.length + r.freeTextRows.length > 1 ? `${source}: ` : '');
   for (const h of r.headers) {
+    if (h.columns === 1) {
+      blocks.push(textBlock(`${from(h.source)}Header line ${h.line} ("${h.column}") skipped.`));
+      continue;
+    }
+    const others = h.others.map((c) => `"${c}"`).join(', ');
+    const n = h.others.length;
     blocks.push(
       textBlock(
-        h.columns > 1
-          ? `${from(h.source)}Read the column "${h.column}" of a CSV with ${h.columns} columns; header line ${h.line} skipped.`
-          : `${from(h.source)}Header line ${h.line} ("${h.column}") skipped.`,
+        `${from(h.source)}Read only the column "${h.column}" of a CSV with ${h.columns} columns; the other ` +
+          `${n === 1 ? `column (${others}) was` : `${n} columns (${others}) were`} not imported; header line ${h.line} skipped.`,
       ),
     );
+    if (h.otherProfiles > 0 && h.otherProfileExample) {
+      const e = h.otherProfileExample;
+      blocks.push(
+        textBlock(
+          `${from(h.source)}${plural(h.otherProfiles, 'cell')} of the other columns ${h.otherProfiles === 1 ? 'names' : 'name'} ` +
+            `a different profile (an @name or Instagram link, e.g. line ${e.line} "${e.text}") and ` +
+            `${h.otherProfiles === 1 ? 'was' : 'were'} not imported; to import them, send that column as its own file.`,
+          'warning',
+        ),
+      );
+    }
+    if (h.unclosedQuoteLine !== null) {
+      blocks.push(
+        textBlock(
+          `${from(h.source)}Line ${h.unclosedQuoteLine} opens a quoted cell (") that is not closed within ${MAX_ROW_LINES} ` +
+            'lines or by the end of the file; it was read as a row by itself, and the lines after it as rows.',
+          'warning',
+        ),
+      );
+    }
   }
   for (const f of r.freeTextRows) {
     blocks.push(

@@ -2,6 +2,10 @@
  * Turns the text of an import file (or pasted names) into usernames. Instagram usernames are 1-30 of
  * a-z 0-9 . _, not starting or ending with '.', without '..'; stored lowercase.
  */
+import { CsvRows, detectHeader, type HeaderLine, splitCsvLine } from './csv-header.js';
+
+export { type HeaderLine, splitCsvLine } from './csv-header.js';
+
 export const USERNAME_MAX = 30;
 export const USERNAME_RE = /^(?!\.)(?!.*\.\.)(?!.*\.$)[a-z0-9._]{1,30}$/;
 
@@ -148,17 +152,6 @@ export interface MalformedEntry {
   reason: string;
 }
 
-/** A header line of a CSV export (or a lone `username` line over a list): skipped, and reported. */
-export interface HeaderLine {
-  line: number;
-  /** The header cell of the column that was read, as written (quotes removed). */
-  column: string;
-  /** 0-based index of that column. */
-  index: number;
-  /** Cells on the header line; 1 for a lone `username` line over a plain list. */
-  columns: number;
-}
-
 /** A line read without a header that looks like a CSV row with a free-text cell (a full name). */
 export interface FreeTextRow {
   line: number;
@@ -192,88 +185,15 @@ const HAS_UPPER_RE = /\p{Lu}/u;
 /** A capitalised word after or before a space inside a cell: `National Geographic`, `Jane Doe`. */
 const FREE_TEXT_RE = /(?:^|\s)\p{Lu}\p{Ll}+\s+\S|\S\s+\p{Lu}\p{Ll}+(?:\s|$)/u;
 
-/** Header names of the username column, most specific first (the first found is the one read). */
-const HEADER_NAMES = 'username user_name user handle instagram ig account profile profile_url url link'.split(
-  ' ',
-);
+/** A cell that names a profile unmistakably: an @name or an Instagram link. */
+const OTHER_PROFILE_RE = /^@|instagr(?:am\.com|\.am)/i;
+
+function isUsername(cell: string): boolean {
+  return parseToken(cell).ok;
+}
 
 function clip(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
-/** Splits one CSV line on `delimiter`, with simple quoting (`"a, b"`, `""` for a quote); cells trimmed. */
-export function splitCsvLine(line: string, delimiter: string): string[] {
-  const cells: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (i < line.length && (line[i] === ' ' || (line[i] === '\t' && delimiter !== '\t'))) i++;
-    let cell = '';
-    if (line[i] === '"') {
-      i++;
-      for (; i < line.length; i++) {
-        if (line[i] !== '"') cell += line[i];
-        else if (line[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else {
-          i++;
-          break;
-        }
-      }
-      // Anything between the closing quote and the delimiter belongs to the cell.
-      const end = line.indexOf(delimiter, i);
-      cell += line.slice(i, end === -1 ? line.length : end);
-      i = end;
-    } else {
-      const end = line.indexOf(delimiter, i);
-      cell = line.slice(i, end === -1 ? line.length : end);
-      i = end;
-    }
-    cells.push(cell.trim());
-    if (i === -1) return cells;
-    i += delimiter.length;
-  }
-}
-
-function headerName(cell: string): string {
-  return cell
-    .replace(/^\ufeff/, '')
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, '_');
-}
-
-/** The header a first non-empty line is, if it is one. */
-function detectHeader(line: string, lineNo: number): { header: HeaderLine; delimiter: string | null } | null {
-  let cells: string[] = [];
-  let delimiter: string | null = null;
-  for (const d of [',', ';', '\t']) {
-    if (!line.includes(d)) continue;
-    const split = splitCsvLine(line, d);
-    if (split.length > cells.length) {
-      cells = split;
-      delimiter = d;
-    }
-  }
-  if (delimiter === null) {
-    const only = splitCsvLine(line, '\n')[0] ?? '';
-    if (!HEADER_NAMES.includes(headerName(only))) return null;
-    return { header: { line: lineNo, column: only, index: 0, columns: 1 }, delimiter: null };
-  }
-  let best = -1;
-  let rank = HEADER_NAMES.length;
-  for (const [index, cell] of cells.entries()) {
-    const r = HEADER_NAMES.indexOf(headerName(cell));
-    if (r !== -1 && r < rank) {
-      rank = r;
-      best = index;
-    }
-  }
-  if (best === -1) return null;
-  return {
-    header: { line: lineNo, column: cells[best] ?? '', index: best, columns: cells.length },
-    delimiter,
-  };
 }
 
 /** The first cell of a line that reads like free text (a full name) rather than usernames. */
@@ -308,15 +228,18 @@ export function parseUsernames(
   let entries = 0;
   let lineNo = 0;
   let start = 0;
-  let header: HeaderLine | null = null;
+  // Assigned in handleLine: the casts keep TypeScript from narrowing them to null below.
+  let header = null as HeaderLine | null;
   let freeTextRow: FreeTextRow | null = null;
   /** Set when a CSV header chose a column: only that cell of each row is read. */
-  let columnDelimiter: string | null = null;
+  let rows = null as CsvRows | null;
+  /** The line an entry is on: the first line of a row that spans several. */
+  let entryLine = 0;
 
   const addMalformed = (text: string, reason: string) => {
     malformed++;
     if (malformedExamples.length < maxExamples) {
-      malformedExamples.push({ line: lineNo, text: clip(text), reason });
+      malformedExamples.push({ line: entryLine, text: clip(text), reason });
     }
   };
 
@@ -335,30 +258,46 @@ export function parseUsernames(
     addMalformed(part, t.reason);
   };
 
-  const handleRow = (line: string, delimiter: string, h: HeaderLine) => {
-    const cells = splitCsvLine(line, delimiter);
+  const handleRow = (row: string, line: number, delimiter: string, h: HeaderLine) => {
+    if (ONLY_SPACE_RE.test(row)) return;
+    entryLine = line;
+    const cells = splitCsvLine(row, delimiter);
     const cell = cells[h.index];
+    const text = row.includes('\n') ? row.replace(/\s*\n\s*/g, ' ') : row;
     if (cell === undefined) {
       entries++;
       const n = cells.length;
-      addMalformed(line, `no column "${h.column}" (the row has ${n} ${n === 1 ? 'cell' : 'cells'})`);
-    } else if (cell === '') {
+      addMalformed(text, `no column "${h.column}" (the row has ${n} ${n === 1 ? 'cell' : 'cells'})`);
+      return;
+    }
+    if (cell === '') {
       entries++;
-      addMalformed(line, `empty cell in the column "${h.column}"`);
+      addMalformed(text, `empty cell in the column "${h.column}"`);
     } else handlePart(cell);
+    // The other columns are not read; an @name or profile link in them is counted for the report.
+    for (let i = 0; i < cells.length; i++) {
+      const other = cells[i] ?? '';
+      if (i === h.index || !OTHER_PROFILE_RE.test(other)) continue;
+      const t = parseToken(other);
+      const own = cell === '' ? null : parseToken(cell);
+      if (!t.ok || (own?.ok && own.username === t.username)) continue;
+      h.otherProfiles++;
+      h.otherProfileExample ??= { line, text: clip(other) };
+    }
   };
 
   const handleLine = (line: string) => {
     lineNo++;
-    if (columnDelimiter !== null && header !== null) {
-      if (!ONLY_SPACE_RE.test(line)) handleRow(line, columnDelimiter, header);
+    entryLine = lineNo;
+    if (rows !== null) {
+      rows.push(line, lineNo);
       return;
     }
     // Most lines hold one name: skip the split for them.
     if (!HAS_SEPARATOR_RE.test(line)) {
       if (lookForHeader && line !== '') {
         lookForHeader = false;
-        const found = detectHeader(line, lineNo);
+        const found = detectHeader(line, lineNo, isUsername);
         if (found) {
           header = found.header;
           return;
@@ -368,11 +307,15 @@ export function parseUsernames(
     } else if (!ONLY_SPACE_RE.test(line)) {
       if (lookForHeader) {
         lookForHeader = false;
-        const found = detectHeader(line, lineNo);
+        const found = detectHeader(line, lineNo, isUsername);
         if (found) {
-          header = found.header;
-          columnDelimiter = found.delimiter;
-          if (columnDelimiter !== null) watchFreeText = false;
+          const h = found.header;
+          header = h;
+          const delimiter = found.delimiter;
+          if (delimiter !== null) {
+            watchFreeText = false;
+            rows = new CsvRows(delimiter, (row, at) => handleRow(row, at, delimiter, h));
+          }
           return;
         }
       }
@@ -393,5 +336,9 @@ export function parseUsernames(
     start = m.index + m[0].length;
   }
   if (start < text.length) handleLine(text.slice(start));
+  if (rows !== null && header !== null) {
+    rows.end();
+    header.unclosedQuoteLine = rows.unclosedQuoteLine;
+  }
   return { usernames, repeated, malformed, malformedExamples, entries, lines: lineNo, header, freeTextRow };
 }
