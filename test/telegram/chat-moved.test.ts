@@ -13,15 +13,8 @@ describe('Telegram: a group upgraded to a supergroup', () => {
     await h?.close();
   });
 
-  it('GIVEN Telegram says the digest chat moved to a new id THEN the delivery goes there and the subscription follows', async () => {
-    const oldId = '-4012345';
-    const newId = -1009876543210;
-    await h.app.core.db.insert(deliveryTargets).values({ platform: 'telegram', chatId: oldId });
-    // A batch started in that group: its summary and progress must follow the move too.
-    const [batch] = await h.app.core.sql<Array<{ id: number }>>`
-      insert into batches (niche_name, trigger, requested, status, origin)
-      values ('Fitness', 'manual', 1, 'completed', ${h.app.core.sql.json({ platform: 'telegram', chatId: oldId })})
-      returning id`;
+  /** Queues a delivery to `oldId`, whose first send Telegram refuses naming `newId`; returns what arrived there. */
+  async function deliverAfterMove(oldId: string, newId: number, text: string, dedupeKey: string) {
     h.fake.failNext('sendMessage', 1, 400, {
       description: 'Bad Request: group chat was upgraded to a supergroup chat',
       parameters: { migrate_to_chat_id: newId },
@@ -31,15 +24,27 @@ describe('Telegram: a group upgraded to a supergroup', () => {
     try {
       await producer.enqueue({
         target: { platform: 'telegram', chatId: oldId },
-        reply: reply.text('Hourly digest: 2 new stories'),
-        dedupeKey: 'digest:moved-chat',
+        reply: reply.text(text),
+        dedupeKey,
       });
-      const arrived = await h.fake.waitFor(() => h.fake.messagesTo(newId)[0]);
-      expect(visible(arrived)).toBe('Hourly digest: 2 new stories');
+      return await h.fake.waitFor(() => h.fake.messagesTo(newId)[0]);
     } finally {
       await worker.close();
       await producer.close();
     }
+  }
+
+  it('GIVEN Telegram says the digest chat moved to a new id THEN the delivery goes there and the subscription follows', async () => {
+    const oldId = '-4012345';
+    const newId = -1009876543210;
+    await h.app.core.db.insert(deliveryTargets).values({ platform: 'telegram', chatId: oldId });
+    // A batch started in that group: its summary and progress must follow the move too.
+    const [batch] = await h.app.core.sql<Array<{ id: number }>>`
+      insert into batches (niche_name, trigger, requested, status, origin)
+      values ('Fitness', 'manual', 1, 'completed', ${h.app.core.sql.json({ platform: 'telegram', chatId: oldId })})
+      returning id`;
+    const arrived = await deliverAfterMove(oldId, newId, 'Hourly digest: 2 new stories', 'digest:moved-chat');
+    expect(visible(arrived)).toBe('Hourly digest: 2 new stories');
     const targets = await h.app.core.db.select().from(deliveryTargets);
     console.log(
       `targets after the move: ${targets.map((t) => `${t.chatId} enabled=${t.enabled}`).join(', ')}`,
@@ -59,23 +64,7 @@ describe('Telegram: a group upgraded to a supergroup', () => {
       { platform: 'telegram', chatId: oldId },
       { platform: 'telegram', chatId: String(newId) },
     ]);
-    h.fake.failNext('sendMessage', 1, 400, {
-      description: 'Bad Request: group chat was upgraded to a supergroup chat',
-      parameters: { migrate_to_chat_id: newId },
-    });
-    const producer = createDeliveryProducer(h.app);
-    const worker = startDeliveryWorker(h.app, { telegram: h.bot.sender });
-    try {
-      await producer.enqueue({
-        target: { platform: 'telegram', chatId: oldId },
-        reply: reply.text('Batch #9 summary'),
-        dedupeKey: 'summary:moved-twice',
-      });
-      await h.fake.waitFor(() => h.fake.messagesTo(newId)[0]);
-    } finally {
-      await worker.close();
-      await producer.close();
-    }
+    await deliverAfterMove(oldId, newId, 'Batch #9 summary', 'summary:moved-twice');
     const rows = await h.app.core.sql<Array<{ chatId: string; enabled: boolean; reason: string | null }>>`
       select chat_id as "chatId", enabled, disabled_reason as reason from delivery_targets
       where chat_id in (${oldId}, ${String(newId)}) order by enabled`;
