@@ -380,7 +380,7 @@ export class ProxyPool {
     lane.cooldownLevel = row.cooldown_level;
     const seconds = Math.round((lane.coolingUntil - now.getTime()) / 1000);
     this.deps.log.warn(
-      { proxyId: lane.proxyId, coolingSeconds: seconds, level: row.cooldown_level, reason: masked },
+      { proxyId: lane.proxyId, coolingSeconds: seconds, cooldownLevel: row.cooldown_level, reason: masked },
       'proxy cooling down',
     );
     await this.deps.sql`select pg_notify(${PROXY_CHANNEL}, 'cooldown')`;
@@ -388,7 +388,7 @@ export class ProxyPool {
       kind: 'proxy',
       level: 'warn',
       message: `Proxy #${lane.proxyId} ${lane.address} cooling down for ${seconds}s (step ${row.cooldown_level}): ${masked}`,
-      data: { proxyId: lane.proxyId, coolingSeconds: seconds, level: row.cooldown_level },
+      data: { proxyId: lane.proxyId, coolingSeconds: seconds, cooldownLevel: row.cooldown_level },
     });
   }
 }

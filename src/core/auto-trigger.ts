@@ -55,7 +55,8 @@ export async function planAutoBatches(deps: CoreDeps, timeZone: string): Promise
     }>
   >`
     select n.id as "nicheId", n.name as niche, n.daily_target as target,
-      (select count(*)::int from detections d
+      -- Profiles with a story today: a re-check that sees the same story again is not another one.
+      (select count(distinct d.username)::int from detections d
         where d.niche_id = n.id and d.detected_at >= ${dayStart} and d.detected_at <= ${now}) as today,
       coalesce(p.active, 0)::int as active, coalesce(p.checks, 0)::float8 as checks,
       coalesce(p.detected, 0)::float8 as detected,

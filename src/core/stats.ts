@@ -84,7 +84,7 @@ export async function getStats(
         and i.outcome is not null and i.checked_at >= ${since} and i.checked_at <= ${until}
       group by b.niche_id
     ), stories as (
-      select niche_id, count(*)::int as n from detections
+      select niche_id, count(distinct username)::int as n from detections
       where detected_at >= ${since} and detected_at <= ${until} group by niche_id
     ), keys as (select niche_id from checks union select niche_id from stories)
     select k.niche_id as "nicheId",

@@ -1,6 +1,6 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { AppContext } from '../app/context.js';
+import { type AppContext, queueErrorLogger } from '../app/context.js';
 import { deliveries } from '../core/db/schema/index.js';
 import { disableTarget, moveChat } from '../core/delivery-targets.js';
 import { recordEvent } from '../core/events.js';
@@ -55,6 +55,7 @@ export function createDeliveryProducer(app: AppContext): DeliveryProducer {
     connection: app.redis('deliveries-producer'),
     prefix: app.env.QUEUE_PREFIX,
   });
+  queue.on('error', queueErrorLogger(app.log, DELIVERIES_QUEUE));
   const enqueue = async (delivery: Delivery) => {
     await queue.add('deliver', delivery, {
       jobId: jobIdFor(delivery.dedupeKey),

@@ -133,7 +133,7 @@ export async function loadMetricsSnapshot(sql: Sql): Promise<MetricsSnapshot> {
       loadChecks(sql),
       sql<{ n: number }[]>`select coalesce(sum(stories), 0)::int as n from batches`,
       sql<{ niche: string; count: number }[]>`
-        select coalesce(n.name, 'unassigned') as niche, count(*)::int as count
+        select coalesce(n.name, 'unassigned') as niche, count(distinct d.username)::int as count
           from detections d left join niches n on n.id = d.niche_id
          where d.detected_at > now() - interval '24 hours'
          group by 1`,

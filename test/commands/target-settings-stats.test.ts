@@ -110,7 +110,7 @@ describe('stats command', () => {
       'Last 24 h: 2 checks, 1 stories, hit rate 50.0 %. Master list: 2 active, 0 deleted, 0 unassigned.',
     );
     expect(text).toMatch(/fitness\s+2\s+1\s+50.0 %/);
-    expect(text).toContain('Proxies: none (checks go direct).');
+    expect(text).toContain('Proxies: none, so batches cannot run; add one with `proxy add`.');
     expect(text).toContain('Errors (24 h): 1.');
     expect(text).toContain('[batch] Batch #9 failed: proxy refused');
     expect(reply.data).toMatchObject({ totals: { checks: 2, stories: 1 } });

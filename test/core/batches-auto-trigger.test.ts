@@ -35,12 +35,15 @@ describe('auto-trigger', () => {
         await d.sql`insert into detections (username, niche_id, detected_at) values (${`hot_0000${i}`}, ${hot}, '2026-03-10T22:30:00Z')`;
       for (let i = 0; i < 2; i++)
         await d.sql`insert into detections (username, niche_id, detected_at) values (${`met_0000${i}`}, ${met}, '2026-03-10T23:10:00Z')`;
+      // A later batch re-checked those 4 and saw the same stories again: still 4 profiles with a story today.
+      for (let i = 0; i < 4; i++)
+        await d.sql`insert into detections (username, niche_id, detected_at) values (${`hot_0000${i}`}, ${hot}, '2026-03-10T23:20:00Z')`;
     });
     afterAll(async () => {
       await d.close();
     });
 
-    it('GIVEN targets, today in Europe/Berlin and each niche own rate THEN only the niches below target are planned, sized from their rate', async () => {
+    it('GIVEN targets, today in Europe/Berlin, stories seen twice and each niche own rate THEN only the niches below target are planned, sized from their rate', async () => {
       const plans = await planAutoBatches(d, 'Europe/Berlin');
       console.log(
         'auto plans:',

@@ -44,7 +44,9 @@ export const statsCommands: AnyCommand[] = [
       blocks.push(
         textBlock(
           p.total === 0
-            ? 'Proxies: none (checks go direct).'
+            ? ctx.services.allowDirect
+              ? 'Proxies: none (checks go out directly, ALLOW_DIRECT is on).'
+              : 'Proxies: none, so batches cannot run; add one with `proxy add`.'
             : `Proxies: ${p.total} (${kv(p.byHealth)}); ${p.successes} ok / ${p.failures} failed requests${requests > 0 ? ` (${pct(p.successes / requests)} ok)` : ''}.`,
         ),
       );
