@@ -36,7 +36,6 @@ const PATTERNS: Array<[RegExp, string]> = [
 
 const CREDENTIALS: RegExp[] = [
   // ip:port:user:pass, also with a bracketed IPv6 host or after scheme://
-  /(^|\s)[^\s:]+:\d{1,5}:[^\s:]+:\S+/,
   new RegExp(String.raw`(^|\s)${COLON_PROXY_HEAD}\S`, 'i'),
   // scheme://user:pass@ and schemeless user:pass@host:port
   /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^@\s/]+@/i,
