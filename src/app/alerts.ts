@@ -6,21 +6,27 @@ import { reply } from '../reply/reply.js';
 import type { AppContext } from './context.js';
 
 /**
- * Sends a checker alert (an Instagram session disabled) to every chat that receives the hourly digest,
+ * Sends a checker alert (a session disabled, a route suspended or back) to every chat that receives the hourly digest,
  * since those are the operator's chats. The event log and `stats` already carry it; this makes sure a
  * person hears of it without looking. One delivery per alert and chat, whatever the retries.
  */
 export async function deliverCheckerAlert(app: AppContext, alert: CheckerAlert): Promise<number> {
   const targets = (await listTargets(app.core)).filter((t) => t.enabled);
-  const subject = alert.sessionId !== undefined ? `session-${alert.sessionId}` : 'checker';
   for (const t of targets) {
     await enqueueDelivery(app, {
       target: { platform: t.platform, chatId: t.chatId },
-      reply: reply.text(maskSecrets(alert.message), 'warning', {
-        alert: alert.kind,
-        sessionId: alert.sessionId,
-      }),
-      dedupeKey: `alert:${alert.kind}:${subject}:${t.id}`,
+      reply: reply.text(
+        maskSecrets(alert.message),
+        alert.kind === 'route_recovered' ? 'success' : 'warning',
+        {
+          alert: alert.kind,
+          sessionId: alert.sessionId,
+          route: alert.route,
+        },
+      ),
+      // Keyed by the occurrence (this disablement, this suspension), not by the session or route: the
+      // same account re-added and refused again is announced again.
+      dedupeKey: `alert:${alert.key}:${t.id}`,
     });
   }
   return targets.length;

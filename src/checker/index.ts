@@ -1,12 +1,17 @@
 import type { Redis } from 'ioredis';
 import type { Env } from '../config/env.js';
 import type { CoreDeps } from '../core/deps.js';
+import type { CheckerAlert } from './alerts.js';
+import { ConfigCache } from './config-cache.js';
 import { HealthRecorder } from './health-recorder.js';
 import { ProxyPool } from './proxy-pool.js';
 import { RateBudget } from './rate-budget.js';
+import { RouteHealth, type RouteHealthOptions } from './route-health.js';
+import { RouteRunner } from './route-runner.js';
 import { SessionPool } from './session-pool.js';
 import { InstagramStoryChecker } from './story-checker.js';
-import type { CheckerAlert, StoryChecker, StoryCheckerExtras } from './types.js';
+import type { StoryChecker, StoryCheckerExtras } from './types.js';
+import { Witnesses } from './witnesses.js';
 
 export {
   applyNotFoundStrike,
@@ -35,6 +40,8 @@ export interface StoryCheckerOptions {
   acquireTimeoutMs?: number;
   healthFlushMs?: number;
   refreshMs?: number;
+  /** Route health timings (suspension window and lengths); tests shorten them. */
+  routeHealth?: Partial<RouteHealthOptions>;
   onAlert?: (alert: CheckerAlert) => void;
 }
 
@@ -43,6 +50,10 @@ export type RunningStoryChecker = StoryChecker &
     pool: ProxyPool;
     sessions: SessionPool;
     health: HealthRecorder;
+    routes: RouteHealth;
+    runner: RouteRunner;
+    witnesses: Witnesses;
+    config: ConfigCache;
     /** Reloads proxies and sessions now (they also reload on change and every `refreshMs`). */
     refresh(): Promise<void>;
   };
@@ -81,37 +92,59 @@ export async function createStoryChecker(input: {
     timeoutMs: options.timeoutMs,
   });
   const sessions = new SessionPool(core, pool, options.allowDirect);
+  const routes = new RouteHealth(redis, options.keyPrefix, {
+    now: () => core.clock.now().getTime(),
+    ...options.routeHealth,
+  });
+  const config = new ConfigCache(core, refreshMs);
+  const witnesses = new Witnesses(redis, options.keyPrefix, () => core.clock.now().getTime());
   await pool.start();
   await sessions.refresh();
-  // The proxy channel also carries session changes (added, removed, disabled by another worker).
+  await config.start();
+  await routes.start();
+  // The proxy channel also carries session and Instagram-setting changes (from any process).
   pool.onReload(() => {
     sessions.refresh().catch((err: unknown) => {
       core.log.warn({ errMessage: (err as Error).message }, 'cannot reload sessions');
     });
+    void config.refresh();
   });
   const sessionTimer = setInterval(() => void sessions.refresh().catch(() => {}), refreshMs);
   sessionTimer.unref();
   health.start();
-  const checker = new InstagramStoryChecker(
+  let checker: InstagramStoryChecker | undefined;
+  const runner = new RouteRunner(
     core,
     pool,
     sessions,
-    { instagramUrl: options.instagramUrl, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 3 },
-    options.onAlert,
+    routes,
+    config,
+    { instagramUrl: options.instagramUrl, timeoutMs: options.timeoutMs },
+    (alert) => checker?.raise(alert, options.onAlert),
   );
+  checker = new InstagramStoryChecker(core, runner, witnesses, { maxRetries: options.maxRetries ?? 3 });
+  const c = checker;
   return {
-    preferredGroupSize: () => checker.preferredGroupSize(),
-    check: (targets, opts) => checker.check(targets, opts),
-    drainAlerts: () => checker.drainAlerts(),
+    preferredGroupSize: () => c.preferredGroupSize(),
+    check: (targets, opts) => c.check(targets, opts),
+    drainAlerts: () => c.drainAlerts(),
     pool,
     sessions,
     health,
+    routes,
+    runner,
+    witnesses,
+    config,
     async refresh() {
       await pool.refresh();
       await sessions.refresh();
+      await config.refresh();
+      await routes.refresh();
     },
     async close() {
       clearInterval(sessionTimer);
+      config.stop();
+      await routes.stop();
       await health.stop();
       await pool.stop();
     },

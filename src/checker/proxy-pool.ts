@@ -224,18 +224,28 @@ export class ProxyPool {
    * (a session's sticky proxy).
    */
   async acquire(
-    opts: { avoid?: ReadonlySet<string>; only?: ReadonlySet<string>; signal?: AbortSignal } = {},
+    opts: {
+      avoid?: ReadonlySet<string>;
+      /** Lanes never to use (walled for the route asking); unlike `avoid`, not a preference. */
+      exclude?: ReadonlySet<string>;
+      only?: ReadonlySet<string>;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<Acquired> {
     const deadline = Date.now() + this.options.acquireTimeoutMs;
     for (;;) {
       if (opts.signal?.aborted) return { none: 'rate_limited', detail: 'cancelled' };
-      let live = this.liveLanes().filter((l) => !opts.only || opts.only.has(l.key));
+      let live = this.liveLanes().filter(
+        (l) => (!opts.only || opts.only.has(l.key)) && !opts.exclude?.has(l.key),
+      );
       if (live.length === 0) {
         const detail = opts.only
           ? "the session's proxy is gone or dead"
-          : this.options.allowDirect
-            ? 'no usable proxy'
-            : 'no usable proxy (add one with `proxy add`, or set ALLOW_DIRECT=true to check without proxies)';
+          : opts.exclude && opts.exclude.size > 0 && this.liveLanes().length > 0
+            ? 'every proxy is walled for this route'
+            : this.options.allowDirect
+              ? 'no usable proxy'
+              : 'no usable proxy (add one with `proxy add`, or set ALLOW_DIRECT=true to check without proxies)';
         return { none: 'proxy_failed', detail };
       }
       const now = this.deps.clock.now().getTime();
@@ -323,7 +333,9 @@ export class ProxyPool {
     } else {
       lane.consecutiveProxyFailures = 0;
     }
-    if (result.outcome === 'rate_limited' || result.outcome === 'login_wall') {
+    // A wall is about one route from this IP (route-health.ts skips the lane for that route); only a
+    // rate limit is about the IP as a whole.
+    if (result.outcome === 'rate_limited') {
       await this.safeCoolDown(lane, result.detail ?? result.outcome);
     }
   }

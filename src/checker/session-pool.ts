@@ -15,6 +15,9 @@ export interface SessionLease {
   cookie: string;
 }
 
+/** The key route health knows a session by (a session is a lane of its own for the session routes). */
+export const sessionLaneKey = (id: number) => `s${id}`;
+
 /**
  * Logged-in sessions, each bound to its sticky proxy. A session is only ever used through that proxy;
  * when the proxy is cooling the session waits (or the checker goes anonymous) rather than hop IPs.
@@ -66,17 +69,26 @@ export class SessionPool {
     });
   }
 
+  /** Sessions that could carry a request (their proxy exists and is alive), cooling or not. */
+  usableCount(avoid: ReadonlySet<number> = new Set()): number {
+    return this.usable(avoid).length;
+  }
+
   /** True when a session could be used now (its proxy exists, is alive and is not cooling down). */
-  hasReadySession(): boolean {
+  hasReadySession(avoid: ReadonlySet<number> = new Set()): boolean {
     const now = this.deps.clock.now().getTime();
-    return this.usable().some((s) => {
+    return this.usable(avoid).some((s) => {
       const lane = this.pool.lane(this.laneKey(s) ?? '');
       return lane !== undefined && lane.coolingUntil <= now;
     });
   }
 
-  async acquire(avoid: ReadonlySet<number>, signal?: AbortSignal): Promise<SessionLease | null> {
-    const candidates = this.usable(avoid);
+  async acquire(
+    avoid: ReadonlySet<number>,
+    signal?: AbortSignal,
+    onlySession?: number,
+  ): Promise<SessionLease | null> {
+    const candidates = this.usable(avoid).filter((s) => onlySession === undefined || s.id === onlySession);
     if (candidates.length === 0) return null;
     const now = this.deps.clock.now().getTime();
     // A session whose proxy is cooling would only make the batch wait: go anonymous instead.
@@ -106,8 +118,8 @@ export class SessionPool {
     });
   }
 
-  /** Takes a refused session out of rotation; true when this call disabled it (alert once). */
-  async disable(sessionId: number, reason: string): Promise<boolean> {
+  /** Takes a refused session out of rotation; when this call disabled it, the moment (alert once per disablement). */
+  async disable(sessionId: number, reason: string): Promise<Date | null> {
     this.sessions = this.sessions.filter((s) => s.id !== sessionId);
     return disableSession(this.deps, sessionId, reason);
   }

@@ -1,63 +1,78 @@
+import type { CheckOutcome, CheckResult, CheckTarget } from '../core/checks.js';
 import type { CoreDeps } from '../core/deps.js';
-import type { Logger } from '../core/logger.js';
+import { liveStoryIds } from '../core/detections/index.js';
+import type { RouteName } from '../core/instagram/index.js';
 import { maskSecrets } from '../core/mask.js';
-import { profileInfoAnswer, reelsMediaAnswer, storyQueryAnswer } from './instagram-answers.js';
-import { type IgResult, igGet, profilePath, reelsPath, storyPath } from './instagram-client.js';
-import type { ProxyPool } from './proxy-pool.js';
-import type { SessionLease, SessionPool } from './session-pool.js';
-import { storyFromQuery, storyFromReel } from './story-state.js';
-import type {
-  CheckerAlert,
-  CheckOutcome,
-  CheckResult,
-  CheckTarget,
-  StoryChecker,
-  StoryCheckerExtras,
-} from './types.js';
+import type { CheckerAlert } from './alerts.js';
+import type { Classified, Failure } from './answer-class.js';
+import type { Leased, RouteRunner } from './route-runner.js';
+import {
+  RESOLVE_ROUTE_BY_NAME,
+  type ResolvedUser,
+  type Route,
+  STORY_ROUTE_BY_NAME,
+  type StoryAnswer,
+  type StoryRoute,
+} from './routes/index.js';
+import { StepState } from './step-state.js';
+import type { StoryChecker, StoryCheckerExtras } from './types.js';
+import type { Witnesses } from './witnesses.js';
 
-/** Instagram answers at most 20 reels per reels_media request (more is a 400). */
-export const REELS_PER_REQUEST = 20;
-const RETRYABLE: ReadonlySet<CheckOutcome> = new Set([
-  'transient',
-  'proxy_failed',
-  'rate_limited',
-  'login_wall',
-]);
+/** A 404 for a profile that answered within this long is confirmed through another proxy first. */
+export const RECENT_ANSWER_MS = 7 * 24 * 3600_000;
+const MAX_KEPT_ALERTS = 100;
 
-export interface CheckerSettings {
-  instagramUrl: string;
-  timeoutMs: number;
-  maxRetries: number;
+interface Item {
+  target: CheckTarget;
+  id: string;
+  learned: boolean;
+  attempts: number;
+  reResolved?: boolean;
 }
 
-type ErrorOutcome = Exclude<CheckOutcome, 'story' | 'no_story' | 'private'>;
-type StepResult<T> = IgResult<T> & { proxyId: number | null };
+type Resolved = { user: ResolvedUser; attempts: number; proxyId: number | null; route: RouteName };
+type Next = 'retry' | 'give_up';
 
-/** Per-profile retry state: up to `maxRetries` more tries, each on a proxy not yet tried if any. */
-interface Attempts {
-  made: number;
-  retriesLeft: number;
-  tried: Set<string>;
-}
+const OUTCOME_OF: Record<Failure['cls'], Exclude<CheckOutcome, 'story' | 'no_story' | 'private'>> = {
+  not_found: 'not_found',
+  unavailable: 'unavailable',
+  rate_limited: 'rate_limited',
+  wall: 'login_wall',
+  retired: 'unexpected',
+  fingerprint: 'unexpected',
+  changed: 'unexpected',
+  session_invalid: 'session_invalid',
+  transient: 'transient',
+  proxy_failed: 'proxy_failed',
+  unexpected: 'unexpected',
+};
 
+const hasStory = (a: StoryAnswer) => [...a.byId.values()].some((s) => s.outcome === 'story');
+
+/**
+ * Checks profiles in two steps, each over an ordered list of interchangeable routes (routes/): resolve
+ * a username to an id when none is cached, then ask a story route about up to its `maxIds` ids at once.
+ * A route that is walled, retired or changed is left for the next one; when no route of a step can be
+ * used, the profile ends `no_route` (never recorded: a profile is never "no story" unless a route
+ * actually said so). A logged-in answer showing no story for a whole chunk is verified against
+ * profiles known to have a live story before it counts.
+ */
 export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
   private alerts: CheckerAlert[] = [];
-  private readonly log: Logger;
-  private readonly baseUrl: string;
+  private unverifiedWarnedAt = 0;
 
   constructor(
     private readonly deps: CoreDeps,
-    private readonly pool: ProxyPool,
-    private readonly sessions: SessionPool,
-    private readonly settings: CheckerSettings,
-    private readonly onAlert?: (alert: CheckerAlert) => void,
-  ) {
-    this.log = deps.log.child({ component: 'checker' });
-    this.baseUrl = settings.instagramUrl.replace(/\/+$/, '');
-  }
+    private readonly runner: RouteRunner,
+    private readonly witnesses: Witnesses,
+    private readonly settings: { maxRetries: number },
+  ) {}
 
-  async preferredGroupSize(): Promise<number> {
-    return this.sessions.hasReadySession() ? REELS_PER_REQUEST : 1;
+  /** Called by the runner for every alert; kept (bounded) for drainAlerts. */
+  raise(alert: CheckerAlert, onAlert?: (a: CheckerAlert) => void): void {
+    this.alerts.push(alert);
+    if (this.alerts.length > MAX_KEPT_ALERTS) this.alerts.shift();
+    onAlert?.(alert);
   }
 
   drainAlerts(): CheckerAlert[] {
@@ -66,312 +81,346 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
     return out;
   }
 
+  async preferredGroupSize(): Promise<number> {
+    for (const name of this.runner.config.get().storyOrder) {
+      const route = STORY_ROUTE_BY_NAME[name];
+      if (this.runner.usable(route)) return route.maxIds;
+    }
+    return 1;
+  }
+
   async check(
     targets: readonly CheckTarget[],
     options: { signal?: AbortSignal } = {},
   ): Promise<CheckResult[]> {
     const { signal } = options;
-    if (targets.length === 0) return [];
-    if (targets.length > 1 && this.sessions.hasReadySession()) return this.checkWithSessions(targets, signal);
-    // One request at a time per call: the batch engine's thread cap is the number of concurrent calls.
     const results: CheckResult[] = [];
-    for (const t of targets) results.push(await this.checkAnonymous(t, signal));
+    const items: Item[] = [];
+    // One request at a time per call: the batch engine's thread cap is the number of concurrent calls.
+    for (const t of targets) {
+      if (t.igUserId) {
+        items.push({ target: t, id: t.igUserId, learned: false, attempts: 0 });
+        continue;
+      }
+      const r = await this.resolve(t, signal);
+      if ('result' in r) results.push(r.result);
+      else if (r.user.isPrivate) results.push(this.privateResult(t, r));
+      else items.push({ target: t, id: r.user.id, learned: true, attempts: r.attempts });
+    }
+    while (items.length > 0) results.push(...(await this.storyStep(items, signal)));
     return results;
   }
 
-  private newAttempts(): Attempts {
-    return { made: 0, retriesLeft: this.settings.maxRetries, tried: new Set() };
-  }
-
-  /** One request with retries on other proxies for the outcomes worth retrying. */
-  private async step<T>(
-    attempts: Attempts,
-    path: string,
-    schema: import('zod').ZodType<T>,
-    referer: string,
-    signal?: AbortSignal,
-  ): Promise<StepResult<T>> {
-    let last: StepResult<T> | undefined;
-    for (;;) {
-      if (signal?.aborted)
-        return { ok: false, outcome: 'transient', detail: 'cancelled', latencyMs: 0, proxyId: null };
-      const got = await this.pool.acquire({ avoid: attempts.tried, ...(signal ? { signal } : {}) });
-      if (!('lane' in got)) {
-        if (signal?.aborted)
-          return { ok: false, outcome: 'transient', detail: 'cancelled', latencyMs: 0, proxyId: null };
-        // After a real answer, report that answer (it says more than "no proxy free for the retry").
-        if (last && !last.ok) return { ...last, detail: `${last.detail}; retry impossible: ${got.detail}` };
-        return { ok: false, outcome: got.none, detail: got.detail, latencyMs: 0, proxyId: null };
-      }
-      const lane = got.lane;
-      attempts.made++;
-      const res = await igGet(
-        {
-          baseUrl: this.baseUrl,
-          dispatcher: lane.dispatcher,
-          viaProxy: lane.proxyId !== null,
-          timeoutMs: this.settings.timeoutMs,
-          ...(signal ? { signal } : {}),
-        },
-        path,
-        schema,
-        referer,
-      );
-      const proxyOk = res.ok || res.outcome === 'not_found';
-      await this.pool.release(
-        lane,
-        res.ok
-          ? { ok: true, latencyMs: res.latencyMs }
-          : { ok: proxyOk, outcome: res.outcome, latencyMs: res.latencyMs, detail: res.detail },
-      );
-      if (!res.ok && res.outcome === 'unexpected')
-        this.logUnexpected(path, res.detail, res.sample, lane.proxyId);
-      if (!res.ok && RETRYABLE.has(res.outcome) && attempts.retriesLeft > 0 && res.detail !== 'cancelled') {
-        attempts.retriesLeft--;
-        attempts.tried.add(lane.key);
-        this.log.debug(
-          { proxyId: lane.proxyId, outcome: res.outcome, detail: res.detail },
-          'retrying on another proxy',
-        );
-        last = { ...res, proxyId: lane.proxyId };
-        continue;
-      }
-      return { ...res, proxyId: lane.proxyId };
-    }
-  }
-
-  private logUnexpected(
-    path: string,
-    detail: string,
-    sample: string | undefined,
-    proxyId: number | null,
-  ): void {
-    const endpoint = path.split('?')[0];
-    this.log.warn(
-      { endpoint, proxyId, detail, sample: sample === undefined ? undefined : maskSecrets(sample) },
-      'unexpected answer from Instagram',
-    );
+  private privateResult(t: CheckTarget, r: Resolved): CheckResult {
+    return {
+      username: t.username,
+      outcome: 'private',
+      igUserId: r.user.id,
+      attempts: r.attempts,
+      proxyId: r.proxyId,
+      route: r.route,
+    };
   }
 
   private errorResult(
     username: string,
-    outcome: ErrorOutcome,
+    outcome: CheckOutcome,
     detail: string,
-    attempts: Attempts,
-    proxyId: number | null,
+    attempts: number,
     extra: Partial<CheckResult> = {},
   ): CheckResult {
+    return { username, outcome, detail: maskSecrets(detail), attempts: Math.max(1, attempts), ...extra };
+  }
+
+  /** When no route of a step is left: the last plain error if there was one, else `no_route`. */
+  private async noRoute(
+    step: 'resolve' | 'story',
+    st: StepState,
+  ): Promise<{ outcome: CheckOutcome; detail: string }> {
+    if (this.runner.pool.liveLanes().length === 0) {
+      // No proxy at all (and no direct lane): say how to fix it, as the pool does.
+      const got = await this.runner.pool.acquire({});
+      if (!('lane' in got)) return { outcome: got.none, detail: got.detail };
+      this.runner.pool.abandon(got.lane);
+    }
+    const last = st.last;
+    if (last && !['wall', 'retired', 'fingerprint', 'changed'].includes(last.cls) && st.tried.size === 0)
+      return { outcome: OUTCOME_OF[last.cls], detail: last.detail };
+    const cfg = this.runner.config.get();
+    const order = step === 'resolve' ? cfg.resolveOrder : cfg.storyOrder;
+    const byName: Partial<Record<RouteName, Route>> =
+      step === 'resolve' ? RESOLVE_ROUTE_BY_NAME : STORY_ROUTE_BY_NAME;
     return {
-      username,
-      outcome,
-      detail: maskSecrets(detail),
-      attempts: Math.max(1, attempts.made),
-      proxyId,
-      ...extra,
+      outcome: 'no_route',
+      detail: `no ${step === 'resolve' ? 'username lookup' : 'story'} route is usable: ${this.runner.describe(order, byName, st.failures)}`,
     };
   }
 
-  async checkAnonymous(target: CheckTarget, signal?: AbortSignal): Promise<CheckResult> {
-    const username = target.username;
-    const referer = `/${encodeURIComponent(username)}/`;
-    const attempts = this.newAttempts();
-    let id = target.igUserId;
-    let learned: string | undefined;
-    if (!id) {
-      const r = await this.step(attempts, profilePath(username), profileInfoAnswer, referer, signal);
-      if (!r.ok) return this.errorResult(username, r.outcome, r.detail, attempts, r.proxyId);
-      const user = r.value.data.user;
-      if (!user)
-        return this.errorResult(
-          username,
-          'not_found',
-          'no such user (data.user is null)',
-          attempts,
-          r.proxyId,
-        );
-      learned = user.id;
-      if (user.is_private)
-        return {
-          username,
-          outcome: 'private',
-          igUserId: learned,
-          attempts: attempts.made,
-          proxyId: r.proxyId,
-        };
-      id = user.id;
+  /** What to do after a failed answer: retry (another lane, session or route) or give up with it. */
+  private async onFailure(route: Route, leased: Leased, c: Failure, st: StepState): Promise<Next> {
+    st.last = c;
+    if (st.made >= st.maxRequests) return 'give_up';
+    switch (c.cls) {
+      case 'session_invalid':
+        await this.runner.disableSession(leased, c.detail);
+        if (leased.session) st.avoidSessions.add(leased.session.id);
+        return 'retry';
+      case 'wall':
+      case 'retired':
+      case 'changed':
+      case 'fingerprint':
+        // Route-level answers: route health now skips this lane (or session) for this route only, and
+        // the next lane's answer is the evidence that suspends the route (or shows this lane alone
+        // was walled).
+        st.failures.set(route.name, c.detail);
+        return 'retry';
+      case 'rate_limited':
+      case 'transient':
+      case 'proxy_failed':
+        if (st.retriesLeft <= 0 || c.detail === 'cancelled') return 'give_up';
+        st.retriesLeft--;
+        st.avoidLanes.add(leased.lane.key);
+        if (leased.session) st.avoidSessions.add(leased.session.id);
+        return 'retry';
+      default:
+        return 'give_up';
     }
-    const s = await this.step(attempts, storyPath(id), storyQueryAnswer, referer, signal);
-    const idPart = learned ? { igUserId: learned } : {};
-    if (!s.ok) return this.errorResult(username, s.outcome, s.detail, attempts, s.proxyId, idPart);
-    const user = s.value.data.user;
-    if (!user)
-      return this.errorResult(
-        username,
-        'not_found',
-        'no such user id (data.user is null)',
-        attempts,
-        s.proxyId,
-        idPart,
-      );
-    const base = { username, attempts: attempts.made, proxyId: s.proxyId, ...idPart };
-    return { ...base, ...storyFromQuery(user, this.deps.clock.now().getTime()) };
   }
 
-  private async checkWithSessions(
-    targets: readonly CheckTarget[],
-    signal?: AbortSignal,
-  ): Promise<CheckResult[]> {
-    const results: CheckResult[] = [];
-    const withIds: Array<{ target: CheckTarget; id: string; learned: boolean; attempts: number }> = [];
-    for (const t of targets) {
-      if (t.igUserId) {
-        withIds.push({ target: t, id: t.igUserId, learned: false, attempts: 0 });
+  private recentlyAnswered(t: CheckTarget): boolean {
+    const at = t.lastCheckedAt?.getTime();
+    return Boolean(t.igUserId) && at !== undefined && this.deps.clock.now().getTime() - at < RECENT_ANSWER_MS;
+  }
+
+  /** Resolve step: username -> id and privacy, through the first usable route in the operator's order. */
+  async resolve(t: CheckTarget, signal?: AbortSignal): Promise<Resolved | { result: CheckResult }> {
+    const cfg = this.runner.config.get();
+    const st = new StepState(this.settings.maxRetries);
+    let confirming = false;
+    for (;;) {
+      if (signal?.aborted) return { result: this.errorResult(t.username, 'transient', 'cancelled', st.made) };
+      const route = await this.runner.choose(
+        cfg.resolveOrder,
+        RESOLVE_ROUTE_BY_NAME,
+        st.tried,
+        st.avoidSessions,
+      );
+      if (!route) {
+        const n = await this.noRoute('resolve', st);
+        return { result: this.errorResult(t.username, n.outcome, n.detail, st.made) };
+      }
+      const leased = await this.runner.lease(route, st.leaseOptions(signal));
+      if ('none' in leased) {
+        if (signal?.aborted)
+          return { result: this.errorResult(t.username, 'transient', 'cancelled', st.made) };
+        if (leased.none === 'rate_limited' || leased.none === 'transient')
+          return { result: this.errorResult(t.username, leased.none, leased.detail, st.made) };
+        st.routeFailed(route.name, leased.detail);
         continue;
       }
-      // The id lookup is anonymous: it costs a request per new profile once, then is cached.
-      const attempts = this.newAttempts();
-      const r = await this.step(
-        attempts,
-        profilePath(t.username),
-        profileInfoAnswer,
-        `/${encodeURIComponent(t.username)}/`,
+      st.made++;
+      const c = await this.runner.send(
+        route,
+        leased,
+        route.request(t.username, cfg),
+        (raw) => route.read(raw, Boolean(leased.session)),
         signal,
       );
-      if (!r.ok) results.push(this.errorResult(t.username, r.outcome, r.detail, attempts, r.proxyId));
-      else if (!r.value.data.user)
-        results.push(
-          this.errorResult(t.username, 'not_found', 'no such user (data.user is null)', attempts, r.proxyId),
-        );
-      else if (r.value.data.user.is_private) {
-        results.push({
-          username: t.username,
-          outcome: 'private',
-          igUserId: r.value.data.user.id,
-          attempts: attempts.made,
-          proxyId: r.proxyId,
-        });
-      } else withIds.push({ target: t, id: r.value.data.user.id, learned: true, attempts: attempts.made });
+      const proxyId = leased.lane.proxyId;
+      if (c.cls === 'ok' && c.value) return { user: c.value, attempts: st.made, proxyId, route: route.name };
+      if (c.cls === 'ok' || c.cls === 'not_found') {
+        // False 404s come with rate limiting: a profile that answered lately is asked again elsewhere.
+        if (!confirming && this.recentlyAnswered(t) && this.runner.pool.liveLanes().length > 1) {
+          confirming = true;
+          st.excludeLanes.add(leased.lane.key);
+          continue;
+        }
+        const detail = c.cls === 'ok' ? 'no such user' : c.detail;
+        return {
+          result: this.errorResult(t.username, 'not_found', `${detail} (${route.name})`, st.made, {
+            proxyId,
+            route: route.name,
+          }),
+        };
+      }
+      if ((await this.onFailure(route, leased, c, st)) === 'give_up')
+        return {
+          result: this.errorResult(t.username, OUTCOME_OF[c.cls], c.detail, st.made, {
+            proxyId,
+            route: route.name,
+          }),
+        };
     }
-    for (let i = 0; i < withIds.length; i += REELS_PER_REQUEST) {
-      results.push(...(await this.checkChunk(withIds.slice(i, i + REELS_PER_REQUEST), signal)));
-    }
-    return results;
   }
 
-  private async checkChunk(
-    chunk: Array<{ target: CheckTarget; id: string; learned: boolean; attempts: number }>,
-    signal?: AbortSignal,
-  ): Promise<CheckResult[]> {
-    const avoidSessions = new Set<number>();
-    let retriesLeft = this.settings.maxRetries;
-    let made = 0;
-    const first = chunk[0];
-    if (!first) return [];
-    const referer = `/${encodeURIComponent(first.target.username)}/`;
+  /** Story step: takes the next chunk off `items` (as many as the chosen route carries) and answers it. */
+  private async storyStep(items: Item[], signal?: AbortSignal): Promise<CheckResult[]> {
+    const cfg = this.runner.config.get();
+    const st = new StepState(this.settings.maxRetries);
+    const fail = (n: number, outcome: CheckOutcome, detail: string, extra: Partial<CheckResult> = {}) =>
+      items.splice(0, n).map((i) =>
+        this.errorResult(i.target.username, outcome, detail, i.attempts + st.made, {
+          ...(i.learned ? { igUserId: i.id } : {}),
+          ...extra,
+        }),
+      );
     for (;;) {
-      const lease = signal?.aborted ? null : await this.sessions.acquire(avoidSessions, signal);
-      if (!lease) return this.anonymousFallback(chunk, signal);
-      made++;
-      const res = await igGet(
-        {
-          baseUrl: this.baseUrl,
-          dispatcher: lease.lane.dispatcher,
-          viaProxy: lease.lane.proxyId !== null,
-          timeoutMs: this.settings.timeoutMs,
-          session: { cookie: lease.cookie, csrftoken: lease.session.csrftoken },
-          ...(signal ? { signal } : {}),
-        },
-        reelsPath(chunk.map((c) => c.id)),
-        reelsMediaAnswer,
-        referer,
-      );
-      await this.pool.release(
-        lease.lane,
-        res.ok
-          ? { ok: true, latencyMs: res.latencyMs }
-          : { ok: false, outcome: res.outcome, latencyMs: res.latencyMs, detail: res.detail },
-      );
-      if (res.ok) {
-        this.sessions.noteUsed(lease.session.id);
-        return this.chunkResults(chunk, res.value, lease, made);
+      if (signal?.aborted) return fail(items.length, 'transient', 'cancelled');
+      const route = await this.runner.choose(cfg.storyOrder, STORY_ROUTE_BY_NAME, st.tried, st.avoidSessions);
+      if (!route) {
+        const n = await this.noRoute('story', st);
+        return fail(items.length, n.outcome, n.detail);
       }
-      if (res.outcome === 'session_invalid') {
-        await this.disableSession(lease, res.detail);
-        avoidSessions.add(lease.session.id);
+      const chunk = items.slice(0, route.maxIds);
+      const leased = await this.runner.lease(route, st.leaseOptions(signal));
+      if ('none' in leased) {
+        if (signal?.aborted) return fail(items.length, 'transient', 'cancelled');
+        if (leased.none === 'rate_limited' || leased.none === 'transient')
+          return fail(chunk.length, leased.none, leased.detail);
+        st.routeFailed(route.name, leased.detail);
         continue;
       }
-      if (res.outcome === 'unexpected')
-        this.logUnexpected('/api/v1/feed/reels_media/', res.detail, res.sample, lease.lane.proxyId);
-      if (RETRYABLE.has(res.outcome) && retriesLeft > 0 && res.detail !== 'cancelled') {
-        retriesLeft--;
-        avoidSessions.add(lease.session.id);
-        continue;
+      st.made++;
+      const ids = chunk.map((i) => i.id);
+      const nowMs = this.deps.clock.now().getTime();
+      const c = await this.runner.send(
+        route,
+        leased,
+        route.request(ids, cfg),
+        (raw) => route.read(raw, ids, nowMs),
+        signal,
+      );
+      if (c.cls === 'ok') {
+        if (route.needsSession && !hasStory(c.value)) {
+          const verdict = await this.verifyEmpty(route, leased, ids, signal);
+          if (verdict === 'dead') {
+            await this.runner.disableSession(
+              leased,
+              'it answered "no story" for every profile, profiles with a live story included (a dead cookie answering an empty success)',
+            );
+            if (leased.session) st.avoidSessions.add(leased.session.id);
+            continue;
+          }
+          if (verdict === 'failed') {
+            st.routeFailed(route.name, 'an all-empty answer could not be verified');
+            continue;
+          }
+        }
+        this.witnesses.offer(c.value.publicLive).catch(() => {});
+        items.splice(0, chunk.length);
+        return this.storyResults(chunk, c.value, leased, route, st, items, signal);
       }
-      const outcome: ErrorOutcome = res.outcome === 'not_found' ? 'unexpected' : res.outcome;
-      return chunk.map((c) => ({
-        username: c.target.username,
-        outcome,
-        detail: maskSecrets(res.detail),
-        attempts: c.attempts + made,
-        proxyId: lease.lane.proxyId,
-        sessionId: lease.session.id,
-        ...(c.learned ? { igUserId: c.id } : {}),
-      }));
+      if ((await this.onFailure(route, leased, c, st)) === 'give_up')
+        return fail(chunk.length, OUTCOME_OF[c.cls], c.detail, {
+          proxyId: leased.lane.proxyId,
+          route: route.name,
+          ...(leased.session ? { sessionId: leased.session.id } : {}),
+        });
     }
   }
 
-  private chunkResults(
-    chunk: Array<{ target: CheckTarget; id: string; learned: boolean; attempts: number }>,
-    answer: import('./instagram-answers.js').ReelsMediaAnswer,
-    lease: SessionLease,
-    made: number,
-  ): CheckResult[] {
-    const nowMs = this.deps.clock.now().getTime();
-    return chunk.map((c) => {
-      const base = {
-        username: c.target.username,
-        attempts: c.attempts + made,
-        proxyId: lease.lane.proxyId,
-        sessionId: lease.session.id,
-        ...(c.learned ? { igUserId: c.id } : {}),
-      };
-      return { ...base, ...storyFromReel(answer.reels[c.id], nowMs) };
-    });
-  }
-
-  /** No session can take this chunk: check each profile anonymously instead of failing it. */
-  private async anonymousFallback(
-    chunk: Array<{ target: CheckTarget; id: string; learned: boolean; attempts: number }>,
+  private async storyResults(
+    chunk: Item[],
+    answer: StoryAnswer,
+    leased: Leased,
+    route: StoryRoute,
+    st: StepState,
+    items: Item[],
     signal?: AbortSignal,
   ): Promise<CheckResult[]> {
     const out: CheckResult[] = [];
-    for (const c of chunk) {
-      const r = await this.checkAnonymous({ username: c.target.username, igUserId: c.id }, signal);
-      out.push({ ...r, attempts: r.attempts + c.attempts, ...(c.learned ? { igUserId: c.id } : {}) });
+    for (const item of chunk) {
+      const state = answer.byId.get(item.id) ?? { outcome: 'no_story' as const };
+      const base = {
+        username: item.target.username,
+        attempts: item.attempts + st.made,
+        proxyId: leased.lane.proxyId,
+        route: route.name,
+        ...(leased.session ? { sessionId: leased.session.id } : {}),
+        ...(item.learned ? { igUserId: item.id } : {}),
+      };
+      if (state.outcome !== 'gone') {
+        out.push({ ...base, ...state });
+        continue;
+      }
+      // No user with this id: a stale cached id or a deleted account. Only the username can tell.
+      const r = item.reResolved ? null : await this.resolve(item.target, signal);
+      if (r === null)
+        out.push(
+          this.errorResult(
+            base.username,
+            'unexpected',
+            `${route.name}: no user with id ${item.id}`,
+            base.attempts,
+          ),
+        );
+      else if ('result' in r) out.push({ ...r.result, attempts: r.result.attempts + base.attempts });
+      else if (r.user.isPrivate)
+        out.push({ ...this.privateResult(item.target, r), attempts: r.attempts + base.attempts });
+      else if (r.user.id !== item.id)
+        items.push({
+          target: item.target,
+          id: r.user.id,
+          learned: true,
+          attempts: base.attempts + r.attempts,
+          reResolved: true,
+        });
+      else
+        out.push(
+          this.errorResult(
+            base.username,
+            'unexpected',
+            `${route.name} has no user with id ${item.id}, yet the username resolves to it`,
+            base.attempts + r.attempts,
+          ),
+        );
     }
     return out;
   }
 
-  private async disableSession(lease: SessionLease, reason: string): Promise<void> {
-    let first: boolean;
-    try {
-      first = await this.sessions.disable(lease.session.id, reason);
-    } catch (err) {
-      // Not stored (Postgres away): it is out of this process's rotation already; alert anyway.
-      this.log.error(
-        { sessionId: lease.session.id, errMessage: (err as Error).message },
-        'cannot store disabled session',
-      );
-      first = true;
+  /**
+   * An all-empty logged-in answer: ask the same session about profiles known to have a live story.
+   * 'alive' (it sees them), 'dead' (it does not, or it is refused), 'failed' (no answer), or
+   * 'unverified' when no such profile is known (then the answer is taken, and the operator is told
+   * once an hour to name canaries).
+   */
+  private async verifyEmpty(
+    route: StoryRoute,
+    leased: Leased,
+    chunkIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<'alive' | 'dead' | 'failed' | 'unverified'> {
+    const session = leased.session;
+    if (!session) return 'unverified';
+    const exclude = new Set(chunkIds);
+    let ids = await this.witnesses.pick(3, exclude).catch(() => [] as string[]);
+    if (ids.length === 0)
+      ids = (await liveStoryIds(this.deps, 3).catch(() => [] as string[])).filter((id) => !exclude.has(id));
+    if (ids.length === 0) {
+      this.warnUnverified();
+      return 'unverified';
     }
-    if (!first) return;
-    const alert: CheckerAlert = {
-      kind: 'session_disabled',
-      sessionId: lease.session.id,
-      proxyId: lease.lane.proxyId,
-      message: `Instagram refused session #${lease.session.id} (account ${lease.session.dsUserId}): ${reason}. It is disabled; checks continue with other sessions or anonymously. Add fresh cookies with \`session add\`.`,
-    };
-    this.alerts.push(alert);
-    this.onAlert?.(alert);
+    const again = await this.runner.lease(route, { onlySession: session.id, ...(signal ? { signal } : {}) });
+    if ('none' in again) return 'failed';
+    const nowMs = this.deps.clock.now().getTime();
+    const c: Classified<StoryAnswer> = await this.runner.send(
+      route,
+      again,
+      route.request(ids, this.runner.config.get()),
+      (raw) => route.read(raw, ids, nowMs),
+      signal,
+    );
+    if (c.cls === 'ok') return hasStory(c.value) ? 'alive' : 'dead';
+    if (c.cls === 'session_invalid') return 'dead';
+    return 'failed';
+  }
+
+  private warnUnverified(): void {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.unverifiedWarnedAt < 3_600_000) return;
+    this.unverifiedWarnedAt = now;
+    this.runner.log.warn(
+      'a logged-in answer showed no story for a whole chunk and no profile with a live story is known to verify it; name canaries with `instagram set canaries ...`',
+    );
   }
 }

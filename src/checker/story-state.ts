@@ -1,5 +1,4 @@
-import type { ReelsMediaAnswer, StoryQueryAnswer } from './instagram-answers.js';
-import type { StorySeen } from './types.js';
+import type { StorySeen } from '../core/checks.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -10,7 +9,10 @@ const toDate = (epochSeconds: number | null | undefined) =>
 
 /** Anonymous graphql answer: active when `has_public_story`, or the latest reel is under 24 h old. */
 export function storyFromQuery(
-  user: NonNullable<StoryQueryAnswer['data']['user']>,
+  user: {
+    has_public_story: boolean;
+    reel?: { latest_reel_media?: number | null; expiring_at?: number | null } | null | undefined;
+  },
   nowMs: number,
 ): StoryState {
   const latest = user.reel?.latest_reel_media ?? null;
@@ -21,7 +23,13 @@ export function storyFromQuery(
 
 /** Logged-in reels_media answer: an id without a reel has no story; with items (or a recent reel) it has one. */
 export function storyFromReel(
-  reel: ReelsMediaAnswer['reels'][string] | undefined,
+  reel:
+    | {
+        latest_reel_media?: number | null | undefined;
+        expiring_at?: number | null | undefined;
+        items: Array<{ taken_at: number; expiring_at?: number | undefined }>;
+      }
+    | undefined,
   nowMs: number,
 ): StoryState {
   if (!reel) return { outcome: 'no_story' };

@@ -4,10 +4,10 @@ import { proxies } from '../core/db/schema/index.js';
 import type { CoreDeps } from '../core/deps.js';
 import { UserError } from '../core/errors.js';
 import { recordEvent } from '../core/events.js';
+import { INSTAGRAM_DEFAULTS } from '../core/instagram/index.js';
 import { maskSecrets } from '../core/mask.js';
 import { loadProxyCredentials, notifyProxiesChanged, type ProxyCredentials } from '../core/proxies/index.js';
 import { type Reply, reply, tableBlock, textBlock } from '../reply/reply.js';
-import { USER_AGENT } from './instagram-client.js';
 import { createProxyDispatcher } from './proxy-dispatcher.js';
 
 export type ProxyTestStatus = 'reachable' | 'auth_refused' | 'timeout' | 'unreachable';
@@ -46,7 +46,7 @@ async function testOne(p: ProxyCredentials, url: string, timeoutMs: number): Pro
     const work = (async () => {
       const res = await request(url, {
         dispatcher: agent,
-        headers: { 'user-agent': USER_AGENT, accept: '*/*' },
+        headers: { 'user-agent': INSTAGRAM_DEFAULTS.userAgent, accept: '*/*' },
         signal,
       });
       await res.body.dump();

@@ -2,6 +2,7 @@ import type { CheckResult, CheckTarget, StoryChecker } from '../checker/types.js
 import {
   type Batch,
   countPendingItems,
+  failBatch,
   finishBatch,
   getBatch,
   pendingItems,
@@ -50,7 +51,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
   if (!started) return 'gone';
   log.info({ niche: started.nicheName, requested: started.requested }, 'batch running');
 
-  const stop: { reason: 'cancel' | 'closed' | null } = {
+  const stop: { reason: 'cancel' | 'closed' | 'no_route' | null; detail?: string } = {
     reason: started.cancelRequestedAt ? 'cancel' : null,
   };
   const stopping = () => stop.reason !== null || shutdown.aborted;
@@ -122,11 +123,24 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
   });
 
   const closeGroup = async (group: CheckTarget[], results: CheckResult[]) => {
-    const byName = new Map(results.map((r) => [r.username.toLowerCase(), r]));
+    const noRoute = results.find((r) => r.outcome === 'no_route');
+    if (noRoute && stop.reason === null) {
+      // No route of a step can be used: stop instead of recording answers nobody gave.
+      stop.reason = 'no_route';
+      stop.detail = noRoute.detail ?? 'no route is usable';
+      log.warn({ detail: stop.detail }, 'batch stops: no Instagram route is usable');
+    }
+    const byName = new Map(
+      results.filter((r) => r.outcome !== 'no_route').map((r) => [r.username.toLowerCase(), r]),
+    );
     const again: CheckTarget[] = [];
     const writes: Promise<unknown>[] = [];
     for (const t of group) {
       let result = byName.get(t.username);
+      if (!result && stop.reason === 'no_route') {
+        inflight.delete(t.username);
+        continue;
+      }
       if (!result) {
         const n = (tries.get(t.username) ?? 0) + 1;
         tries.set(t.username, n);
@@ -274,6 +288,15 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
   }
 
   if (stop.reason === 'closed') return 'gone';
+  if (stop.reason === 'no_route') {
+    const left = await countPendingItems(deps.core, batchId);
+    await failBatch(
+      deps.core,
+      batchId,
+      `stopped, ${left} profile${left === 1 ? '' : 's'} left unchecked: ${stop.detail ?? 'no route is usable'}`,
+    );
+    return 'finished';
+  }
   if (shutdown.aborted && stop.reason !== 'cancel' && !exhausted) {
     log.info('stopped for shutdown; the batch resumes on the next worker');
     return 'stopped';

@@ -13,17 +13,17 @@ afterEach(async () => {
 });
 
 describe('Instagram misbehaving per IP', () => {
-  it('GIVEN Instagram allows 2 requests per IP per minute THEN each proxy is cooled at its first 401, its profile requeued, and the rest reported rate_limited', async () => {
+  it('GIVEN Instagram allows 2 requests per IP per minute THEN each proxy is cooled at its first 429, its profile requeued, and the rest reported rate_limited', async () => {
     h = await createHarness({
       proxyCount: 2,
-      fake: { users, rateLimit: { perIp: 2, windowMs: 60_000, answer: 'please_wait' } },
+      fake: { users, rateLimit: { perIp: 2, windowMs: 60_000, answer: '429' } },
     });
     const c = await h.startChecker({ cooldownBaseMs: 60_000, acquireTimeoutMs: 300 });
     const outcomes: string[] = [];
     for (const u of users.slice(0, 6))
       outcomes.push(...(await c.check([{ username: u.username, igUserId: u.id }])).map((r) => r.outcome));
     console.log('outcomes:', outcomes.join(' '), 'requests by IP:', JSON.stringify(h.fake.requestsByIp));
-    // 4 profiles answered (2 per IP); the 5th hit both limits (one 401 each, cooling both); the 6th found no proxy.
+    // 4 profiles answered (2 per IP); the 5th hit both limits (one 429 each, cooling both); the 6th found no proxy.
     expect(outcomes.slice(0, 4).every((o) => o === 'story' || o === 'no_story')).toBe(true);
     expect(outcomes.slice(4)).toEqual(['rate_limited', 'rate_limited']);
     expect(Object.values(h.fake.requestsByIp)).toEqual([3, 3]);

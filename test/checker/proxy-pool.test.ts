@@ -103,7 +103,7 @@ describe('proxy pool', () => {
 
   it('GIVEN a cooldown that ends THEN the proxy is used again and a success resets the backoff step', async () => {
     h = await createHarness({ proxyCount: 1, fake: { users } });
-    h.fake.misbehave({ answer: 'please_wait', times: 1 });
+    h.fake.misbehave({ answer: 'rate_limit_429', times: 1 });
     const c = await h.startChecker({ cooldownBaseMs: 300 });
     const [r] = await c.check(targets(0, 1));
     // The only proxy cooled down about 300 ms and the retry waited for it.

@@ -27,10 +27,10 @@ describe('secrets stay out of logs, events and stored errors', () => {
     );
     const c = await h.startChecker({ cooldownBaseMs: 50, maxRetries: 3 });
     for (const answer of ['server_error', 'malformed_json', 'unexpected_shape', 'login_redirect'] as const) {
-      h.fake.misbehave({ answer, endpoint: 'reels', times: 1 });
+      h.fake.misbehave({ answer, endpoint: 'hash', times: 1 });
       h.fake.misbehave({ answer, endpoint: 'story', times: 1 });
     }
-    h.fake.misbehave({ answer: 'challenge_required', endpoint: 'reels', times: 1 });
+    h.fake.misbehave({ answer: 'challenge_required', endpoint: 'hash', times: 1 });
     await c.check(users.slice(0, 20).map((u) => ({ username: u.username, igUserId: u.id })));
     await c.check(users.slice(20, 24).map((u) => ({ username: u.username, igUserId: null })));
     // A proxy whose password the provider changed: 407 errors are logged and stored as last_error.

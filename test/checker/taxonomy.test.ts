@@ -72,22 +72,39 @@ describe('checker taxonomy: conclusive answers', () => {
     expect(hh.proxyIds).toContain(r?.proxyId);
   });
 
-  it('GIVEN data.user null for a cached id THEN not_found', async () => {
+  it('GIVEN data.user null for a cached id THEN the username is looked up again and its 404 makes it not_found', async () => {
     const hh = await setup();
     const c = await hh.startChecker();
     const [r] = await c.check([{ username: 'gone', igUserId: '999999' }]);
     expect(r?.outcome).toBe('not_found');
-    expect(r?.detail).toMatch(/data\.user is null/);
+    expect(r?.detail).toMatch(/HTTP 404 \(web_profile_info\)/);
+    expect(hh.fake.requests.map((q) => q.endpoint)).toEqual(['story', 'profile']);
   });
 });
 
 describe('checker taxonomy: errors, retries and cooldowns', () => {
-  const cooling: Array<[string, FakeAnswer, string]> = [
-    ['429', 'rate_limit_429', 'rate_limited'],
-    ['401 "Please wait"', 'please_wait', 'rate_limited'],
-    ['302 to /accounts/login/', 'login_redirect', 'login_wall'],
-    ['200 with an HTML body', 'html', 'login_wall'],
+  const cooling: Array<[string, FakeAnswer, string]> = [['429', 'rate_limit_429', 'rate_limited']];
+  // A wall is about one route from one IP, not a rate limit: the proxy is not cooled (it still serves
+  // other routes); with the only proxy walled, the story step has no route left and says which.
+  const walls: Array<[string, FakeAnswer]> = [
+    ['401 "Please wait" with require_login', 'please_wait'],
+    ['302 to /accounts/login/', 'login_redirect'],
+    ['200 with an HTML body', 'html'],
   ];
+  for (const [label, answer] of walls) {
+    it(`GIVEN ${label} on every request THEN no_route naming the walled route, and the proxy is not cooled`, async () => {
+      const hh = await setup(1);
+      hh.fake.misbehave({ answer });
+      const c = await hh.startChecker({ cooldownBaseMs: 60_000, acquireTimeoutMs: 500 });
+      const [r] = await c.check([{ username: 'bob', igUserId: '102' }]);
+      expect(r?.outcome).toBe('no_route');
+      expect(r?.detail).toMatch(/no story route is usable: .*reel_query: suspended \(wall/);
+      expect(hh.fake.requests).toHaveLength(1);
+      const [row] = await hh.deps.db.select().from(proxies).where(eq(proxies.id, hh.proxyIds[0]!));
+      expect(row?.coolingUntil).toBeNull();
+      expect(c.drainAlerts().map((a) => a.kind)).toEqual(['route_suspended']);
+    });
+  }
   for (const [label, answer, outcome] of cooling) {
     it(`GIVEN ${label} on every request THEN ${outcome}, the proxy cools down from about a minute, and no further request is made`, async () => {
       const hh = await setup(1);
@@ -187,13 +204,14 @@ describe('checker taxonomy: errors, retries and cooldowns', () => {
   });
 
   for (const answer of ['unexpected_shape', 'malformed_json'] as const) {
-    it(`GIVEN ${answer} THEN unexpected, not retried, with a sample logged`, async () => {
+    it(`GIVEN ${answer} from every route THEN each route is tried once, then no_route, with a sample logged`, async () => {
       const hh = await setup(1);
       hh.fake.misbehave({ answer });
       const c = await hh.startChecker();
       const [r] = await c.check([{ username: 'bob', igUserId: null }]);
-      expect(r?.outcome).toBe('unexpected');
-      expect(hh.fake.requests).toHaveLength(1);
+      expect(r?.outcome).toBe('no_route');
+      expect(r?.detail).toMatch(/web_profile_info: suspended \(changed.*profile_page: suspended \(changed/);
+      expect(hh.fake.requests.map((q) => q.endpoint)).toEqual(['profile', 'page']);
       const logged = hh.deps.logs.lines.find((l) => l.includes('unexpected answer from Instagram'));
       expect(logged).toBeDefined();
       expect(JSON.parse(logged ?? '{}').sample).toBeTruthy();

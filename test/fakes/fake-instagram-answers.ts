@@ -122,3 +122,85 @@ export function sessionProblemBody(
   }
   return { message: kind, status: 'fail', ...(kind === 'login_required' ? { logout_reason: 2 } : {}) };
 }
+
+/** `data.reels_media[]` of the logged-in query_hash reels query, as instaloader reads it. */
+export function reelsHashBody(users: FakeUser[], nowMs: number): unknown {
+  const list: unknown[] = [];
+  for (const user of users) {
+    const story = activeStory(user, nowMs);
+    if (!story) continue;
+    list.push({
+      id: user.id,
+      latest_reel_media: story.takenAt,
+      seen: null,
+      user: { id: user.id, username: user.username, is_private: user.isPrivate === true },
+      items: [
+        {
+          id: `${user.id}${story.takenAt}`,
+          taken_at_timestamp: story.takenAt,
+          expiring_at_timestamp: story.expiringAt,
+          is_video: false,
+        },
+      ],
+    });
+  }
+  return { data: { reels_media: list }, status: 'ok' };
+}
+
+/** The logged-out profile page: the user sits in a JSON script as `xig_user_by_username`. */
+export function profilePageHtml(user: FakeUser): string {
+  const data = {
+    require: [
+      [
+        'ScheduledServerJS',
+        'handle',
+        null,
+        [
+          {
+            __bbox: {
+              result: {
+                data: {
+                  xig_user_by_username: {
+                    pk: user.id,
+                    id: `${user.id}_app_scoped`,
+                    username: user.username,
+                    full_name: `${user.username} (fake)`,
+                    is_private: user.isPrivate === true,
+                    is_verified: false,
+                  },
+                },
+              },
+            },
+          },
+        ],
+      ],
+    ],
+  };
+  return `<!DOCTYPE html><html lang="en"><head><title>${user.username} • Instagram</title></head><body><script type="application/json" data-content-len="900" data-sjs>${JSON.stringify(data)}</script></body></html>`;
+}
+
+export const NOT_FOUND_PAGE_HTML =
+  '<!DOCTYPE html><html lang="en"><head><title>Page not found • Instagram</title></head><body><script type="application/json" data-sjs>{"pageID":"httpErrorPage"}</script><h2>Sorry, this page isn&#039;t available.</h2></body></html>';
+
+export const WALL_401_BODY = {
+  message: 'Please wait a few minutes before you try again.',
+  require_login: true,
+  igweb_rollout: true,
+  status: 'fail',
+};
+export const USERAGENT_MISMATCH_BODY = { message: 'useragent mismatch', status: 'fail' };
+export const RETIRED_400_BODY = {
+  message: 'invalid request',
+  errors: [{ message: 'execution error', severity: 'CRITICAL' }],
+  status: 'fail',
+};
+export const RETIRED_200_BODY = {
+  data: null,
+  errors: [{ message: 'execution error', code: 1675002, summary: 'Incorrect Query', severity: 'CRITICAL' }],
+  status: 'ok',
+};
+export const BUSINESS_ASSET_400_BODY = {
+  message:
+    'Asset asset://laser.provider/ig_business_category_subvertical has been deleted. You cannot use this schema',
+  status: 'fail',
+};

@@ -2,22 +2,55 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import {
+  BUSINESS_ASSET_400_BODY,
   type FakeSession,
   type FakeUser,
   LOGIN_HTML,
+  NOT_FOUND_PAGE_HTML,
   PLEASE_WAIT_BODY,
   profileInfoBody,
+  profilePageHtml,
+  RETIRED_200_BODY,
+  RETIRED_400_BODY,
+  reelsHashBody,
   reelsMediaBody,
   sessionProblemBody,
   storyQueryBody,
+  USERAGENT_MISMATCH_BODY,
+  WALL_401_BODY,
 } from './fake-instagram-answers.js';
 
 export type { FakeSession, FakeUser } from './fake-instagram-answers.js';
 
 export const STORY_QUERY_ID = '9957820854288654';
+export const REELS_QUERY_HASH = '303a4ae99711322310f25250d988f3b7';
 export const IG_APP_ID = '936619743392459';
 
-export type FakeEndpoint = 'profile' | 'story' | 'reels' | 'home' | 'other';
+/** profile: web_profile_info; page: the logged-out profile page; story: the anonymous reel query;
+ * hash: the logged-in query_hash reels query; reels: feed/reels_media. */
+export type FakeEndpoint = 'profile' | 'page' | 'story' | 'hash' | 'reels' | 'home' | 'other';
+
+/**
+ * How Instagram was seen to behave in 2026 (docs/instagram.md), switchable per test:
+ * - anonLookupWalled: web_profile_info without a session answers 401 require_login;
+ * - anonQueryRetired: the anonymous reel query_id answers 400 "execution error";
+ * - hashRetired: the query_hash reels query answers 200 with data null and errors;
+ * - emptySessions: these sessionids answer every logged-in story call with an empty success;
+ * - useragentMismatch: web_profile_info answers 429 "useragent mismatch";
+ * - datacenterIps: graphql from these client IPs answers a bare 401;
+ * - pageWalled: the profile page shows the login form;
+ * - businessAsset: web_profile_info for these usernames answers the "asset ... deleted" 400.
+ */
+export interface FakeModes {
+  anonLookupWalled: boolean;
+  anonQueryRetired: boolean;
+  hashRetired: boolean;
+  emptySessions: Set<string>;
+  useragentMismatch: boolean;
+  datacenterIps: Set<string>;
+  pageWalled: boolean;
+  businessAsset: Set<string>;
+}
 
 /** Every misbehaviour Instagram is known for, as the answer a rule forces. */
 export type FakeAnswer =
@@ -33,6 +66,11 @@ export type FakeAnswer =
   | 'challenge_required'
   | 'checkpoint_required'
   | 'feedback_required'
+  | 'wall_401'
+  | 'useragent_mismatch'
+  | 'retired_400'
+  | 'retired_200'
+  | 'empty_success'
   /** Never answers (the client's timeout must fire). */
   | 'hang';
 
@@ -65,6 +103,9 @@ export interface FakeRequest {
   sessionid?: string;
   userAgent?: string;
   appId?: string;
+  asbdId?: string;
+  secChUa?: string;
+  secFetchMode?: string;
 }
 
 export interface FakeInstagramOptions {
@@ -81,6 +122,16 @@ export class FakeInstagram {
   readonly sessions = new Map<string, FakeSession>();
   readonly requests: FakeRequest[] = [];
   rules: FakeRule[] = [];
+  readonly modes: FakeModes = {
+    anonLookupWalled: false,
+    anonQueryRetired: false,
+    hashRetired: false,
+    emptySessions: new Set(),
+    useragentMismatch: false,
+    datacenterIps: new Set(),
+    pageWalled: false,
+    businessAsset: new Set(),
+  };
   latencyMs: number;
   rateLimit: FakeRateLimit | undefined;
   now: () => number;
@@ -114,11 +165,8 @@ export class FakeInstagram {
 
   /** From now on Instagram refuses this session with a challenge (as after a suspicious login). */
   challengeSession(sessionid: string): void {
-    this.misbehave({
-      answer: 'challenge_required',
-      endpoint: 'reels',
-      sessionid: decodeURIComponent(sessionid),
-    });
+    for (const endpoint of ['reels', 'hash', 'profile'] as const)
+      this.misbehave({ answer: 'challenge_required', endpoint, sessionid: decodeURIComponent(sessionid) });
   }
 
   /** Browsers send the sessionid URL-encoded (`123%3Aabc`); the fake keys sessions by the decoded value. */
@@ -214,11 +262,17 @@ export class FakeInstagram {
       endpoint: endpointOf(url),
       userAgent: req.headers['user-agent'],
       appId: header(req, 'x-ig-app-id'),
+      asbdId: header(req, 'x-asbd-id'),
+      secChUa: header(req, 'sec-ch-ua'),
+      secFetchMode: header(req, 'sec-fetch-mode'),
       ...(sessionid ? { sessionid: decodeURIComponent(sessionid) } : {}),
     };
     if (ctx.endpoint === 'profile') ctx.username = (url.searchParams.get('username') ?? '').toLowerCase();
+    if (ctx.endpoint === 'page')
+      ctx.username = decodeURIComponent(url.pathname.split('/')[1] ?? '').toLowerCase();
     if (ctx.endpoint === 'story') ctx.userId = url.searchParams.get('user_id') ?? '';
     if (ctx.endpoint === 'reels') ctx.reelIds = url.searchParams.getAll('reel_ids');
+    if (ctx.endpoint === 'hash') ctx.reelIds = hashReelIds(url);
     const record: FakeRequest = { ...ctx, at, status: 0 };
     this.requests.push(record);
     try {
@@ -270,7 +324,41 @@ export class FakeInstagram {
       case 'checkpoint_required':
       case 'feedback_required':
         return send(res, 400, sessionProblemBody(answer));
+      case 'wall_401':
+        return send(res, 401, WALL_401_BODY);
+      case 'useragent_mismatch':
+        return send(res, 429, USERAGENT_MISMATCH_BODY);
+      case 'retired_400':
+        return send(res, 400, RETIRED_400_BODY);
+      case 'retired_200':
+        return send(res, 200, RETIRED_200_BODY);
+      case 'empty_success':
+        return send(res, 200, { reels: {}, reels_media: [], data: { reels_media: [] }, status: 'ok' });
     }
+  }
+
+  /** The 2026 behaviours switched on in `modes`, before the normal answer. */
+  private modeAnswer(r: FakeRequest): Exclude<FakeAnswer, 'hang'> | undefined {
+    const m = this.modes;
+    const loggedIn = r.sessionid !== undefined && this.sessions.has(r.sessionid);
+    if (r.endpoint === 'profile' && !loggedIn) {
+      if (m.useragentMismatch) return 'useragent_mismatch';
+      if (m.anonLookupWalled) return 'wall_401';
+    }
+    if (r.endpoint === 'story' && m.anonQueryRetired) return 'retired_400';
+    if (r.endpoint === 'hash' && m.hashRetired) return 'retired_200';
+    if ((r.endpoint === 'hash' || r.endpoint === 'reels') && r.sessionid && m.emptySessions.has(r.sessionid))
+      return 'empty_success';
+    if (r.endpoint === 'page' && m.pageWalled) return 'html';
+    return undefined;
+  }
+
+  /** What a browser's headers must agree on: the app id on XHRs, and client hints matching the UA. */
+  private fingerprintOk(r: FakeRequest): boolean {
+    if (r.endpoint === 'page' || r.endpoint === 'home' || r.endpoint === 'other') return true;
+    if (r.appId !== IG_APP_ID) return false;
+    const major = /Chrome\/(\d+)/.exec(r.userAgent ?? '')?.[1];
+    return !r.secChUa || !major || r.secChUa.includes(`v="${major}"`);
   }
 
   private serve(res: ServerResponse, r: FakeRequest): number {
@@ -281,24 +369,38 @@ export class FakeInstagram {
       return 200;
     }
     if (r.endpoint === 'other') return send(res, 404, { message: 'Page not found', status: 'fail' });
-    if (r.appId !== IG_APP_ID) return send(res, 400, { message: 'useragent mismatch', status: 'fail' });
+    if (!this.fingerprintOk(r)) return send(res, 429, USERAGENT_MISMATCH_BODY);
+    if ((r.endpoint === 'story' || r.endpoint === 'hash') && this.modes.datacenterIps.has(r.ip))
+      return send(res, 401, { status: 'fail' });
+    const mode = this.modeAnswer(r);
+    if (mode) return this.misbehaviour(res, mode);
+    if (r.endpoint === 'page') return this.servePage(res, r);
     if (r.endpoint === 'profile') {
+      if (this.modes.businessAsset.has(r.username ?? '')) return send(res, 400, BUSINESS_ASSET_400_BODY);
       const user = this.users.get(r.username ?? '');
       return user ? send(res, 200, profileInfoBody(user)) : send(res, 404, { message: '', status: 'fail' });
     }
     if (r.endpoint === 'story')
       return send(res, 200, storyQueryBody(this.usersById.get(r.userId ?? ''), now));
-    // reels_media: logged-in only.
+    // reels_media and the query_hash reels query: logged-in only.
     if (!r.sessionid || !this.sessions.has(r.sessionid))
       return send(res, 403, sessionProblemBody('login_required'));
     const ids = r.reelIds ?? [];
+    const max = r.endpoint === 'hash' ? 50 : 20;
     if (ids.length === 0) return send(res, 400, { message: 'reel_ids is required', status: 'fail' });
-    if (ids.length > 20) return send(res, 400, { message: 'Too many reels requested', status: 'fail' });
+    if (ids.length > max) return send(res, 400, { message: 'Too many reels requested', status: 'fail' });
     // A logged-in viewer sees public accounts' stories; private ones it does not follow are absent.
     const visible = ids
       .map((id) => this.usersById.get(id))
       .filter((u): u is FakeUser => u !== undefined && u.isPrivate !== true);
-    return send(res, 200, reelsMediaBody(visible, now));
+    return send(res, 200, r.endpoint === 'hash' ? reelsHashBody(visible, now) : reelsMediaBody(visible, now));
+  }
+
+  private servePage(res: ServerResponse, r: FakeRequest): number {
+    const user = this.users.get(r.username ?? '');
+    res.writeHead(user ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(user ? profilePageHtml(user) : NOT_FOUND_PAGE_HTML);
+    return user ? 200 : 404;
   }
 }
 
@@ -307,8 +409,20 @@ function endpointOf(url: URL): FakeEndpoint {
   if (url.pathname === '/api/v1/users/web_profile_info/') return 'profile';
   if (url.pathname === '/graphql/query/' && url.searchParams.get('query_id') === STORY_QUERY_ID)
     return 'story';
+  if (url.pathname === '/graphql/query/' && url.searchParams.get('query_hash') === REELS_QUERY_HASH)
+    return 'hash';
   if (url.pathname === '/api/v1/feed/reels_media/') return 'reels';
+  if (/^\/[A-Za-z0-9._]{1,30}\/$/.test(url.pathname)) return 'page';
   return 'other';
+}
+
+function hashReelIds(url: URL): string[] {
+  try {
+    const v = JSON.parse(url.searchParams.get('variables') ?? '{}') as { reel_ids?: unknown };
+    return Array.isArray(v.reel_ids) ? v.reel_ids.map(String) : [];
+  } catch {
+    return [];
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -28,6 +28,7 @@ describe('checker alerts reach the operator', () => {
         ('telegram', '111', true), ('discord', '222', true), ('telegram', '333', false)`;
     const alert = {
       kind: 'session_disabled' as const,
+      key: 'session:7:disabled:1796000000000',
       sessionId: 7,
       message:
         'Instagram refused session #7 (account 123): challenge_required. sessionid=abcdef123456 stays secret',

@@ -74,9 +74,9 @@ export async function pendingItems(
   deps: Pick<CoreDeps, 'sql'>,
   batchId: number,
   options: { after?: string; limit: number },
-): Promise<Array<{ username: string; igUserId: string | null }>> {
-  return deps.sql<Array<{ username: string; igUserId: string | null }>>`
-    select i.username, p.ig_user_id as "igUserId"
+): Promise<Array<{ username: string; igUserId: string | null; lastCheckedAt: Date | null }>> {
+  return deps.sql<Array<{ username: string; igUserId: string | null; lastCheckedAt: Date | null }>>`
+    select i.username, p.ig_user_id as "igUserId", p.last_checked_at as "lastCheckedAt"
     from batch_items i left join profiles p on p.username = i.username
     where i.batch_id = ${batchId} and i.outcome is null and i.username > ${options.after ?? ''}
     order by i.username

@@ -1,7 +1,6 @@
-import { NOT_FOUND_MIN_GAP_MS } from '../../checker/not-found-strike.js';
-import type { CheckResult } from '../../checker/types.js';
-import { CONCLUSIVE_OUTCOMES } from '../../checker/types.js';
+import { type CheckResult, CONCLUSIVE_OUTCOMES } from '../checks.js';
 import type { CoreDeps } from '../deps.js';
+import { NOT_FOUND_MIN_GAP_MS } from './not-found-rule.js';
 
 export interface RecordOutcome {
   /** False when this profile already had an outcome in this batch (a retried or re-delivered check). */
@@ -36,11 +35,13 @@ export interface RecordedChecks {
 export async function recordCheckResults(
   deps: Pick<CoreDeps, 'sql' | 'clock'>,
   batchId: number,
-  results: readonly CheckResult[],
+  answers: readonly CheckResult[],
 ): Promise<RecordedChecks> {
-  if (results.length === 0) return { applied: new Set(), detections: new Set() };
+  // `no_route` means nobody answered for this profile: it is never written (the item stays open).
+  const results = answers.filter((r) => r.outcome !== 'no_route');
   const now = deps.clock.now();
   const seen = new Set<string>();
+  if (results.length === 0) return { applied: new Set(), detections: new Set() };
   const rows = [];
   for (const r of results) {
     // One answer per profile and statement: a second one for the same item could not apply anyway.

@@ -47,3 +47,20 @@ export async function purgeOldDetections(deps: Pick<CoreDeps, 'sql' | 'clock'>):
   const rows = await deps.sql`delete from detections where detected_at <= ${cutoff} returning 1`;
   return rows.length;
 }
+
+/**
+ * Instagram ids of profiles whose detected story is still live for a while: a dead session's empty
+ * answer is told from a true "no story" by asking it for these (see the checker's witness rule).
+ */
+export async function liveStoryIds(
+  deps: Pick<CoreDeps, 'sql' | 'clock'>,
+  limit: number,
+  minLifeMs = 15 * 60_000,
+): Promise<string[]> {
+  const until = new Date(deps.clock.now().getTime() + minLifeMs);
+  const rows = await deps.sql<Array<{ id: string }>>`
+    select p.ig_user_id as id from detections d join profiles p on p.username = d.username
+    where d.story_expires_at > ${until} and p.ig_user_id is not null and p.status = 'active'
+    order by d.story_expires_at desc limit ${limit}`;
+  return [...new Set(rows.map((r) => r.id))];
+}

@@ -6,8 +6,34 @@ export interface SessionCookies {
   dsUserId: string;
 }
 
+/**
+ * A session's cookies and, optionally, the user agent of the browser they were copied from: Instagram
+ * ties a session to its device, so requests with it should keep sending that browser's user agent.
+ */
+export interface SessionInput extends SessionCookies {
+  userAgent?: string;
+}
+
 export const SESSION_FORMATS =
-  '`sessionid=...; csrftoken=...; ds_user_id=...` (copied from the browser) or the three values in that order: SESSIONID CSRFTOKEN DS_USER_ID';
+  "`sessionid=...; csrftoken=...; ds_user_id=...` (copied from the browser) or the three values in that order: SESSIONID CSRFTOKEN DS_USER_ID; optionally followed by the browser's user agent (`ua: Mozilla/5.0 ...`)";
+
+const UA_START = /(?:^|[\s;])(?:(?:user-agent|ua)\s*[:=]\s*)?(?=Mozilla\/5\.0 )/i;
+
+/** Splits `cookies ... ua: Mozilla/5.0 (...)` (the user agent runs to the end of its line). */
+export function parseSessionInput(input: string): SessionInput {
+  const m = UA_START.exec(input);
+  if (!m) return parseSessionCookies(input);
+  const uaStart = m.index + m[0].length;
+  const lineEnd = input.indexOf('\n', uaStart);
+  const userAgent = input.slice(uaStart, lineEnd < 0 ? undefined : lineEnd).trim();
+  const rest = `${input.slice(0, m.index)} ${lineEnd < 0 ? '' : input.slice(lineEnd)}`;
+  if (!/^Mozilla\/5\.0 [\x20-\x7e]{20,400}$/.test(userAgent))
+    throw new UserError(
+      'session_bad_user_agent',
+      'The user agent must be the browser\'s, starting with "Mozilla/5.0 ", in plain text of 30 to 400 characters.',
+    );
+  return { ...parseSessionCookies(rest), userAgent };
+}
 
 const TOKEN = /^[A-Za-z0-9%:._-]+$/;
 

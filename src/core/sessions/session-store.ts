@@ -6,29 +6,35 @@ import { UserError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import { maskSecrets, maskValue } from '../mask.js';
 import { notifyProxiesChanged } from '../proxies/proxy-store.js';
-import { parseSessionCookies, type SessionCookies } from './parse-cookies.js';
+import { parseSessionInput, type SessionCookies } from './parse-cookies.js';
 
 export interface AddedSession {
   id: number;
   dsUserId: string;
   /** True when a session for this account existed and its cookies were replaced. */
   replaced: boolean;
+  userAgent: string | null;
 }
 
 /** Stores a session encrypted; adding the same account again replaces its cookies and re-enables it. */
 export async function addSession(deps: CoreDeps, cookieText: string): Promise<AddedSession> {
-  const cookies = parseSessionCookies(cookieText);
+  const { userAgent, ...cookies } = parseSessionInput(cookieText);
   const enc = encryptSecret(JSON.stringify(cookies), deps.credentialsKey);
   const [row] = await deps.db
     .insert(igSessions)
-    .values({ dsUserId: cookies.dsUserId, cookiesEnc: enc })
+    .values({ dsUserId: cookies.dsUserId, cookiesEnc: enc, userAgent: userAgent ?? null })
     .onConflictDoUpdate({
       target: igSessions.dsUserId,
-      set: { cookiesEnc: enc, status: 'active', disabledReason: null },
+      set: { cookiesEnc: enc, status: 'active', disabledReason: null, userAgent: userAgent ?? null },
     })
     .returning({ id: igSessions.id, createdAt: igSessions.createdAt, inserted: dsql<boolean>`(xmax = 0)` });
   if (!row) throw new Error('session insert returned no row');
-  const added = { id: row.id, dsUserId: cookies.dsUserId, replaced: !row.inserted };
+  const added = {
+    id: row.id,
+    dsUserId: cookies.dsUserId,
+    replaced: !row.inserted,
+    userAgent: userAgent ?? null,
+  };
   await recordEvent(deps, {
     kind: 'session',
     message: `${added.replaced ? 'Replaced' : 'Added'} Instagram session #${added.id} (account ${added.dsUserId})`,
@@ -108,16 +114,20 @@ export async function removeSession(deps: CoreDeps, ref: string): Promise<{ id: 
   return row;
 }
 
-/** Disables a session Instagram refused (login_required, challenge...). Returns false if it already was. */
-export async function disableSession(deps: CoreDeps, id: number, reason: string): Promise<boolean> {
+/**
+ * Disables a session Instagram refused (login_required, challenge, answering empty). Returns when it
+ * was disabled, or null if it already was: alerts are keyed by that moment, so the same account
+ * re-added and refused again is announced again.
+ */
+export async function disableSession(deps: CoreDeps, id: number, reason: string): Promise<Date | null> {
   const why = maskSecrets(reason);
   const rows = await deps.db
     .update(igSessions)
-    .set({ status: 'disabled', disabledReason: why })
+    .set({ status: 'disabled', disabledReason: why, disabledAt: deps.clock.now() })
     .where(and(eq(igSessions.id, id), eq(igSessions.status, 'active')))
-    .returning({ id: igSessions.id, dsUserId: igSessions.dsUserId });
+    .returning({ id: igSessions.id, dsUserId: igSessions.dsUserId, disabledAt: igSessions.disabledAt });
   const row = rows[0];
-  if (!row) return false;
+  if (!row) return null;
   await notifyProxiesChanged(deps);
   await recordEvent(deps, {
     kind: 'session',
@@ -126,12 +136,13 @@ export async function disableSession(deps: CoreDeps, id: number, reason: string)
     data: { id: row.id, reason: why },
   });
   deps.log.warn({ sessionId: row.id, reason: why }, 'instagram session disabled');
-  return true;
+  return row.disabledAt ?? deps.clock.now();
 }
 
 export interface SessionCredentials extends SessionCookies {
   id: number;
   proxyId: number | null;
+  userAgent: string | null;
 }
 
 export async function loadActiveSessions(
@@ -146,7 +157,7 @@ export async function loadActiveSessions(
   for (const r of rows) {
     try {
       const cookies = JSON.parse(decryptSecret(r.cookiesEnc, deps.credentialsKey)) as SessionCookies;
-      out.push({ ...cookies, id: r.id, proxyId: r.proxyId });
+      out.push({ ...cookies, id: r.id, proxyId: r.proxyId, userAgent: r.userAgent });
     } catch (err) {
       // One unreadable session (key changed) must not stop the others from being used.
       deps.log.error(

@@ -12,6 +12,10 @@ export const igSessions = pgTable('ig_sessions', {
   proxyId: integer('proxy_id').references(() => proxies.id, { onDelete: 'set null' }),
   status: text('status').notNull().default('active'),
   disabledReason: text('disabled_reason'),
+  /** When it was last disabled: alerts are keyed by the disablement, so a re-added account alerts again. */
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  /** The browser the cookies were captured with; requests with this session send it (a changed one looks stolen). */
+  userAgent: text('user_agent'),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

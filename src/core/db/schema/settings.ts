@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { check, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** A single row (id = 1) of operator settings; read fresh by running batches so changes apply within a minute. */
 export const settings = pgTable(
@@ -9,6 +9,8 @@ export const settings = pgTable(
     profilesPerMinute: integer('profiles_per_minute').notNull().default(60),
     threads: integer('threads').notNull().default(3),
     selectionPolicy: text('selection_policy').notNull().default('yield'),
+    /** Instagram identifiers and route orders the operator changed (see core/instagram); defaults are not stored. */
+    instagram: jsonb('instagram').$type<Record<string, unknown>>().notNull().default({}),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
