@@ -1,7 +1,8 @@
 import type { CommandServices } from '../bot/commands/types.js';
-import { testProxies } from '../checker/index.js';
+import { checkerOptionsFromEnv, instagramTools, testProxies } from '../checker/index.js';
 import type { Reply } from '../reply/reply.js';
 import { createBatchQueue } from '../worker/batch-queue.js';
+import { deliverCheckerAlert } from './alerts.js';
 import type { AppContext } from './context.js';
 
 /** The long-running pieces the commands can reach, as far as this process has them. */
@@ -12,6 +13,7 @@ export interface ServiceSources {
   testProxies?: (proxyId?: number) => Promise<Reply>;
   /** ALLOW_DIRECT, so batch commands know a batch may start without a usable proxy. */
   allowDirect?: boolean;
+  instagram?: Pick<CommandServices, 'instagramDoctor' | 'instagramRoutes'>;
 }
 
 /**
@@ -23,6 +25,8 @@ export function buildCommandServices(sources: ServiceSources): CommandServices {
   if (sources.enqueueBatch) services.enqueueBatch = sources.enqueueBatch;
   if (sources.testProxies) services.testProxies = sources.testProxies;
   if (sources.allowDirect !== undefined) services.allowDirect = sources.allowDirect;
+  if (sources.instagram?.instagramDoctor) services.instagramDoctor = sources.instagram.instagramDoctor;
+  if (sources.instagram?.instagramRoutes) services.instagramRoutes = sources.instagram.instagramRoutes;
   return services;
 }
 
@@ -36,7 +40,19 @@ export function createCommandServices(app: AppContext): {
   close(): Promise<void>;
 } {
   const batchQueue = createBatchQueue(app);
+  let redis: ReturnType<AppContext['redis']> | undefined;
   const services = buildCommandServices({
+    instagram: instagramTools({
+      core: app.core,
+      redis: async () => {
+        redis ??= app.redis('instagram-tools', { pipelined: true });
+        return redis;
+      },
+      options: {
+        ...checkerOptionsFromEnv(app.env),
+        onAlert: (alert) => void deliverCheckerAlert(app, alert).catch(() => {}),
+      },
+    }),
     allowDirect: app.env.ALLOW_DIRECT,
     enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
     testProxies: (proxyId) =>

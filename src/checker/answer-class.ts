@@ -139,7 +139,8 @@ export function classifyAnswer(raw: RawAnswer, opts: ClassifyOptions): Failure |
   }
   if (message.includes('rate_limit_error')) return fail('rate_limited', said(message));
   if (/asset .*deleted|has been deleted/i.test(message)) return fail('unavailable', said(message));
-  const hasErrors = Array.isArray(f?.errors) && (f?.errors as unknown[]).length > 0;
+  const errors = f?.errors;
+  const hasErrors = Array.isArray(errors) && errors.length > 0;
   const dataNull =
     json !== null && typeof json === 'object' && 'data' in json && (json as { data: unknown }).data === null;
   if (

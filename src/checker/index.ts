@@ -3,22 +3,25 @@ import type { Env } from '../config/env.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { CheckerAlert } from './alerts.js';
 import { ConfigCache } from './config-cache.js';
+import { type DoctorReport, runDoctor } from './doctor.js';
 import { HealthRecorder } from './health-recorder.js';
 import { ProxyPool } from './proxy-pool.js';
 import { RateBudget } from './rate-budget.js';
-import { RouteHealth, type RouteHealthOptions } from './route-health.js';
+import { RouteHealth, type RouteHealthOptions, type RouteView, readRouteView } from './route-health.js';
 import { RouteRunner } from './route-runner.js';
 import { SessionPool } from './session-pool.js';
 import { InstagramStoryChecker } from './story-checker.js';
 import type { StoryChecker, StoryCheckerExtras } from './types.js';
 import { Witnesses } from './witnesses.js';
 
+export { type DoctorReport, runDoctor } from './doctor.js';
 export {
   applyNotFoundStrike,
   clearNotFoundStrikes,
   isConfirmingStrike,
   NOT_FOUND_MIN_GAP_MS,
 } from './not-found-strike.js';
+export { type RouteView, readRouteView } from './route-health.js';
 export { testProxies } from './test-proxies.js';
 export type * from './types.js';
 
@@ -147,6 +150,30 @@ export async function createStoryChecker(input: {
       await routes.stop();
       await health.stop();
       await pool.stop();
+    },
+  };
+}
+
+/**
+ * What commands need from the checker outside the worker: the doctor (a short-lived checker over the
+ * same proxies, sessions and route health) and the routes' shared health.
+ */
+export function instagramTools(input: {
+  core: CoreDeps;
+  redis: () => Promise<Redis>;
+  options: StoryCheckerOptions;
+}): { instagramDoctor(): Promise<DoctorReport>; instagramRoutes(): Promise<RouteView[]> } {
+  return {
+    async instagramDoctor() {
+      const checker = await createStoryChecker({ ...input, redis: await input.redis() });
+      try {
+        return await runDoctor(checker.runner, checker.witnesses);
+      } finally {
+        await checker.close();
+      }
+    },
+    async instagramRoutes() {
+      return readRouteView(await input.redis(), input.options.keyPrefix, input.core.clock.now().getTime());
     },
   };
 }

@@ -317,3 +317,51 @@ export async function readRouteStates(redis: Redis, prefix: string): Promise<Map
   }
   return out;
 }
+
+export interface RouteView {
+  route: RouteName;
+  status: RouteStatus;
+  reason: string;
+  until: number;
+  lastOkAt: number;
+  walledLanes: number;
+  answers: Record<string, number>;
+}
+
+/** Every route's health as stored in Redis (for `instagram routes` and /metrics, from any process). */
+export async function readRouteView(redis: Redis, prefix: string, now = Date.now()): Promise<RouteView[]> {
+  const pipe = redis.pipeline();
+  pipe.hgetall(`${prefix}:routes`);
+  pipe.hgetall(`${prefix}:route-stats`);
+  for (const r of ROUTE_NAMES) pipe.hgetall(`${prefix}:route-bad:${r}`);
+  const out = (await pipe.exec()) ?? [];
+  const states = (out[0]?.[1] ?? {}) as Record<string, string>;
+  const stats = (out[1]?.[1] ?? {}) as Record<string, string>;
+  return ROUTE_NAMES.map((route, i) => {
+    let st: RouteState | undefined;
+    try {
+      st = states[route] ? (JSON.parse(states[route]) as RouteState) : undefined;
+    } catch {
+      st = undefined;
+    }
+    const bad = (out[i + 2]?.[1] ?? {}) as Record<string, string>;
+    const walledLanes = Object.values(bad).filter(
+      (v) => Number(v.split('|')[1] ?? 0) > now - DEFAULT_ROUTE_HEALTH.laneBlockMs,
+    ).length;
+    const answers: Record<string, number> = {};
+    for (const [k, v] of Object.entries(stats)) {
+      const [r, cls] = k.split('|');
+      if (r === route && cls) answers[cls] = Number(v);
+    }
+    const suspended = st?.state === 'suspended';
+    return {
+      route,
+      status: suspended ? (now < (st?.until ?? 0) ? 'suspended' : 'probation') : 'active',
+      reason: st?.reason ?? '',
+      until: st?.until ?? 0,
+      lastOkAt: st?.lastOkAt ?? 0,
+      walledLanes,
+      answers,
+    };
+  });
+}

@@ -26,6 +26,10 @@ export interface LeaseOptions {
   excludeLanes?: ReadonlySet<string>;
   avoidSessions?: ReadonlySet<number>;
   onlySession?: number;
+  /** One proxy lane only (the doctor probes each lane in turn). */
+  onlyLane?: string;
+  /** Use walled lanes too (the doctor must see whether a wall is still there). */
+  ignoreBlocks?: boolean;
   signal?: AbortSignal;
 }
 
@@ -103,7 +107,9 @@ export class RouteRunner {
   async lease(route: Route, opts: LeaseOptions = {}): Promise<Leased | NoLane> {
     if (route.needsSession) {
       const got = await this.sessions.acquire(
-        this.blockedSessions(route, opts.avoidSessions),
+        opts.ignoreBlocks
+          ? new Set(opts.avoidSessions ?? [])
+          : this.blockedSessions(route, opts.avoidSessions),
         opts.signal,
         opts.onlySession,
       );
@@ -115,10 +121,11 @@ export class RouteRunner {
         healthKey: sessionLaneKey(got.session.id),
       };
     }
-    const exclude = this.blockedProxies(route);
+    const exclude = opts.ignoreBlocks ? new Set<string>() : this.blockedProxies(route);
     for (const k of opts.excludeLanes ?? []) exclude.add(k);
     const got = await this.pool.acquire({
       exclude,
+      ...(opts.onlyLane ? { only: new Set([opts.onlyLane]) } : {}),
       ...(opts.avoidLanes ? { avoid: opts.avoidLanes } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });

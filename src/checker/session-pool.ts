@@ -69,6 +69,11 @@ export class SessionPool {
     });
   }
 
+  /** Ids of the sessions that could carry a request. */
+  usableIds(): number[] {
+    return this.usable().map((s) => s.id);
+  }
+
   /** Sessions that could carry a request (their proxy exists and is alive), cooling or not. */
   usableCount(avoid: ReadonlySet<number> = new Set()): number {
     return this.usable(avoid).length;

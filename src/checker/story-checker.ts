@@ -59,6 +59,7 @@ const hasStory = (a: StoryAnswer) => [...a.byId.values()].some((s) => s.outcome 
  */
 export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
   private alerts: CheckerAlert[] = [];
+  private readonly raisedKeys = new Set<string>();
   private unverifiedWarnedAt = 0;
 
   constructor(
@@ -70,6 +71,10 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
 
   /** Called by the runner for every alert; kept (bounded) for drainAlerts. */
   raise(alert: CheckerAlert, onAlert?: (a: CheckerAlert) => void): void {
+    // Each occurrence once per process (deliveries are deduplicated by key across processes too).
+    if (this.raisedKeys.has(alert.key)) return;
+    this.raisedKeys.add(alert.key);
+    if (this.raisedKeys.size > 1_000) this.raisedKeys.delete(this.raisedKeys.values().next().value as string);
     this.alerts.push(alert);
     if (this.alerts.length > MAX_KEPT_ALERTS) this.alerts.shift();
     onAlert?.(alert);

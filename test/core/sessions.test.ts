@@ -82,16 +82,20 @@ describe('session storage', () => {
     const [item] = await listSessions(deps);
     expect(item).toMatchObject({ id: added.id, dsUserId: '7770001', status: 'active' });
     expect(item?.sessionid).toMatch(/^\d{2}\*\*\*\w{2}$/);
-    await disableSession(deps, added.id, 'challenge_required');
+    const first = await disableSession(deps, added.id, 'challenge_required');
     const again = await addSession(deps, COOKIE);
     expect(again).toMatchObject({ id: added.id, replaced: true });
     expect((await loadActiveSessions(deps))[0]).toMatchObject({ sessionid: SID, csrftoken: CSRF });
+    // Re-added and refused again: a new disablement, so a new alert key (never "once per row, ever").
+    const second = await disableSession(deps, added.id, 'challenge_required');
+    expect(second).toBeInstanceOf(Date);
+    expect(second?.getTime()).toBeGreaterThanOrEqual(first?.getTime() ?? Number.POSITIVE_INFINITY);
   });
 
   it('GIVEN a disabled session THEN it is not active and the reason is kept; disabling twice reports once', async () => {
     const { id } = await addSession(deps, COOKIE);
-    expect(await disableSession(deps, id, 'login_required')).toBe(true);
-    expect(await disableSession(deps, id, 'login_required')).toBe(false);
+    expect(await disableSession(deps, id, 'login_required')).toBeInstanceOf(Date);
+    expect(await disableSession(deps, id, 'login_required')).toBeNull();
     expect(await loadActiveSessions(deps)).toEqual([]);
     expect((await listSessions(deps))[0]).toMatchObject({
       status: 'disabled',

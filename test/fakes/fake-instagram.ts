@@ -94,6 +94,8 @@ export interface FakeRateLimit {
 
 export interface FakeRequest {
   at: number;
+  /** Path and query string as sent. */
+  path?: string;
   ip: string;
   endpoint: FakeEndpoint;
   status: number;
@@ -273,7 +275,7 @@ export class FakeInstagram {
     if (ctx.endpoint === 'story') ctx.userId = url.searchParams.get('user_id') ?? '';
     if (ctx.endpoint === 'reels') ctx.reelIds = url.searchParams.getAll('reel_ids');
     if (ctx.endpoint === 'hash') ctx.reelIds = hashReelIds(url);
-    const record: FakeRequest = { ...ctx, at, status: 0 };
+    const record: FakeRequest = { ...ctx, at, status: 0, path: req.url ?? '/' };
     this.requests.push(record);
     try {
       const rule = this.takeRule(ctx);
@@ -368,6 +370,9 @@ export class FakeInstagram {
       res.end('<!DOCTYPE html><html><head><title>Instagram</title></head><body></body></html>');
       return 200;
     }
+    // An unknown query id or hash: Instagram answers as for a retired one (docs/instagram.md).
+    if (r.endpoint === 'other' && r.path?.startsWith('/graphql/query/'))
+      return send(res, 400, RETIRED_400_BODY);
     if (r.endpoint === 'other') return send(res, 404, { message: 'Page not found', status: 'fail' });
     if (!this.fingerprintOk(r)) return send(res, 429, USERAGENT_MISMATCH_BODY);
     if ((r.endpoint === 'story' || r.endpoint === 'hash') && this.modes.datacenterIps.has(r.ip))

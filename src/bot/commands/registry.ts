@@ -2,6 +2,7 @@ import { batchCommands } from './batch.js';
 import { digestCommands } from './digest.js';
 import { helpCommands } from './help.js';
 import { importCommands } from './import.js';
+import { instagramCommands } from './instagram.js';
 import { nicheCommands } from './niche.js';
 import { profilesCommands } from './profiles.js';
 import { proxyCommands } from './proxy.js';
@@ -21,6 +22,7 @@ export const commands: readonly AnyCommand[] = [
   ...settingsCommands,
   ...proxyCommands,
   ...sessionCommands,
+  ...instagramCommands,
   ...batchCommands,
   ...resultsCommands,
   ...statsCommands,

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { DoctorReport } from '../../checker/doctor.js';
+import type { RouteView } from '../../checker/route-health.js';
 import type { CoreDeps } from '../../core/deps.js';
 import type { Reply } from '../../reply/reply.js';
 
@@ -45,6 +47,10 @@ export interface CommandServices {
   testProxies?(proxyId?: number): Promise<Reply>;
   /** ALLOW_DIRECT: batches may start without a usable proxy (absent means false). */
   allowDirect?: boolean;
+  /** Probes every Instagram route through every proxy and session (needs Redis and the proxies). */
+  instagramDoctor?(): Promise<DoctorReport>;
+  /** The routes' shared health, as every worker sees it. */
+  instagramRoutes?(): Promise<RouteView[]>;
 }
 
 export interface CommandContext {

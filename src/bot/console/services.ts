@@ -1,7 +1,8 @@
+import { deliverCheckerAlert } from '../../app/alerts.js';
 import type { AppContext } from '../../app/context.js';
 import { buildCommandServices } from '../../app/services.js';
 import { pingRedis, redisHint, untilReachable } from '../../app/wait-for-services.js';
-import { testProxies } from '../../checker/index.js';
+import { checkerOptionsFromEnv, instagramTools, testProxies } from '../../checker/index.js';
 import { type BatchQueue, createBatchQueue } from '../../worker/batch-queue.js';
 import type { CommandServices } from '../commands/types.js';
 
@@ -17,7 +18,26 @@ export interface ConsoleServices {
  */
 export function consoleServices(app: AppContext): ConsoleServices {
   let batches: BatchQueue | undefined;
+  let redis: ReturnType<AppContext['redis']> | undefined;
+  const reachRedis = async () => {
+    if (!redis) {
+      await untilReachable('Redis', () => pingRedis(app.env.REDIS_URL), redisHint(app.env.REDIS_URL), {
+        log: app.log,
+        timeoutMs: 5_000,
+      });
+      redis = app.redis('instagram-tools', { pipelined: true });
+    }
+    return redis;
+  };
   const services = buildCommandServices({
+    instagram: instagramTools({
+      core: app.core,
+      redis: reachRedis,
+      options: {
+        ...checkerOptionsFromEnv(app.env),
+        onAlert: (alert) => void deliverCheckerAlert(app, alert).catch(() => {}),
+      },
+    }),
     enqueueBatch: async (batchId) => {
       // The queue's connection retries forever (BullMQ); a dead Redis must fail this command instead.
       if (!batches)

@@ -10,6 +10,7 @@ export const TELEGRAM_MENU: ReadonlyArray<{ command: string; description: string
   { command: 'settings', description: 'Show or change rate and threads' },
   { command: 'proxy', description: 'Proxies: list, add, remove, test' },
   { command: 'session', description: 'Instagram sessions: list, add, remove' },
+  { command: 'instagram', description: 'Instagram routes, doctor, identifiers' },
   { command: 'batch', description: 'Run, cancel and follow batches' },
   { command: 'results', description: 'Usernames with stories, by niche' },
   { command: 'stats', description: 'Imports, batches, errors, proxies' },
