@@ -151,6 +151,9 @@ export function classifyAnswer(raw: RawAnswer, opts: ClassifyOptions): Failure |
   if (status === 200 && dataNull && hasErrors)
     return fail('retired', 'HTTP 200 with "data": null and errors');
   if (status === 404) {
+    // instagrapi PR #2433: a bare "Not Found" (no JSON) to a logged-in call is a hidden challenge.
+    if (session && json === undefined)
+      return fail('session_invalid', 'HTTP 404 "Not Found" to a logged-in call (a hidden challenge)');
     if (opts.notFound === 'not_found') return fail('not_found', said(message), false);
     if (opts.notFound === 'session_invalid')
       return fail('session_invalid', `HTTP 404 "Not Found" to a logged-in call (a hidden challenge)`);

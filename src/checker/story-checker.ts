@@ -5,6 +5,7 @@ import type { RouteName } from '../core/instagram/index.js';
 import { maskSecrets } from '../core/mask.js';
 import type { CheckerAlert } from './alerts.js';
 import type { Classified, Failure } from './answer-class.js';
+import { FALLBACK_CANARY } from './doctor.js';
 import type { Leased, RouteRunner } from './route-runner.js';
 import {
   RESOLVE_ROUTE_BY_NAME,
@@ -61,6 +62,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
   private alerts: CheckerAlert[] = [];
   private readonly raisedKeys = new Set<string>();
   private unverifiedWarnedAt = 0;
+  private canariesLookedAt = 0;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -401,6 +403,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
     let ids = await this.witnesses.pick(3, exclude).catch(() => [] as string[]);
     if (ids.length === 0)
       ids = (await liveStoryIds(this.deps, 3).catch(() => [] as string[])).filter((id) => !exclude.has(id));
+    if (ids.length === 0) ids = (await this.canaryWitnesses(signal)).filter((id) => !exclude.has(id));
     if (ids.length === 0) {
       this.warnUnverified();
       return 'unverified';
@@ -418,6 +421,39 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
     if (c.cls === 'ok') return hasStory(c.value) ? 'alive' : 'dead';
     if (c.cls === 'session_invalid') return 'dead';
     return 'failed';
+  }
+
+  /**
+   * No live story known yet (a fresh install): look at the canaries through an anonymous story route;
+   * those with a live story become witnesses. At most every 5 minutes per process.
+   */
+  private async canaryWitnesses(signal?: AbortSignal): Promise<string[]> {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.canariesLookedAt < 5 * 60_000) return [];
+    this.canariesLookedAt = now;
+    const cfg = this.runner.config.get();
+    const anonymous = cfg.storyOrder.filter((n) => !STORY_ROUTE_BY_NAME[n].needsSession);
+    const out: string[] = [];
+    for (const name of (cfg.canaries.length > 0 ? cfg.canaries : [FALLBACK_CANARY]).slice(0, 3)) {
+      const r = await this.resolve({ username: name, igUserId: null }, signal);
+      if ('result' in r || r.user.isPrivate) continue;
+      const route = await this.runner.choose(anonymous, STORY_ROUTE_BY_NAME, new Set());
+      if (!route) break;
+      const leased = await this.runner.lease(route, signal ? { signal } : {});
+      if ('none' in leased) break;
+      const id = r.user.id;
+      const c = await this.runner.send(
+        route,
+        leased,
+        route.request([id], cfg),
+        (raw) => route.read(raw, [id], now),
+        signal,
+      );
+      if (c.cls !== 'ok') continue;
+      await this.witnesses.offer(c.value.publicLive, true).catch(() => {});
+      if (c.value.publicLive.length > 0) out.push(id);
+    }
+    return out;
   }
 
   private warnUnverified(): void {

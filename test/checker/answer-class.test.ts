@@ -100,6 +100,13 @@ describe('answer classes from status and shape (docs/instagram.md)', () => {
   it('GIVEN a plain "Not Found" 404 to a logged-in call THEN a session problem, never a missing user', () => {
     const r = webProfileInfoSession.read(json(404, 'Not Found', { 'content-type': 'text/plain' }), true);
     expect(r.cls).toBe('session_invalid');
+    // A JSON 404 from the logged-in lookup is still the missing user.
+    expect(webProfileInfoSession.read(json(404, { message: '', status: 'fail' }), true).cls).toBe(
+      'not_found',
+    );
+    expect(
+      reelsQueryHash.read(json(404, 'Not Found', { 'content-type': 'text/plain' }), ['1'], Date.now()).cls,
+    ).toBe('session_invalid');
     const anonymous = webProfileInfo.read(json(404, { message: '', status: 'fail' }), false);
     expect(anonymous.cls).toBe('not_found');
   });

@@ -23,12 +23,8 @@ function route(name: 'web_profile_info' | 'web_profile_info_session', needsSessi
       refererPath: `/${encodeURIComponent(username)}/`,
     }),
     read(raw, withSession) {
-      // Anonymous: a 404 is the missing user. Logged in: a bare 404 is a hidden challenge.
-      const r = classifyAnswer(raw, {
-        withSession,
-        notFound: withSession ? 'session_invalid' : 'not_found',
-        graphql: false,
-      });
+      // A JSON 404 is the missing user; logged in, a bare "Not Found" is a hidden challenge (answer-class).
+      const r = classifyAnswer(raw, { withSession, notFound: 'not_found', graphql: false });
       if ('cls' in r) return r;
       if (r.kind !== 'json') return { cls: 'changed', detail: 'not JSON', latencyMs: r.latencyMs };
       const shaped = readShape(r, answer, raw.kind === 'answer' ? raw.body : undefined);
