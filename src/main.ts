@@ -8,6 +8,7 @@ import { prepareDatabase } from './core/db/migrate.js';
 import { createLogger } from './core/logger.js';
 import { maskSecrets } from './core/mask.js';
 import { startHttpServer } from './http/server.js';
+import { readRouteView } from './checker/index.js';
 import { createMetricsRegistry } from './observability/metrics.js';
 
 async function main(): Promise<void> {
@@ -84,8 +85,10 @@ async function main(): Promise<void> {
       startedAt,
     });
     shutdown.add('health probe', () => health.close());
+    const routesRedis = app.redis('metrics-routes');
     const metrics = createMetricsRegistry({
       sql: app.database.sql,
+      routes: () => readRouteView(routesRedis, `${env.QUEUE_PREFIX}:checker`),
       queues: () => roles.queues,
       bots: roles.bots,
       ...(roles.lastSchedulerTick ? { lastSchedulerTick: roles.lastSchedulerTick } : {}),

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RouteView } from '../checker/route-health.js';
 import type { Sql } from '../core/db/client.js';
 import { loadMetricsSnapshot, type MetricsSnapshot } from './snapshot.js';
 
@@ -15,6 +16,26 @@ export interface MetricsSources {
   /** Process-local facts: bots connected, last scheduler tick (absent where the role does not run). */
   bots?(): Array<{ platform: string; connected: boolean }>;
   lastSchedulerTick?(): Date | null;
+  /** Instagram route health and answer counts, shared by all workers (Redis). */
+  routes?(): Promise<RouteView[]>;
+}
+
+/** A collector that misses its deadline serves its last value (a scrape must not hang on Redis). */
+function withDeadline<T>(read: () => Promise<T>, ms: number): () => Promise<T | undefined> {
+  let last: T | undefined;
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+    });
+    try {
+      const got = await Promise.race([read().catch(() => undefined), late]);
+      if (got !== undefined) last = got;
+      return got ?? last;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 const QUEUE_STATES = [
@@ -261,7 +282,41 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
   });
 }
 
+function registerRouteMetrics(registers: Registry[], routes: () => Promise<RouteView[]>): void {
+  const read = withDeadline(routes, 1_500);
+  let cached: { at: number; value: Promise<RouteView[] | undefined> } | undefined;
+  const view = () => {
+    if (!cached || Date.now() - cached.at > SNAPSHOT_TTL_MS) cached = { at: Date.now(), value: read() };
+    return cached.value;
+  };
+  new Counter({
+    name: 'storywatch_instagram_route_answers_total',
+    help: 'Answers per Instagram route and answer class (ok, wall, retired, fingerprint, changed, rate_limited, ...).',
+    labelNames: ['route', 'answer'],
+    registers,
+    async collect() {
+      const v = await view();
+      if (!v) return;
+      this.reset();
+      for (const r of v) for (const [answer, n] of Object.entries(r.answers)) this.inc({ route: r.route, answer }, n);
+    },
+  });
+  new Gauge({
+    name: 'storywatch_instagram_route_usable',
+    help: '1 when a route is in use, 0.5 on probation after a suspension, 0 while suspended.',
+    labelNames: ['route'],
+    registers,
+    async collect() {
+      const v = await view();
+      if (!v) return;
+      this.reset();
+      for (const r of v) this.set({ route: r.route }, r.status === 'active' ? 1 : r.status === 'probation' ? 0.5 : 0);
+    },
+  });
+}
+
 function registerProcessMetrics(registers: Registry[], sources: MetricsSources): void {
+  if (sources.routes) registerRouteMetrics(registers, sources.routes);
   if (sources.bots) {
     const bots = sources.bots;
     new Gauge({

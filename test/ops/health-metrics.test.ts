@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { createHealthChecks, SCHEDULER_STALE_MS } from '../../src/app/health-checks.js';
+import { RouteHealth, readRouteView } from '../../src/checker/route-health.js';
 import { type HttpServerHandle, startHttpServer } from '../../src/http/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -178,5 +180,42 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     expect(value('storywatch_bot_connected{platform="telegram"}')).toBe(1);
     // The proxy's user and password never become labels.
     expect(text).not.toMatch(/user1|ciphertext/);
+  });
+
+  it('GIVEN route answers recorded by a worker THEN /metrics has per-route counters and usability; with Redis gone it still answers within 2 s', async () => {
+    const prefix = `${app.env.QUEUE_PREFIX}:checker`;
+    const redis = new Redis(app.env.REDIS_URL);
+    opened.push(async () => void redis.disconnect());
+    const health = new RouteHealth(redis, prefix);
+    health.count('reel_query', 'ok');
+    health.count('reel_query', 'ok');
+    health.count('web_profile_info', 'wall');
+    await health.stop();
+    await health.recordBad('reel_query', 'p1', 'retired', 'HTTP 400 execution error', 1);
+    let redisUp = true;
+    const metrics = createMetricsRegistry({
+      sql: app.database.sql,
+      queues: () => [],
+      routes: () => (redisUp ? readRouteView(redis, prefix) : new Promise(() => {})),
+    });
+    const scrape = async () => {
+      const started = Date.now();
+      const text = await metrics.metrics();
+      return { text, ms: Date.now() - started };
+    };
+    const up = await scrape();
+    const lines = up.text.split('\n').filter((l) => l.startsWith('storywatch_instagram_'));
+    console.log(lines.join('\n'));
+    expect(lines).toContain('storywatch_instagram_route_answers_total{route="reel_query",answer="ok"} 2');
+    expect(lines).toContain('storywatch_instagram_route_answers_total{route="web_profile_info",answer="wall"} 1');
+    expect(lines).toContain('storywatch_instagram_route_usable{route="reel_query"} 0');
+    expect(lines).toContain('storywatch_instagram_route_usable{route="reels_media"} 1');
+    // Redis stops answering: the route collectors give up after their deadline and serve the last values.
+    redisUp = false;
+    await new Promise((r) => setTimeout(r, 1_100));
+    const down = await scrape();
+    console.log(`scrape with Redis not answering: ${down.ms} ms`);
+    expect(down.ms).toBeLessThan(2_000);
+    expect(down.text).toContain('storywatch_instagram_route_usable{route="reel_query"} 0');
   });
 });
