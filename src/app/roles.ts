@@ -4,6 +4,8 @@ import { DELIVERIES_QUEUE } from '../delivery/types.js';
 import type { CountableQueue } from '../observability/metrics.js';
 import { DIGESTS_QUEUE, startDigests } from '../worker/digests.js';
 import { BATCHES_QUEUE, startScheduler } from '../worker/index.js';
+import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
+import { deliverCheckerAlert } from './alerts.js';
 import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
 import { type AppContext, queueErrorLogger } from './context.js';
 import { createCommandServices } from './services.js';
@@ -49,7 +51,18 @@ export async function startRoles(
   if (has('worker')) await startWorkerRole(app, shutdown);
 
   if (has('scheduler')) {
-    const scheduler = startScheduler(app);
+    let probeRedis: ReturnType<AppContext['redis']> | undefined;
+    const tools = instagramTools({
+      core: app.core,
+      redis: async () => {
+        probeRedis ??= app.redis('route-probe', { pipelined: true });
+        return probeRedis;
+      },
+      options: { ...checkerOptionsFromEnv(app.env), onAlert: (a) => void deliverCheckerAlert(app, a).catch(() => {}) },
+    });
+    const scheduler = startScheduler(app, {
+      routeProbe: { run: () => tools.instagramDoctor(), announce: (a) => deliverCheckerAlert(app, a) },
+    });
     shutdown.add('scheduler', () => scheduler.stop());
     lastSchedulerTick = () => scheduler.lastTickAt();
     const digests = await startDigests(app);

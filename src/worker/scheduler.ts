@@ -1,7 +1,10 @@
 import type { AppContext } from '../app/context.js';
 import { runAutoTrigger } from '../core/auto-trigger.js';
 import { purgeOldDetections } from '../core/detections/index.js';
+import type { CheckerAlert } from '../checker/alerts.js';
+import type { DoctorReport } from '../checker/doctor.js';
 import { createBatchQueue } from './batch-queue.js';
+import { probeRoutes } from './route-probe.js';
 
 export interface SchedulerOptions {
   /** One auto-trigger per period; an hour in production, seconds in tests. */
@@ -11,6 +14,8 @@ export interface SchedulerOptions {
   /** Detections older than 24 h are deleted at least this often. */
   purgeEveryMs?: number;
   random?: () => number;
+  /** The hourly Instagram route probe (the doctor) and where its route changes are announced. */
+  routeProbe?: { run(): Promise<DoctorReport>; announce(alert: CheckerAlert): Promise<unknown> };
 }
 
 export interface SchedulerHandle {
@@ -23,7 +28,8 @@ export interface SchedulerHandle {
  * The hourly auto-trigger at a fresh random moment each hour, fired once however many scheduler
  * processes run: the first process to look at an hour picks its moment (SET NX, so all agree), and
  * at that moment the first to claim the hour's fired key (SET NX) runs the trigger. A process that
- * starts late in the hour still fires it if nobody has. Also purges expired detections.
+ * starts late in the hour still fires it if nobody has. Also purges expired detections, and runs the
+ * Instagram route probe once a period (route-probe.ts).
  */
 export function startScheduler(app: AppContext, options: SchedulerOptions = {}): SchedulerHandle {
   const periodMs = options.periodMs ?? 3_600_000;
@@ -37,6 +43,7 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
   let lastTick: Date | null = null;
   let lastPurge = 0;
   let busy = false;
+  let probing: Promise<void> | undefined;
 
   const tick = async () => {
     const now = app.core.clock.now().getTime();
@@ -71,6 +78,18 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
         );
       }
     }
+    if (options.routeProbe && !probing) {
+      const probe = options.routeProbe;
+      // In the background: probing every proxy takes seconds and must not hold the trigger up.
+      probing = probeRoutes({ redis, prefix, period, ttlMs, probe: () => probe.run(), announce: probe.announce })
+        .then((r) => {
+          if (r.ran) log.info({ period, changed: r.changed.map((c) => c.key) }, 'instagram routes probed');
+        })
+        .catch((err: unknown) => log.warn({ errMessage: (err as Error).message }, 'instagram route probe failed'))
+        .finally(() => {
+          probing = undefined;
+        });
+    }
     if (now - lastPurge >= purgeEveryMs) {
       const purged = await purgeOldDetections(app.core);
       lastPurge = now;
@@ -95,6 +114,7 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
     async stop() {
       clearInterval(timer);
       while (busy) await new Promise((r) => setTimeout(r, 20));
+      await probing;
       await batchQueue.close();
     },
     lastTickAt: () => lastTick,

@@ -70,4 +70,55 @@ describe('scheduler', () => {
       return r!.n === 0;
     });
   });
+
+  it('GIVEN the hourly route probe in three scheduler processes THEN it runs once a period, and a route that stops or starts answering is announced once', async () => {
+    const periodMs = 1_000;
+    const worked = { reel_query: true, web_profile_info: true };
+    let runs = 0;
+    const announced: string[] = [];
+    const report = () => {
+      runs++;
+      return Promise.resolve({
+        canary: 'canary',
+        canaryId: '1',
+        rows: [{ route: 'reel_query' as const, step: 'story' as const, via: 'proxy #1', answer: worked.reel_query ? 'ok' : 'retired', latencyMs: 3, sample: 'HTTP 400 "execution error"' }],
+        routes: [
+          { route: 'reel_query' as const, worked: worked.reel_query, status: 'active' as const, tried: 1 },
+          { route: 'web_profile_info' as const, worked: worked.web_profile_info, status: 'active' as const, tried: 1 },
+          { route: 'reels_media' as const, worked: false, status: 'active' as const, tried: 0 },
+        ],
+      });
+    };
+    const probePrefix = newPrefix();
+    const handles: SchedulerHandle[] = [];
+    for (let i = 0; i < 3; i++) {
+      const app = createTestApp(db.url, probePrefix);
+      apps.push(app);
+      handles.push(
+        startScheduler(app, {
+          periodMs,
+          checkEveryMs: 50,
+          random: () => 0.99,
+          routeProbe: { run: report, announce: async (a) => void announced.push(`${a.kind}:${a.route}`) },
+        }),
+      );
+    }
+    const periodNow = () => Math.floor(Date.now() / periodMs);
+    const wait = async (until: number) => {
+      while (periodNow() < until) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    const p0 = periodNow();
+    await wait(p0 + 1);
+    worked.reel_query = false;
+    await wait(p0 + 3);
+    worked.reel_query = true;
+    await wait(p0 + 5);
+    await Promise.all(handles.map((h) => h.stop()));
+    await deleteRedisPrefix(probePrefix);
+    console.log(`route probe: ${runs} runs over about 5 periods; announced: ${announced.join(', ')}`);
+    expect(runs).toBeGreaterThanOrEqual(5);
+    expect(runs).toBeLessThanOrEqual(7);
+    expect(announced).toEqual(['route_suspended:reel_query', 'route_recovered:reel_query']);
+  });
 });
