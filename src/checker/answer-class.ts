@@ -124,7 +124,12 @@ export function classifyAnswer(raw: RawAnswer, opts: ClassifyOptions): Failure |
       if (status === 200 && !opts.html) return fail('changed', 'HTTP 200 with malformed JSON');
     }
   }
-  const parsed = json === undefined ? undefined : failureBody.safeParse(json);
+  // Only an answer that may be a failure is read as one: this runs for every request.
+  const obj = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : undefined;
+  const mayFail =
+    obj !== undefined &&
+    (status !== 200 || 'message' in obj || 'errors' in obj || obj.status === 'fail' || obj.data === null);
+  const parsed = mayFail ? failureBody.safeParse(json) : undefined;
   const f = parsed?.success ? parsed.data : undefined;
   const message = (f?.message ?? '').slice(0, 200);
   const said = (words: string) => `HTTP ${status}${words ? ` "${words}"` : ''}`;

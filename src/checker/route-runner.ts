@@ -133,7 +133,22 @@ export class RouteRunner {
     return { lane: got.lane, healthKey: proxyLaneKey(got.lane.key) };
   }
 
+  private readonly headerCache = new Map<string, Record<string, string>>();
+
+  /** Headers for a request; the same identity, referer and session give the same (cached) object. */
   private headersFor(req: RouteRequest, leased: Leased): Record<string, string> {
+    const c = this.config.get();
+    const key = `${req.kind}|${req.refererPath}|${leased.session?.id ?? ''}|${leased.session?.userAgent ?? c.userAgent}|${c.appId}|${c.asbdId}|${leased.cookie ?? ''}`;
+    let headers = this.headerCache.get(key);
+    if (!headers) {
+      if (this.headerCache.size > 500) this.headerCache.clear();
+      headers = this.buildHeaders(req, leased);
+      this.headerCache.set(key, headers);
+    }
+    return headers;
+  }
+
+  private buildHeaders(req: RouteRequest, leased: Leased): Record<string, string> {
     const c = this.config.get();
     const identity: Identity = {
       userAgent: leased.session?.userAgent ?? c.userAgent,
