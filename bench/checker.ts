@@ -148,7 +148,8 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         for (let g = groups.shift(); g; g = groups.shift())
-          for (const r of await checker.check(g)) sessionOutcomes[r.outcome] = (sessionOutcomes[r.outcome] ?? 0) + 1;
+          for (const r of await checker.check(g))
+            sessionOutcomes[r.outcome] = (sessionOutcomes[r.outcome] ?? 0) + 1;
       }),
     );
     const after = await world.stats();

@@ -3,12 +3,12 @@ import { createHealthChecks } from './app/health-checks.js';
 import { startRoles } from './app/roles.js';
 import { createShutdown } from './app/shutdown.js';
 import { pingRedis, postgresHint, redisHint, untilReachable } from './app/wait-for-services.js';
+import { readRouteView } from './checker/index.js';
 import { EnvError, loadDotEnvFile, loadEnv } from './config/env.js';
 import { prepareDatabase } from './core/db/migrate.js';
 import { createLogger } from './core/logger.js';
 import { maskSecrets } from './core/mask.js';
 import { startHttpServer } from './http/server.js';
-import { readRouteView } from './checker/index.js';
 import { createMetricsRegistry } from './observability/metrics.js';
 
 async function main(): Promise<void> {

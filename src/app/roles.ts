@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
+import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
 import type { Role } from '../config/env.js';
 import { DELIVERIES_QUEUE } from '../delivery/types.js';
 import type { CountableQueue } from '../observability/metrics.js';
 import { DIGESTS_QUEUE, startDigests } from '../worker/digests.js';
 import { BATCHES_QUEUE, startScheduler } from '../worker/index.js';
-import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
 import { deliverCheckerAlert } from './alerts.js';
 import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
 import { type AppContext, queueErrorLogger } from './context.js';
@@ -58,7 +58,10 @@ export async function startRoles(
         probeRedis ??= app.redis('route-probe', { pipelined: true });
         return probeRedis;
       },
-      options: { ...checkerOptionsFromEnv(app.env), onAlert: (a) => void deliverCheckerAlert(app, a).catch(() => {}) },
+      options: {
+        ...checkerOptionsFromEnv(app.env),
+        onAlert: (a) => void deliverCheckerAlert(app, a).catch(() => {}),
+      },
     });
     const scheduler = startScheduler(app, {
       routeProbe: { run: () => tools.instagramDoctor(), announce: (a) => deliverCheckerAlert(app, a) },

@@ -298,7 +298,8 @@ function registerRouteMetrics(registers: Registry[], routes: () => Promise<Route
       const v = await view();
       if (!v) return;
       this.reset();
-      for (const r of v) for (const [answer, n] of Object.entries(r.answers)) this.inc({ route: r.route, answer }, n);
+      for (const r of v)
+        for (const [answer, n] of Object.entries(r.answers)) this.inc({ route: r.route, answer }, n);
     },
   });
   new Gauge({
@@ -310,7 +311,8 @@ function registerRouteMetrics(registers: Registry[], routes: () => Promise<Route
       const v = await view();
       if (!v) return;
       this.reset();
-      for (const r of v) this.set({ route: r.route }, r.status === 'active' ? 1 : r.status === 'probation' ? 0.5 : 0);
+      for (const r of v)
+        this.set({ route: r.route }, r.status === 'active' ? 1 : r.status === 'probation' ? 0.5 : 0);
     },
   });
 }

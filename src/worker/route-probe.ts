@@ -14,7 +14,13 @@ export async function probeRoutes(input: {
   probe(): Promise<DoctorReport>;
   announce(alert: CheckerAlert): Promise<unknown>;
 }): Promise<{ ran: boolean; changed: CheckerAlert[] }> {
-  const claimed = await input.redis.set(`${input.prefix}:probe:${input.period}`, String(process.pid), 'PX', input.ttlMs, 'NX');
+  const claimed = await input.redis.set(
+    `${input.prefix}:probe:${input.period}`,
+    String(process.pid),
+    'PX',
+    input.ttlMs,
+    'NX',
+  );
   if (!claimed) return { ran: false, changed: [] };
   const report = await input.probe();
   const lastKey = `${input.prefix}:probe:last`;
@@ -35,7 +41,9 @@ export async function probeRoutes(input: {
       });
     }
   }
-  const state = Object.fromEntries(report.routes.filter((r) => r.tried > 0).map((r) => [r.route, r.worked ? '1' : '0']));
+  const state = Object.fromEntries(
+    report.routes.filter((r) => r.tried > 0).map((r) => [r.route, r.worked ? '1' : '0']),
+  );
   if (Object.keys(state).length > 0) await input.redis.hset(lastKey, state);
   for (const alert of changed) await input.announce(alert);
   return { ran: true, changed };

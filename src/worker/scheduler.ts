@@ -1,8 +1,8 @@
 import type { AppContext } from '../app/context.js';
-import { runAutoTrigger } from '../core/auto-trigger.js';
-import { purgeOldDetections } from '../core/detections/index.js';
 import type { CheckerAlert } from '../checker/alerts.js';
 import type { DoctorReport } from '../checker/doctor.js';
+import { runAutoTrigger } from '../core/auto-trigger.js';
+import { purgeOldDetections } from '../core/detections/index.js';
 import { createBatchQueue } from './batch-queue.js';
 import { probeRoutes } from './route-probe.js';
 
@@ -81,11 +81,20 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
     if (options.routeProbe && !probing) {
       const probe = options.routeProbe;
       // In the background: probing every proxy takes seconds and must not hold the trigger up.
-      probing = probeRoutes({ redis, prefix, period, ttlMs, probe: () => probe.run(), announce: probe.announce })
+      probing = probeRoutes({
+        redis,
+        prefix,
+        period,
+        ttlMs,
+        probe: () => probe.run(),
+        announce: probe.announce,
+      })
         .then((r) => {
           if (r.ran) log.info({ period, changed: r.changed.map((c) => c.key) }, 'instagram routes probed');
         })
-        .catch((err: unknown) => log.warn({ errMessage: (err as Error).message }, 'instagram route probe failed'))
+        .catch((err: unknown) =>
+          log.warn({ errMessage: (err as Error).message }, 'instagram route probe failed'),
+        )
         .finally(() => {
           probing = undefined;
         });

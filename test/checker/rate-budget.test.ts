@@ -56,8 +56,11 @@ describe('per-proxy request budget', () => {
     const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
     const sorted = [...gaps].sort((a, b) => a - b);
     let worst = 0;
-    for (let i = 0; i < starts.length; i++) worst = Math.max(worst, starts.filter((t) => t >= starts[i]! && t < starts[i]! + 499).length);
-    console.log(`jittered spacing: gaps ${Math.round(sorted[0]!)}..${Math.round(sorted.at(-1)!)} ms (interval 50), most in any 500 ms window: ${worst}`);
+    for (let i = 0; i < starts.length; i++)
+      worst = Math.max(worst, starts.filter((t) => t >= starts[i]! && t < starts[i]! + 499).length);
+    console.log(
+      `jittered spacing: gaps ${Math.round(sorted[0]!)}..${Math.round(sorted.at(-1)!)} ms (interval 50), most in any 500 ms window: ${worst}`,
+    );
     expect(worst).toBeLessThanOrEqual(10);
     expect(sorted[0]!).toBeLessThan(44);
     expect(sorted.at(-1)!).toBeGreaterThan(56);

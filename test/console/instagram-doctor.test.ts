@@ -36,7 +36,8 @@ function storywatch(...args: string[]): Promise<{ code: number; stdout: string; 
         },
         timeout: 60_000,
       },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -51,7 +52,10 @@ beforeAll(async () => {
   fake.modes.anonLookupWalled = true;
   proxies = await startConnectProxies(3, { username: 'doc', password: 'DoctorProxyPass1' });
   await addProxies(deps, proxies.map((p) => p.line).join('\n'));
-  await addSession(deps, `sessionid=${SESSION.sessionid}; csrftoken=${SESSION.csrftoken}; ds_user_id=${SESSION.dsUserId}`);
+  await addSession(
+    deps,
+    `sessionid=${SESSION.sessionid}; csrftoken=${SESSION.csrftoken}; ds_user_id=${SESSION.dsUserId}`,
+  );
 });
 afterAll(async () => {
   await stopAll(proxies);
@@ -69,11 +73,19 @@ describe('instagram doctor on the console', { timeout: 120_000 }, () => {
     const rows = r.stdout.split('\n').filter((l) => /^(web_profile_info|profile_page|reel|reels)/.test(l));
     // Resolve: 3 proxies + 3 proxies + 1 session; story: 3 proxies + 1 session + 1 session.
     expect(rows).toHaveLength(12);
-    expect(rows.filter((l) => /^web_profile_info\s+proxy/.test(l)).every((l) => /\swall\s/.test(l))).toBe(true);
-    expect(rows.filter((l) => /^profile_page\s/.test(l)).every((l) => /\sok\s.*id 8080, public/.test(l))).toBe(true);
+    expect(rows.filter((l) => /^web_profile_info\s+proxy/.test(l)).every((l) => /\swall\s/.test(l))).toBe(
+      true,
+    );
+    expect(
+      rows.filter((l) => /^profile_page\s/.test(l)).every((l) => /\sok\s.*id 8080, public/.test(l)),
+    ).toBe(true);
     expect(rows.filter((l) => /^web_profile_info_session\s+session #1/.test(l))).toHaveLength(1);
-    expect(rows.filter((l) => /^reels_query_hash\s+session #1 .*\sok\s.*story until/.test(l))).toHaveLength(1);
-    expect(rows.filter((l) => /^reel_query\s+proxy/.test(l)).every((l) => /\sok\s.*story until/.test(l))).toBe(true);
+    expect(rows.filter((l) => /^reels_query_hash\s+session #1 .*\sok\s.*story until/.test(l))).toHaveLength(
+      1,
+    );
+    expect(
+      rows.filter((l) => /^reel_query\s+proxy/.test(l)).every((l) => /\sok\s.*story until/.test(l)),
+    ).toBe(true);
     expect(r.stdout).toMatch(/not working: web_profile_info\b/);
     expect(r.stdout).not.toContain('DoctorProxyPass1');
     expect(r.stdout).not.toContain('dOcToRsEsSiOn');
@@ -93,6 +105,8 @@ describe('instagram doctor on the console', { timeout: 120_000 }, () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stdout + bad.stderr).toMatch(/reel_query_id was not changed: a query id is 5 to 25 digits/);
     const unknown = await storywatch('instagram', 'set', 'query', '123456');
-    expect(unknown.stdout + unknown.stderr).toMatch(/"query" is not an Instagram setting\. Settable: app_id, asbd_id/);
+    expect(unknown.stdout + unknown.stderr).toMatch(
+      /"query" is not an Instagram setting\. Settable: app_id, asbd_id/,
+    );
   });
 });

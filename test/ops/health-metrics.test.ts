@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthChecks, SCHEDULER_STALE_MS } from '../../src/app/health-checks.js';
 import { RouteHealth, readRouteView } from '../../src/checker/route-health.js';
 import { type HttpServerHandle, startHttpServer } from '../../src/http/server.js';
@@ -207,7 +207,9 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     const lines = up.text.split('\n').filter((l) => l.startsWith('storywatch_instagram_'));
     console.log(lines.join('\n'));
     expect(lines).toContain('storywatch_instagram_route_answers_total{route="reel_query",answer="ok"} 2');
-    expect(lines).toContain('storywatch_instagram_route_answers_total{route="web_profile_info",answer="wall"} 1');
+    expect(lines).toContain(
+      'storywatch_instagram_route_answers_total{route="web_profile_info",answer="wall"} 1',
+    );
     expect(lines).toContain('storywatch_instagram_route_usable{route="reel_query"} 0');
     expect(lines).toContain('storywatch_instagram_route_usable{route="reels_media"} 1');
     // Redis stops answering: the route collectors give up after their deadline and serve the last values.

@@ -81,10 +81,24 @@ describe('scheduler', () => {
       return Promise.resolve({
         canary: 'canary',
         canaryId: '1',
-        rows: [{ route: 'reel_query' as const, step: 'story' as const, via: 'proxy #1', answer: worked.reel_query ? 'ok' : 'retired', latencyMs: 3, sample: 'HTTP 400 "execution error"' }],
+        rows: [
+          {
+            route: 'reel_query' as const,
+            step: 'story' as const,
+            via: 'proxy #1',
+            answer: worked.reel_query ? 'ok' : 'retired',
+            latencyMs: 3,
+            sample: 'HTTP 400 "execution error"',
+          },
+        ],
         routes: [
           { route: 'reel_query' as const, worked: worked.reel_query, status: 'active' as const, tried: 1 },
-          { route: 'web_profile_info' as const, worked: worked.web_profile_info, status: 'active' as const, tried: 1 },
+          {
+            route: 'web_profile_info' as const,
+            worked: worked.web_profile_info,
+            status: 'active' as const,
+            tried: 1,
+          },
           { route: 'reels_media' as const, worked: false, status: 'active' as const, tried: 0 },
         ],
       });
