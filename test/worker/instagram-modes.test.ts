@@ -170,7 +170,12 @@ const expectedOutcome = (name: string, cachedIds = false) =>
 
 describe('a batch of 40 (live, expired, private, gone) under each 2026 failure mode', () => {
   it('GIVEN the anonymous lookup walled and no session THEN ids come from the profile page; precision 1, recall 1', async () => {
-    const r = await setup({ cachedIds: false, configure: (f) => void (f.modes.anonLookupWalled = true) });
+    const r = await setup({
+      cachedIds: false,
+      configure: (f) => {
+        f.modes.anonLookupWalled = true;
+      },
+    });
     const b = await r.batch();
     const s = await score(r, b.id);
     console.log(
@@ -208,7 +213,12 @@ describe('a batch of 40 (live, expired, private, gone) under each 2026 failure m
   }, 90_000);
 
   it('GIVEN the anonymous query retired and no session THEN the batch stops naming the route, 0 profiles checked, one alert', async () => {
-    const r = await setup({ cachedIds: true, configure: (f) => void (f.modes.anonQueryRetired = true) });
+    const r = await setup({
+      cachedIds: true,
+      configure: (f) => {
+        f.modes.anonQueryRetired = true;
+      },
+    });
     const b = await r.batch();
     console.log(
       `retired, no session: ${b.status}, checked ${b.checked}; reason: ${b.failureReason}; alerts: ${r.alerts.map((a) => a.kind).join(', ')}`,
