@@ -33,6 +33,8 @@ export interface StoryCheckerOptions {
   /** PROXY_REQUESTS_PER_MINUTE: requests per proxy per window (the window is a minute unless set). */
   requestsPerMinute: number;
   budgetWindowMs?: number;
+  /** Random variation of each proxy's spacing (default 0.3, i.e. +-30 %); 0 spaces requests exactly. */
+  budgetJitter?: number;
   /** CHECK_TIMEOUT_MS per request. */
   timeoutMs: number;
   /** Redis key prefix for budgets, e.g. `${QUEUE_PREFIX}:checker`. */
@@ -82,7 +84,14 @@ export async function createStoryChecker(input: {
 }): Promise<RunningStoryChecker> {
   const { core, redis, options } = input;
   const windowMs = options.budgetWindowMs ?? 60_000;
-  const budget = new RateBudget(redis, options.keyPrefix, options.requestsPerMinute, windowMs);
+  const budget = new RateBudget(
+    redis,
+    options.keyPrefix,
+    options.requestsPerMinute,
+    windowMs,
+    Math.min(250, windowMs),
+    options.budgetJitter ?? 0.3,
+  );
   const health = new HealthRecorder(core, options.healthFlushMs ?? 2_000);
   const refreshMs = options.refreshMs ?? 30_000;
   const pool = new ProxyPool(core, budget, health, {

@@ -22,6 +22,7 @@ describe('Telegram bot against the fake Bot API', () => {
       'settings',
       'proxy',
       'session',
+      'instagram',
       'batch',
       'results',
       'stats',

@@ -60,7 +60,10 @@ async function setup(options: {
     const w = startWorker(app, {
       checker,
       ...FAST,
-      limits: options.rateWindowMs ? { rateWindowMs: options.rateWindowMs, rateGuardMs: 50 } : {},
+      // The cap counts a check when it starts; its request reaches Instagram once its proxy's slot
+      // comes (a burst of 12 on 3 proxies: 4 each, up to 130 ms apart with the +-30 % spacing jitter).
+      // The guard widens each window by that much, as the production default (250 ms) does.
+      limits: options.rateWindowMs ? { rateWindowMs: options.rateWindowMs, rateGuardMs: 450 } : {},
     });
     cleanups.push(() => w.close());
     apps.push(app);
