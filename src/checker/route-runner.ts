@@ -114,6 +114,7 @@ export class RouteRunner {
         opts.onlySession,
       );
       if (!got) return { none: 'no_session', detail: 'no session can take it now' };
+      if (opts.signal?.aborted) return this.giveBack(got.lane);
       return {
         lane: got.lane,
         session: got.session,
@@ -130,7 +131,14 @@ export class RouteRunner {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (!('lane' in got)) return got;
+    if (opts.signal?.aborted) return this.giveBack(got.lane);
     return { lane: got.lane, healthKey: proxyLaneKey(got.lane.key) };
+  }
+
+  /** A lane granted after a cancel or shutdown (it came while Redis answered): unused, given back. */
+  private giveBack(lane: Lane): NoLane {
+    this.pool.abandon(lane);
+    return { none: 'transient', detail: 'cancelled' };
   }
 
   private readonly headerCache = new Map<string, Record<string, string>>();
@@ -172,13 +180,15 @@ export class RouteRunner {
     read: (raw: RawAnswer) => Classified<T>,
     signal?: AbortSignal,
   ): Promise<Classified<T>> {
+    // The signal stops waiting (for a proxy, a session, a slot), never a request already sent: its
+    // answer is recorded (a check Instagram saw is never lost), and the timeout bounds it.
+    void signal;
     const raw = await fetchRaw(
       {
         baseUrl: this.baseUrl,
         dispatcher: leased.lane.dispatcher,
         viaProxy: leased.lane.proxyId !== null,
         timeoutMs: this.settings.timeoutMs,
-        ...(signal ? { signal } : {}),
       },
       req.path,
       this.headersFor(req, leased),

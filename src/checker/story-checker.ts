@@ -1,4 +1,4 @@
-import type { CheckOutcome, CheckResult, CheckTarget } from '../core/checks.js';
+import { type CheckOutcome, type CheckResult, type CheckTarget, NOT_STARTED_DETAIL } from '../core/checks.js';
 import type { CoreDeps } from '../core/deps.js';
 import { liveStoryIds } from '../core/detections/index.js';
 import type { RouteName } from '../core/instagram/index.js';
@@ -6,7 +6,7 @@ import { maskSecrets } from '../core/mask.js';
 import type { CheckerAlert } from './alerts.js';
 import type { Classified, Failure } from './answer-class.js';
 import { FALLBACK_CANARY } from './doctor.js';
-import type { Leased, RouteRunner } from './route-runner.js';
+import type { Leased, NoLane, RouteRunner } from './route-runner.js';
 import {
   RESOLVE_ROUTE_BY_NAME,
   type ResolvedUser,
@@ -47,6 +47,12 @@ const OUTCOME_OF: Record<Failure['cls'], Exclude<CheckOutcome, 'story' | 'no_sto
   proxy_failed: 'proxy_failed',
   unexpected: 'unexpected',
 };
+
+/** Stopped before asking (a cancel or shutdown): not recorded, the profile stays open. */
+const NOT_STARTED = { outcome: 'transient', detail: NOT_STARTED_DETAIL, attempts: 0 } as const;
+
+/** The id a lookup in this call learned (kept even when the story step could not run). */
+const learnedId = (i: Item) => (i.learned ? { igUserId: i.id } : {});
 
 const hasStory = (a: StoryAnswer) => [...a.byId.values()].some((s) => s.outcome === 'story');
 
@@ -145,9 +151,9 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
     st: StepState,
   ): Promise<{ outcome: CheckOutcome; detail: string }> {
     if (this.runner.pool.liveLanes().length === 0) {
-      // No proxy at all (and no direct lane): say how to fix it, as the pool does.
+      // No proxy at all (and no direct lane): nothing can be asked; say how to fix it, as the pool does.
       const got = await this.runner.pool.acquire({});
-      if (!('lane' in got)) return { outcome: got.none, detail: got.detail };
+      if (!('lane' in got)) return { outcome: 'no_route', detail: `no proxy is usable: ${got.detail}` };
       this.runner.pool.abandon(got.lane);
     }
     const last = st.last;
@@ -161,6 +167,32 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       outcome: 'no_route',
       detail: `no ${step === 'resolve' ? 'username lookup' : 'story'} route is usable: ${this.runner.describe(order, byName, st.failures)}`,
     };
+  }
+
+  /**
+   * No lane could be had for a route. Undefined: try the next route. Otherwise what the check ends
+   * as: the answer already received (with why no retry was possible); or, when nothing was asked,
+   * never an error that would count as a check: not started (a cancel, Redis away: the item stays
+   * open and is tried again) or `no_route` (no proxy usable at all: the batch stops and says why).
+   */
+  private withoutLane(
+    leased: NoLane,
+    st: StepState,
+    signal?: AbortSignal,
+  ): Omit<CheckResult, 'username'> | undefined {
+    if (leased.none === 'no_session' || leased.none === 'proxy_failed') {
+      if (leased.none === 'no_session' || this.runner.pool.liveLanes().length > 0) return undefined;
+    }
+    if (signal?.aborted || leased.detail === NOT_STARTED_DETAIL) return NOT_STARTED;
+    const last = st.last;
+    if (st.made > 0 && last)
+      return {
+        outcome: OUTCOME_OF[last.cls],
+        detail: maskSecrets(`${last.detail}; retry impossible: ${leased.detail}`),
+        attempts: st.made,
+      };
+    if (leased.none === 'transient') return { outcome: 'transient', detail: leased.detail, attempts: 0 };
+    return { outcome: 'no_route', detail: `no proxy is usable: ${leased.detail}`, attempts: 0 };
   }
 
   /** What to do after a failed answer: retry (another lane, session or route) or give up with it. */
@@ -205,7 +237,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
     const st = new StepState(this.settings.maxRetries);
     let confirming = false;
     for (;;) {
-      if (signal?.aborted) return { result: this.errorResult(t.username, 'transient', 'cancelled', st.made) };
+      if (signal?.aborted) return { result: { username: t.username, ...NOT_STARTED } };
       const route = await this.runner.choose(
         cfg.resolveOrder,
         RESOLVE_ROUTE_BY_NAME,
@@ -218,10 +250,8 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       }
       const leased = await this.runner.lease(route, st.leaseOptions(signal));
       if ('none' in leased) {
-        if (signal?.aborted)
-          return { result: this.errorResult(t.username, 'transient', 'cancelled', st.made) };
-        if (leased.none === 'rate_limited' || leased.none === 'transient')
-          return { result: this.errorResult(t.username, leased.none, leased.detail, st.made) };
+        const out = this.withoutLane(leased, st, signal);
+        if (out) return { result: { username: t.username, ...out } };
         st.routeFailed(route.name, leased.detail);
         continue;
       }
@@ -272,7 +302,8 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
         }),
       );
     for (;;) {
-      if (signal?.aborted) return fail(items.length, 'transient', 'cancelled');
+      if (signal?.aborted)
+        return items.splice(0).map((i) => ({ username: i.target.username, ...NOT_STARTED, ...learnedId(i) }));
       const route = await this.runner.choose(cfg.storyOrder, STORY_ROUTE_BY_NAME, st.tried, st.avoidSessions);
       if (!route) {
         const n = await this.noRoute('story', st);
@@ -281,9 +312,11 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       const chunk = items.slice(0, route.maxIds);
       const leased = await this.runner.lease(route, st.leaseOptions(signal));
       if ('none' in leased) {
-        if (signal?.aborted) return fail(items.length, 'transient', 'cancelled');
-        if (leased.none === 'rate_limited' || leased.none === 'transient')
-          return fail(chunk.length, leased.none, leased.detail);
+        const out = this.withoutLane(leased, st, signal);
+        if (out)
+          return items
+            .splice(0, chunk.length)
+            .map((i) => ({ username: i.target.username, ...out, ...learnedId(i) }));
         st.routeFailed(route.name, leased.detail);
         continue;
       }

@@ -59,3 +59,14 @@ export interface CheckResult {
   /** Masked, human-readable cause for error outcomes. */
   detail?: string;
 }
+
+/** What a check answers when it was stopped before its request went out (a cancel, a shutdown). */
+export const NOT_STARTED_DETAIL = 'cancelled';
+
+/**
+ * A check that asked Instagram nothing (stopped while waiting for a proxy or a slot, or the request
+ * budget in Redis could not be reached): nothing is recorded, the profile stays open for a later try.
+ */
+export function notStarted(r: CheckResult): boolean {
+  return r.outcome === 'transient' && r.attempts === 0;
+}

@@ -1,14 +1,18 @@
 import type { CheckResult, CheckTarget, StoryChecker } from '../checker/types.js';
 import {
+  BATCH_CHANNEL,
   type Batch,
   countPendingItems,
   failBatch,
   finishBatch,
   getBatch,
+  markCancelSeen,
   pendingItems,
   recordCheckResults,
+  rememberUserIds,
   startBatch,
 } from '../core/batches/index.js';
+import { notStarted } from '../core/checks.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/logger.js';
 import type { Acquired, GlobalLimits, LocalGate } from './limits.js';
@@ -55,6 +59,32 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
     reason: started.cancelRequestedAt ? 'cancel' : null,
   };
   const stopping = () => stop.reason !== null || shutdown.aborted;
+  // Reaches checks that wait for a proxy or a budget slot (a cancel, a shutdown, a stop): they return
+  // at once unasked and stay open; requests already sent finish and are recorded.
+  const waits = new AbortController();
+  const stopWaiting = () => waits.abort();
+  shutdown.addEventListener('abort', stopWaiting, { once: true });
+  const heardCancel = () => {
+    if (stop.reason === null) {
+      stop.reason = 'cancel';
+      log.info('cancel requested; finishing in-flight checks');
+    }
+    stopWaiting();
+    // Only now does the `batch cancel` reply say "no new checks start".
+    markCancelSeen(deps.core, batchId).catch((err: unknown) =>
+      log.warn({ errMessage: (err as Error).message }, 'cannot confirm the cancel'),
+    );
+  };
+  if (stop.reason === 'cancel') heardCancel();
+  const cancelChannel = await deps.core.sql
+    .listen(BATCH_CHANNEL, (payload) => {
+      if (payload === `cancel:${batchId}`) heardCancel();
+    })
+    .catch((err: unknown) => {
+      // The poll below still sees the cancel, within pollMs.
+      log.warn({ errMessage: (err as Error).message }, 'cannot listen for cancels');
+      return undefined;
+    });
   const inflight = new Set<string>();
   const tries = new Map<string, number>();
   const queue: CheckTarget[] = [];
@@ -128,6 +158,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
       // No route of a step can be used: stop instead of recording answers nobody gave.
       stop.reason = 'no_route';
       stop.detail = noRoute.detail ?? 'no route is usable';
+      stopWaiting();
       log.warn({ detail: stop.detail }, 'batch stops: no Instagram route is usable');
     }
     const byName = new Map(
@@ -135,8 +166,21 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
     );
     const again: CheckTarget[] = [];
     const writes: Promise<unknown>[] = [];
+    const learned = results.flatMap((r) =>
+      notStarted(r) && r.igUserId ? [{ username: r.username, igUserId: r.igUserId }] : [],
+    );
+    if (learned.length > 0)
+      writes.push(
+        rememberUserIds(deps.core, learned).catch((err: unknown) =>
+          log.warn({ errMessage: (err as Error).message }, 'cannot cache learned ids'),
+        ),
+      );
     for (const t of group) {
       let result = byName.get(t.username);
+      if (result && notStarted(result)) {
+        inflight.delete(t.username);
+        continue;
+      }
       if (!result && stop.reason === 'no_route') {
         inflight.delete(t.username);
         continue;
@@ -159,6 +203,9 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
     }
     await Promise.all(writes);
     if (again.length > 0) putBack(again);
+    // Nothing could even be asked (Redis away): let the group rest before the next pass picks it up.
+    if (group.length > 0 && results.length > 0 && results.every(notStarted) && !stopping())
+      await sleep(1_000);
   };
 
   const recording = new Set<Promise<void>>();
@@ -212,7 +259,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
         }
         let results: CheckResult[] = [];
         try {
-          results = await deps.checker.check(group);
+          results = await deps.checker.check(group, { signal: waits.signal });
         } catch (err) {
           log.warn(
             { errMessage: (err as Error).message, size: group.length },
@@ -261,10 +308,8 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
       try {
         const b = await getBatch(deps.core, batchId);
         if (b?.status !== 'in_progress') stop.reason = 'closed';
-        else if (b.cancelRequestedAt && stop.reason === null) {
-          stop.reason = 'cancel';
-          log.info('cancel requested; finishing in-flight checks');
-        }
+        else if (b.cancelRequestedAt && !b.cancelSeenAt) heardCancel();
+        if (stop.reason !== null) stopWaiting();
         if (b && b.checked !== lastChecked && Date.now() - lastProgressAt >= deps.progressEveryMs) {
           lastChecked = b.checked;
           lastProgressAt = Date.now();
@@ -285,6 +330,8 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
     watching = false;
     wake();
     await watcher;
+    shutdown.removeEventListener('abort', stopWaiting);
+    await cancelChannel?.unlisten().catch(() => {});
   }
 
   if (stop.reason === 'closed') return 'gone';

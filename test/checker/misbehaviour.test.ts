@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('Instagram misbehaving per IP', () => {
-  it('GIVEN Instagram allows 2 requests per IP per minute THEN each proxy is cooled at its first 429, its profile requeued, and the rest reported rate_limited', async () => {
+  it('GIVEN Instagram allows 2 requests per IP per minute THEN each proxy is cooled at its first 429, its profile requeued, and a check with no proxy left asks nothing (no_route)', async () => {
     h = await createHarness({
       proxyCount: 2,
       fake: { users, rateLimit: { perIp: 2, windowMs: 60_000, answer: '429' } },
@@ -23,9 +23,11 @@ describe('Instagram misbehaving per IP', () => {
     for (const u of users.slice(0, 6))
       outcomes.push(...(await c.check([{ username: u.username, igUserId: u.id }])).map((r) => r.outcome));
     console.log('outcomes:', outcomes.join(' '), 'requests by IP:', JSON.stringify(h.fake.requestsByIp));
-    // 4 profiles answered (2 per IP); the 5th hit both limits (one 429 each, cooling both); the 6th found no proxy.
+    // 4 profiles answered (2 per IP); the 5th hit both limits (one 429 each, cooling both: an error
+    // that counts); the 6th asked nothing, since every proxy is cooling: no_route, which stops a batch
+    // with that reason instead of counting a check nobody made.
     expect(outcomes.slice(0, 4).every((o) => o === 'story' || o === 'no_story')).toBe(true);
-    expect(outcomes.slice(4)).toEqual(['rate_limited', 'rate_limited']);
+    expect(outcomes.slice(4)).toEqual(['rate_limited', 'no_route']);
     expect(Object.values(h.fake.requestsByIp)).toEqual([3, 3]);
     const rows = await h.deps.db.select().from(proxies);
     expect(rows.every((r) => (r.coolingUntil?.getTime() ?? 0) > Date.now() + 30_000)).toBe(true);

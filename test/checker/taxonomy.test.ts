@@ -218,11 +218,12 @@ describe('checker taxonomy: errors, retries and cooldowns', () => {
     });
   }
 
-  it('GIVEN no proxies and ALLOW_DIRECT off THEN proxy_failed saying how to fix it, without any request', async () => {
+  it('GIVEN no proxies and ALLOW_DIRECT off THEN no_route (the batch stops) saying how to fix it, without any request', async () => {
     const hh = await setup(0);
     const c = await hh.startChecker();
     const [r] = await c.check([{ username: 'bob', igUserId: '102' }]);
-    expect(r?.outcome).toBe('proxy_failed');
+    expect(r?.outcome).toBe('no_route');
+    expect(r?.detail).toMatch(/^no proxy is usable: /);
     expect(r?.detail).toMatch(/ALLOW_DIRECT=true/);
     expect(hh.fake.requests).toHaveLength(0);
   });

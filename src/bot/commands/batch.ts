@@ -103,7 +103,11 @@ export const batchCommands: AnyCommand[] = [
       const text =
         b.status === 'cancelled'
           ? `Batch #${b.id} (${b.nicheName}) cancelled before it started.`
-          : `Stopping batch #${b.id} (${b.nicheName}): no new checks start; the ${b.checked} done so far are kept. It shows as cancelled within a few seconds.`;
+          : b.status !== 'in_progress'
+            ? `Batch #${b.id} (${b.nicheName}) is ${b.status.replace('_', ' ')}; the ${b.checked} checked are kept.`
+            : b.cancelSeenAt
+              ? `Stopping batch #${b.id} (${b.nicheName}): no new checks start (its worker confirmed); the ${b.checked} done so far are kept, and checks already sent finish and count. It shows as cancelled within seconds.`
+              : `Batch #${b.id} (${b.nicheName}) will stop as soon as a worker picks it up: none confirmed within 3 s (is a worker running?). The ${b.checked} done so far are kept.`;
       return reply.success(text, { batchId: b.id, status: b.status });
     },
   }),

@@ -24,7 +24,11 @@ export async function startBatch(deps: CoreDeps, id: number): Promise<Batch | un
  * cancel_requested_at, which its worker polls: it starts no new checks, lets in-flight ones finish and
  * count, then marks the batch cancelled with its counters.
  */
-export async function cancelBatch(deps: CoreDeps, nameOrId: string | number): Promise<Batch> {
+export async function cancelBatch(
+  deps: CoreDeps,
+  nameOrId: string | number,
+  options: { waitMs: number } = { waitMs: 3_000 },
+): Promise<Batch> {
   let batch: Batch | undefined;
   if (typeof nameOrId === 'number' || /^#?\d+$/.test(nameOrId)) {
     const id = typeof nameOrId === 'number' ? nameOrId : Number(nameOrId.replace('#', ''));
@@ -59,7 +63,23 @@ export async function cancelBatch(deps: CoreDeps, nameOrId: string | number): Pr
     })
     .where(and(eq(batches.id, batch.id), eq(batches.status, 'in_progress')))
     .returning();
-  return running ?? (await getBatch(deps, batch.id)) ?? batch;
+  if (!running) return (await getBatch(deps, batch.id)) ?? batch;
+  // The worker running it hears at once; the reply waits (briefly) until it has stopped starting checks.
+  await deps.sql`select pg_notify(${BATCH_CHANNEL}, ${`cancel:${batch.id}`})`;
+  for (let waited = 0; waited < options.waitMs; waited += 50) {
+    const current = await getBatch(deps, batch.id);
+    if (!current || current.cancelSeenAt || current.status !== 'in_progress') return current ?? running;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return (await getBatch(deps, batch.id)) ?? running;
+}
+
+/** Postgres channel the batch runners listen on (cancels reach them without waiting for a poll). */
+export const BATCH_CHANNEL = 'storywatch_batches';
+
+/** The runner saw the cancel: no check starts from now on. */
+export async function markCancelSeen(deps: Pick<CoreDeps, 'sql' | 'clock'>, id: number): Promise<void> {
+  await deps.sql`update batches set cancel_seen_at = coalesce(cancel_seen_at, ${deps.clock.now()}) where id = ${id}`;
 }
 
 /**

@@ -145,3 +145,19 @@ export async function recordCheckResult(
   const r = await recordCheckResults(deps, batchId, [result]);
   return { applied: r.applied.has(result.username), detection: r.detections.has(result.username) };
 }
+
+/**
+ * Caches ids that lookups learned for checks that could not finish (a cancel or shutdown came while
+ * they waited for a proxy): the next try skips the lookup instead of asking Instagram again.
+ */
+export async function rememberUserIds(
+  deps: Pick<CoreDeps, 'sql'>,
+  learned: ReadonlyArray<{ username: string; igUserId: string }>,
+): Promise<void> {
+  if (learned.length === 0) return;
+  await deps.sql`
+    update profiles p set ig_user_id = l.id
+    from jsonb_to_recordset(${JSON.stringify(learned.map((l) => ({ u: l.username, id: l.igUserId })))}::text::jsonb)
+      as l(u text, id text)
+    where p.username = l.u and p.ig_user_id is null`;
+}

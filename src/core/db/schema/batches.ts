@@ -46,6 +46,8 @@ export const batches = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    /** When the running worker saw the cancel and stopped starting checks (the reply waits for it). */
+    cancelSeenAt: timestamp('cancel_seen_at', { withTimezone: true }),
     checked: integer('checked').notNull().default(0),
     stories: integer('stories').notNull().default(0),
     notFound: integer('not_found').notNull().default(0),

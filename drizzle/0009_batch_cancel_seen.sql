@@ -1,0 +1,1 @@
+ALTER TABLE "batches" ADD COLUMN "cancel_seen_at" timestamp with time zone;
