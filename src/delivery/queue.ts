@@ -5,6 +5,8 @@ import { deliveries } from '../core/db/schema/index.js';
 import { disableTarget, moveChat } from '../core/delivery-targets.js';
 import { recordEvent } from '../core/events.js';
 import { maskSecrets } from '../core/mask.js';
+import { maskReply } from '../reply/mask-reply.js';
+import { deliveryOutcome, unreachableDelayMs } from './outcome.js';
 import {
   ChatMovedError,
   type ChatPlatform,
@@ -56,7 +58,9 @@ export function createDeliveryProducer(app: AppContext): DeliveryProducer {
     prefix: app.env.QUEUE_PREFIX,
   });
   queue.on('error', queueErrorLogger(app.log, DELIVERIES_QUEUE));
-  const enqueue = async (delivery: Delivery) => {
+  const enqueue = async (raw: Delivery) => {
+    // Whatever the worker says goes out masked, as command replies do (dispatch).
+    const delivery = { ...raw, reply: maskReply(raw.reply) };
     await queue.add('deliver', delivery, {
       jobId: jobIdFor(delivery.dedupeKey),
       // A progress edit is soon replaced by the next one: retrying it for minutes only adds load. The
@@ -78,7 +82,8 @@ export function createDeliveryProducer(app: AppContext): DeliveryProducer {
         .limit(500);
       let n = 0;
       for (const row of rows) {
-        if (!row.payload) continue;
+        // Rows without a target are intents another relay builds (a batch's end: batch-messages.ts).
+        if (!row.payload || !('target' in row.payload)) continue;
         await enqueue(row.payload as unknown as Delivery);
         n++;
       }
@@ -124,8 +129,9 @@ export interface DeliveryWorkerHandle {
 export function startDeliveryWorker(
   app: AppContext,
   senders: Partial<Record<ChatPlatform, ChatSender>>,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; unreachableBackoff?: { baseMs: number; capMs: number } } = {},
 ): DeliveryWorkerHandle {
+  const backoff = options.unreachableBackoff ?? { baseMs: 2_000, capMs: 5 * 60_000 };
   const redis = refConnection(app);
   const log = app.log.child({ role: 'deliveries' });
 
@@ -133,6 +139,7 @@ export function startDeliveryWorker(
     const d = job.data;
     const jlog = log.child({ jobId: job.id, platform: d.target.platform, chatId: d.target.chatId });
     const sender = senders[d.target.platform];
+    // A front-end configured but still connecting answers "not connected yet": unreachable, it waits.
     if (!sender) throw new UnrecoverableError(`${d.target.platform} is not configured in this process`);
     // Durable record for everything but progress edits: a delivery marked sent is never sent again.
     if (!d.replaceKey) {
@@ -220,6 +227,19 @@ export function startDeliveryWorker(
         throw new DelayedError();
       }
       const message = maskSecrets(err instanceof Error ? err.message : String(err));
+      if (deliveryOutcome(err) === 'unreachable') {
+        // Not the delivery's fault: wait and try again, as long as it takes, without using an attempt.
+        const tries = (d.unreachableTries ?? 0) + 1;
+        const delayMs = unreachableDelayMs(tries - 1, backoff.baseMs, backoff.capMs);
+        if (tries === 1 || tries % 10 === 0)
+          jlog.warn(
+            { errMessage: message, tries, retryInMs: delayMs },
+            'platform unreachable; delivery waits',
+          );
+        await job.updateData({ ...d, unreachableTries: tries });
+        await job.moveToDelayed(Date.now() + delayMs, token);
+        throw new DelayedError();
+      }
       if (err instanceof PermanentDeliveryError) {
         await disableTarget(app.core, d.target, message);
         await markFailed(app, d, message);

@@ -23,6 +23,8 @@ export interface Delivery {
    * progress update retried after a 429 never overwrites the final state.
    */
   seq?: number;
+  /** How many times the platform could not be reached for it (backoff; attempts are not used up). */
+  unreachableTries?: number;
 }
 
 export const DELIVERIES_QUEUE = 'deliveries';

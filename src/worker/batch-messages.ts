@@ -1,11 +1,12 @@
 import type { AppContext } from '../app/context.js';
-import { type Batch, describeBatch } from '../core/batches/index.js';
+import { type Batch, batchSummaryKey, describeBatch, getBatch } from '../core/batches/index.js';
+import { unsentBatchSummaries } from '../core/outbox.js';
 import { enqueueDelivery } from '../delivery/queue.js';
 import type { ChatTarget } from '../delivery/types.js';
 import { type Reply, reply, textBlock, usernamesBlock } from '../reply/reply.js';
 
 export const progressKey = (batchId: number) => `batch:${batchId}:progress`;
-export const summaryKey = (batchId: number) => `batch:${batchId}:summary`;
+export const summaryKey = batchSummaryKey;
 
 /** The chat that started the batch; the console and auto batches have none. */
 function targetOf(batch: Batch): ChatTarget | undefined {
@@ -33,6 +34,8 @@ export async function summaryReply(app: AppContext, b: Batch): Promise<Reply> {
   return reply.of(blocks, { data: { batchId: b.id, status: b.status, usernames } });
 }
 
+const active = (b: Batch) => b.status === 'pending' || b.status === 'in_progress';
+
 /** Edits the progress message in the starting chat (the dedupe key is unique per update). */
 export async function publishProgress(app: AppContext, b: Batch): Promise<void> {
   const target = targetOf(b);
@@ -40,10 +43,14 @@ export async function publishProgress(app: AppContext, b: Batch): Promise<void> 
   await enqueueDelivery(app, {
     target,
     reply: progressReply(b),
-    dedupeKey: `batch:${b.id}:progress:${b.checked}:${Date.now()}`,
+    // The final state has one key: relayed again from the outbox (the chat away for hours), it is
+    // still one edit, not one more every sweep.
+    dedupeKey: active(b)
+      ? `batch:${b.id}:progress:${b.checked}:${Date.now()}`
+      : `batch:${b.id}:progress:final`,
     replaceKey: progressKey(b.id),
     // Counters only grow; the closing state outranks any progress with the same count.
-    seq: b.checked * 2 + (b.status === 'pending' || b.status === 'in_progress' ? 0 : 1),
+    seq: b.checked * 2 + (active(b) ? 0 : 1),
   });
 }
 
@@ -54,4 +61,23 @@ export async function publishSummary(app: AppContext, b: Batch): Promise<void> {
   // The progress message shows the final state too, so the chat never keeps a stale "40%".
   await publishProgress(app, b);
   await enqueueDelivery(app, { target, reply: await summaryReply(app, b), dedupeKey: summaryKey(b.id) });
+}
+
+/**
+ * Hands the batch ends waiting in the outbox to the delivery queue: the final progress edit and the
+ * summary. Called by the worker right after it closes a batch, and every sweep for any end that
+ * process did not get to (a crash after the close, a batch failed by recovery).
+ */
+export async function relayBatchSummaries(
+  app: AppContext,
+  options: { batchId?: number; olderThanMs?: number } = {},
+): Promise<number> {
+  let n = 0;
+  for (const id of await unsentBatchSummaries(app.core, options)) {
+    const b = await getBatch(app.core, id);
+    if (!b) continue;
+    await publishSummary(app, b);
+    n++;
+  }
+  return n;
 }

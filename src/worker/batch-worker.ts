@@ -2,7 +2,7 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import type { StoryChecker } from '../checker/types.js';
 import { getBatch } from '../core/batches/index.js';
-import { publishProgress, publishSummary } from './batch-messages.js';
+import { publishProgress, relayBatchSummaries } from './batch-messages.js';
 import { BATCHES_QUEUE, type BatchJobData, createBatchQueue } from './batch-queue.js';
 import { runBatch } from './batch-runner.js';
 import { DEFAULT_LIMITS, GlobalLimits, type LimitOptions, LocalGate } from './limits.js';
@@ -24,6 +24,8 @@ export interface WorkerDeps {
   recoveryEveryMs?: number;
   /** How old a pending batch without a job must be before recovery queues it. */
   recoveryGraceMs?: number;
+  /** A batch end waiting in the outbox this long is relayed by the sweep (the closer relays at once). */
+  summaryRelayAfterMs?: number;
 }
 
 export interface WorkerHandle {
@@ -79,7 +81,11 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
         throw new DelayedError();
       }
       const b = await getBatch(app.core, batchId);
-      if (end === 'finished' && b) await publishSummary(app, b);
+      // The summary was put in the outbox with the close; hand it over now (the sweep would later).
+      if (end === 'finished' && b)
+        await relayBatchSummaries(app, { batchId }).catch((err: unknown) =>
+          log.warn({ batchId, errMessage: (err as Error).message }, 'summary left for the next sweep'),
+        );
       return b?.status ?? end;
     } finally {
       running.delete(batchId);
@@ -114,7 +120,11 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
       Math.max(1_000, recoveryEveryMs - 500),
       'NX',
     );
-    if (got) await recoverNow();
+    if (got) {
+      await recoverNow();
+      const relayed = await relayBatchSummaries(app, { olderThanMs: deps.summaryRelayAfterMs ?? 10_000 });
+      if (relayed > 0) log.info({ relayed }, 'batch summaries relayed from the outbox');
+    }
   };
   const recoveryTimer = setInterval(() => {
     sweep().catch((err: unknown) =>

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { isUserError } from '../../core/errors.js';
 import { containsCredentials, maskSecrets } from '../../core/mask.js';
+import { maskReply } from '../../reply/mask-reply.js';
 import { type Reply, reply } from '../../reply/reply.js';
 import { usageLine } from './parse-words.js';
 import type { AnyCommand, CommandContext, IncomingFile } from './types.js';
@@ -29,7 +30,7 @@ function describeIssues(error: z.ZodError): string {
  * line, a UserError its own message, anything else a short reference to the log entry.
  */
 export async function dispatch(inv: Invocation, ctx: CommandContext, usagePrefix = '/'): Promise<Reply> {
-  const result = await answer(inv, ctx, usagePrefix);
+  const result = maskReply(await answer(inv, ctx, usagePrefix));
   // A refusal of a credentials command may quote what was typed: as private as its success.
   return inv.command.sensitive ? { ...result, ephemeral: true } : result;
 }

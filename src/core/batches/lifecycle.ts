@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { batches, events } from '../db/schema/index.js';
+import { batches, deliveries, events } from '../db/schema/index.js';
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
 import { activeBatchForNiche, countPendingItems, findNiche, getBatch } from './queries.js';
@@ -74,6 +74,10 @@ export async function cancelBatch(
   return (await getBatch(deps, batch.id)) ?? running;
 }
 
+/** Outbox rows of this kind carry a batch's end; the relay builds the summary from the batch row. */
+export const BATCH_SUMMARY = 'batch_summary';
+export const batchSummaryKey = (batchId: number) => `batch:${batchId}:summary`;
+
 /** Postgres channel the batch runners listen on (cancels reach them without waiting for a poll). */
 export const BATCH_CHANNEL = 'storywatch_batches';
 
@@ -132,17 +136,29 @@ async function closeBatch(
   reason: string | null,
 ): Promise<Batch | undefined> {
   const now = deps.clock.now();
-  const [row] = await deps.db
-    .update(batches)
-    .set({ status, failureReason: reason, finishedAt: now })
-    .where(
-      and(
-        eq(batches.id, id),
-        inArray(batches.status, ['pending', 'in_progress']),
-        isNull(batches.finishedAt),
-      ),
-    )
-    .returning();
+  // The summary's outbox row is written in the same transaction that closes the batch: whatever
+  // happens next (a crash, a kill), the chat that started it hears how it ended, once.
+  const row = await deps.db.transaction(async (tx) => {
+    const [closed] = await tx
+      .update(batches)
+      .set({ status, failureReason: reason, finishedAt: now })
+      .where(
+        and(
+          eq(batches.id, id),
+          inArray(batches.status, ['pending', 'in_progress']),
+          isNull(batches.finishedAt),
+        ),
+      )
+      .returning();
+    const origin = closed?.origin;
+    if (closed && origin && (origin.platform === 'telegram' || origin.platform === 'discord')) {
+      await tx
+        .insert(deliveries)
+        .values({ dedupeKey: batchSummaryKey(id), payload: { kind: BATCH_SUMMARY, batchId: id } })
+        .onConflictDoNothing();
+    }
+    return closed;
+  });
   if (!row) return getBatch(deps, id);
   await writeStatisticsEvent(deps, row);
   deps.log.info(
