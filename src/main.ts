@@ -5,6 +5,7 @@ import { createShutdown } from './app/shutdown.js';
 import { pingRedis, postgresHint, redisHint, untilReachable } from './app/wait-for-services.js';
 import { readRouteView } from './checker/index.js';
 import { EnvError, loadDotEnvFile, loadEnv } from './config/env.js';
+import { upgradeCredentialBinding } from './core/crypto/upgrade-binding.js';
 import { prepareDatabase } from './core/db/migrate.js';
 import { createLogger } from './core/logger.js';
 import { maskSecrets } from './core/mask.js';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   const app = createAppContext(env, log);
   // Registered first so it runs last: every role is stopped before its connections are closed.
   shutdown.add('connections', () => app.close());
+  if (env.CREDENTIALS_KEY) await upgradeCredentialBinding(app.core); // v1 credentials bound to their rows (#14.4)
 
   const roles = await startRoles(app, env.STORYWATCH_ROLES, shutdown);
 
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     });
     const http = await startHttpServer({
       port: env.HTTP_PORT,
+      host: env.HTTP_HOST,
       log,
       health: health.checks,
       metrics,

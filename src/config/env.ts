@@ -58,6 +58,12 @@ export const envSchema = z
       )
       .pipe(z.array(z.enum(ROLES)).min(1, 'name at least one role: bot, scheduler, worker')),
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Where /healthz and /metrics listen: loopback unless asked (/metrics names proxies and niches). */
+    HTTP_HOST: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-zA-Z.:_-]{1,253}$/, 'an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0')
+      .default('127.0.0.1'),
     STARTUP_WAIT_S: z.coerce.number().int().min(0).max(600).default(30),
     STORYWATCH_TIMEZONE: z
       .string()

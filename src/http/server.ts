@@ -7,7 +7,7 @@ import { type HealthCheck, runHealthChecks } from './health.js';
 
 export interface HttpServerOptions {
   port: number;
-  /** 127.0.0.1 in tests; all interfaces in a container so the orchestrator can probe it. */
+  /** HTTP_HOST: 127.0.0.1 unless asked; all interfaces inside a container (its port is published on loopback). */
   host?: string;
   log: Logger;
   health(): readonly HealthCheck[];
@@ -21,6 +21,8 @@ export interface HttpServerOptions {
 
 export interface HttpServerHandle {
   port: number;
+  /** The address it listens on (127.0.0.1 unless HTTP_HOST says otherwise). */
+  address(): AddressInfo;
   stop(): Promise<void>;
 }
 
@@ -68,15 +70,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ port }, 'http server listening (/healthz, /metrics)');
+  log.info({ port, host: options.host ?? '127.0.0.1' }, 'http server listening (/healthz, /metrics)');
   return {
     port,
+    address: () => server.address() as AddressInfo,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -110,7 +110,7 @@ describe('importUsernames', () => {
   });
 
   it('GIVEN an import THEN an import event holds the numbers', async () => {
-    await importUsernames(deps, { niche: 'fitness', sources: [file('a b b x-y')] });
+    await importUsernames(deps, { niche: 'fitness', sources: [file('a b b\nx-y')] });
     const [event] = await deps.sql<{ kind: string; message: string; data: Record<string, unknown> }[]>`
       select kind, message, data from events where kind = 'import'`;
     expect(event?.message).toBe('Import into fitness: 2 added, 0 already present, 1 repeated, 1 malformed');

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
 import { MAX_ROW_LINES } from '../../core/import/csv-header.js';
-import { type ImportReport, type ImportSource, importUsernames } from '../../core/import/import-usernames.js';
+import {
+  commentNotes,
+  type ImportReport,
+  type ImportSource,
+  importUsernames,
+} from '../../core/import/import-usernames.js';
 import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { type AnyCommand, defineCommand, type IncomingFile } from './types.js';
 
@@ -70,6 +75,7 @@ export function renderImportReport(r: ImportReport): Block[] {
       r.added > 0 ? 'success' : 'info',
     ),
   ];
+  for (const note of commentNotes(r)) blocks.push(textBlock(note));
   const from = (source: string) => (r.headers.length + r.freeTextRows.length > 1 ? `${source}: ` : '');
   for (const h of r.headers) {
     if (h.columns === 1) {

@@ -4,6 +4,7 @@ import { recordEvent } from '../events.js';
 import { findNicheByName } from '../niches.js';
 import { decodeText } from './decode-text.js';
 import {
+  type CommentLines,
   type FreeTextRow,
   type HeaderLine,
   type MalformedEntry,
@@ -39,6 +40,10 @@ export interface ImportReport {
   headers: Array<HeaderLine & { source: string }>;
   /** Files read without a header whose rows look like CSV with free text (full names) in a cell. */
   freeTextRows: Array<FreeTextRow & { source: string }>;
+  /** Per source with any: lines starting with "#", skipped (first line numbers). */
+  comments: Array<CommentLines & { source: string }>;
+  /** Per source with any: lines whose end, from a " #", was read as a comment and not imported. */
+  trailingComments: Array<CommentLines & { source: string }>;
   ms: number;
 }
 
@@ -47,10 +52,40 @@ const NICHE_EXAMPLES = 3;
 /** Serialization failures and deadlocks are safe to retry: the transaction left nothing behind. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
-interface Combined extends Omit<ParsedUsernames, 'malformedExamples' | 'header' | 'freeTextRow'> {
+interface Combined
+  extends Omit<
+    ParsedUsernames,
+    'malformedExamples' | 'header' | 'freeTextRow' | 'comments' | 'trailingComments'
+  > {
   malformedExamples: ImportReport['malformedExamples'];
   headers: ImportReport['headers'];
   freeTextRows: ImportReport['freeTextRows'];
+  comments: ImportReport['comments'];
+  trailingComments: ImportReport['trailingComments'];
+}
+
+function lineList(c: CommentLines): string {
+  const more = c.count > c.lines.length ? ` (first ${c.lines.length} of ${c.count})` : '';
+  return `${c.lines.join(', ')}${more}`;
+}
+
+/**
+ * The comments an import skipped, worded as `proxy add` words its own, one note per source and kind,
+ * so whoever wrote a note after " #" sees that it was not read as usernames.
+ */
+export function commentNotes(r: Pick<ImportReport, 'comments' | 'trailingComments'>): string[] {
+  const notes = r.comments.map(
+    (c) =>
+      `${c.source}: skipped ${c.count} ${c.count === 1 ? 'comment' : 'comments'} (starting with #): ` +
+      `${c.lines.length === 1 ? 'line' : 'lines'} ${lineList(c)}.`,
+  );
+  for (const c of r.trailingComments) {
+    notes.push(
+      `${c.source}: ${c.lines.length === 1 ? 'line' : 'lines'} ${lineList(c)}: the text after ' #' was read ` +
+        'as a comment and not imported.',
+    );
+  }
+  return notes;
 }
 
 function parseSources(sources: readonly ImportSource[]): Combined {
@@ -64,6 +99,8 @@ function parseSources(sources: readonly ImportSource[]): Combined {
     lines: 0,
     headers: [],
     freeTextRows: [],
+    comments: [],
+    trailingComments: [],
   };
   for (const source of sources) {
     let text: string;
@@ -75,19 +112,21 @@ function parseSources(sources: readonly ImportSource[]): Combined {
     } else {
       text = source.text;
     }
-    // Only a file can have a header line: typed names are all names.
-    const parsed = parseUsernames(text, { maxExamples: EXAMPLES, detectHeader: 'bytes' in source });
-    if (parsed.entries === 0 && parsed.header && 'bytes' in source) {
+    // Only a file has lines (a header, comments, lines of text): typed names are words, each a name.
+    const isFile = 'bytes' in source;
+    const parsed = parseUsernames(text, { maxExamples: EXAMPLES, detectHeader: isFile, typedWords: !isFile });
+    if (parsed.entries === 0 && parsed.header && isFile) {
       throw new UserError(
         'import_empty',
         `${source.label} has only a header line (line ${parsed.header.line}, "${parsed.header.column}") ` +
           'and no usernames under it; nothing was imported.',
       );
     }
-    if (parsed.entries === 0 && 'bytes' in source) {
+    if (parsed.entries === 0 && isFile) {
       throw new UserError(
         'import_empty',
-        `${source.label} has no entries (only blank lines); nothing was imported.`,
+        `${source.label} has no entries (only blank lines${parsed.comments.count > 0 ? ' and comments' : ''}); ` +
+          'nothing was imported.',
       );
     }
     // Several sources share one "seen" set: a name in the file and the message counts once.
@@ -104,6 +143,10 @@ function parseSources(sources: readonly ImportSource[]): Combined {
     out.lines += parsed.lines;
     if (parsed.header) out.headers.push({ ...parsed.header, source: source.label });
     if (parsed.freeTextRow) out.freeTextRows.push({ ...parsed.freeTextRow, source: source.label });
+    if (parsed.comments.count > 0) out.comments.push({ ...parsed.comments, source: source.label });
+    if (parsed.trailingComments.count > 0) {
+      out.trailingComments.push({ ...parsed.trailingComments, source: source.label });
+    }
     for (const m of parsed.malformedExamples) {
       if (out.malformedExamples.length < EXAMPLES) out.malformedExamples.push({ ...m, source: source.label });
     }
@@ -215,6 +258,8 @@ export async function importUsernames(
     lines: parsed.lines,
     headers: parsed.headers,
     freeTextRows: parsed.freeTextRows,
+    comments: parsed.comments,
+    trailingComments: parsed.trailingComments,
     ms: Math.round(performance.now() - started),
   };
   deps.log.info(
