@@ -3,10 +3,9 @@ import type { Env } from '../config/env.js';
 import { parseCredentialsKey } from '../core/crypto/credentials.js';
 import { connectDatabase, type Database } from '../core/db/client.js';
 import { type CoreDeps, systemClock } from '../core/deps.js';
+import { CONNECTION_TROUBLE } from '../core/log-throttle.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { maskSecrets } from '../core/mask.js';
-
-const CONNECTION_TROUBLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed/i;
 
 /**
  * An 'error' listener for a BullMQ Queue: without one BullMQ prints every error as a stack trace.

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { CoreDeps } from '../core/deps.js';
 import { recordEvent } from '../core/events.js';
+import { throttledWarn } from '../core/log-throttle.js';
 import { maskSecrets } from '../core/mask.js';
 import { loadProxyCredentials, PROXY_CHANNEL, type ProxyCredentials } from '../core/proxies/index.js';
 import type { HealthRecorder } from './health-recorder.js';
@@ -83,13 +84,16 @@ export class ProxyPool {
   private loaded = false;
   private readonly unreadableLogged = new Set<number>();
   private readonly reloadListeners: Array<() => void> = [];
+  private readonly warnOnce: ReturnType<typeof throttledWarn>;
 
   constructor(
     private readonly deps: CoreDeps,
     private readonly budget: RateBudget,
     private readonly health: HealthRecorder,
     private readonly options: PoolOptions,
-  ) {}
+  ) {
+    this.warnOnce = throttledWarn(deps.log);
+  }
 
   async start(): Promise<void> {
     await this.refresh();
@@ -266,7 +270,7 @@ export class ProxyPool {
           r = await this.budget.reserve(ready.map((l) => l.key));
         } catch (err) {
           // Without Redis the budgets cannot be honoured: no request goes out, the check is an error.
-          this.deps.log.warn({ errMessage: (err as Error).message }, 'proxy budget unavailable (Redis)');
+          this.warnOnce('budget', { errMessage: (err as Error).message }, 'proxy budget unavailable (Redis)');
           return { none: 'transient', detail: 'request budget unavailable (Redis unreachable)' };
         }
         if ('key' in r) {

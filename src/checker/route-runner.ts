@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../core/deps.js';
 import type { RouteName } from '../core/instagram/index.js';
+import { throttledWarn } from '../core/log-throttle.js';
 import type { Logger } from '../core/logger.js';
 import type { SessionCredentials } from '../core/sessions/session-store.js';
 import { type CheckerAlert, fingerprintAlert, routeAlert, sessionAlert } from './alerts.js';
@@ -45,6 +46,7 @@ export const proxyLaneKey = (poolKey: string) => `p${poolKey}`;
 export class RouteRunner {
   readonly log: Logger;
   private readonly baseUrl: string;
+  private readonly warnOnce: ReturnType<typeof throttledWarn>;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -56,6 +58,7 @@ export class RouteRunner {
     private readonly emit: (alert: CheckerAlert) => void,
   ) {
     this.log = deps.log.child({ component: 'checker' });
+    this.warnOnce = throttledWarn(this.log);
     this.baseUrl = settings.instagramUrl.replace(/\/+$/, '');
   }
 
@@ -235,7 +238,11 @@ export class RouteRunner {
       }
     } catch (err) {
       // Redis away: the answer still counts for this profile; the route's books catch up later.
-      this.log.warn({ route: route.name, errMessage: (err as Error).message }, 'cannot record route health');
+      this.warnOnce(
+        'health',
+        { route: route.name, errMessage: (err as Error).message },
+        'cannot record route health',
+      );
     }
   }
 

@@ -4,6 +4,7 @@ import { type AppContext, queueErrorLogger } from '../app/context.js';
 import { deliveries } from '../core/db/schema/index.js';
 import { disableTarget, moveChat } from '../core/delivery-targets.js';
 import { recordEvent } from '../core/events.js';
+import { bullErrorLogger } from '../core/log-throttle.js';
 import { maskSecrets } from '../core/mask.js';
 import { maskReply } from '../reply/mask-reply.js';
 import { deliveryOutcome, unreachableDelayMs } from './outcome.js';
@@ -268,7 +269,7 @@ export function startDeliveryWorker(
     prefix: app.env.QUEUE_PREFIX,
     concurrency: options.concurrency ?? 4,
   });
-  worker.on('error', (err) => log.error({ errMessage: maskSecrets(err.message) }, 'delivery worker error'));
+  worker.on('error', bullErrorLogger(log, 'delivery worker'));
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError)) {
       void markFailed(app, job.data, maskSecrets(err.message));

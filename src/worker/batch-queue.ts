@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { AppContext } from '../app/context.js';
+import { bullErrorLogger } from '../core/log-throttle.js';
 
 export const BATCHES_QUEUE = 'batches';
 
@@ -31,7 +32,7 @@ export function createBatchQueue(app: AppContext): BatchQueue {
     connection: app.redis('batches-producer'),
     prefix: app.env.QUEUE_PREFIX,
   });
-  queue.on('error', (err) => app.log.warn({ errMessage: err.message }, 'batch queue error'));
+  queue.on('error', bullErrorLogger(app.log, 'batch queue'));
   return {
     queue,
     async enqueueBatch(batchId: number) {

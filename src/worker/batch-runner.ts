@@ -14,6 +14,7 @@ import {
 } from '../core/batches/index.js';
 import { notStarted } from '../core/checks.js';
 import type { CoreDeps } from '../core/deps.js';
+import { throttledWarn } from '../core/log-throttle.js';
 import type { Logger } from '../core/logger.js';
 import type { Acquired, GlobalLimits, LocalGate } from './limits.js';
 import { ResultWriter } from './result-writer.js';
@@ -51,6 +52,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: AbortSignal): Promise<RunEnd> {
   const log = deps.log.child({ batchId });
+  const warnOnce = throttledWarn(log);
   const started = await startBatch(deps.core, batchId);
   if (!started) return 'gone';
   log.info({ niche: started.nicheName, requested: started.requested }, 'batch running');
@@ -232,7 +234,7 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
       const got = await deps.limits
         .tryAcquire(settings.threads, size, settings.profilesPerMinute)
         .catch((err: unknown): Acquired => {
-          log.warn({ errMessage: (err as Error).message }, 'redis unavailable for the caps');
+          warnOnce('caps', { errMessage: (err as Error).message }, 'redis unavailable for the caps');
           return { waitMs: 1_000 };
         });
       if (!('token' in got)) leaveGate();

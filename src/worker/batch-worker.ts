@@ -2,6 +2,7 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import type { StoryChecker } from '../checker/types.js';
 import { getBatch } from '../core/batches/index.js';
+import { bullErrorLogger, throttledWarn } from '../core/log-throttle.js';
 import { publishProgress, relayBatchSummaries } from './batch-messages.js';
 import { BATCHES_QUEUE, type BatchJobData, createBatchQueue } from './batch-queue.js';
 import { runBatch } from './batch-runner.js';
@@ -101,7 +102,7 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
     // A batch is safe to resume any number of times (idempotent items), so stalls must not fail it.
     maxStalledCount: 100,
   });
-  worker.on('error', (err) => log.error({ errMessage: err.message }, 'batch worker error'));
+  worker.on('error', bullErrorLogger(log, 'batch worker'));
   worker.on('failed', (job, err) => {
     if (err instanceof DelayedError) return;
     log.warn({ jobId: job?.id, attempts: job?.attemptsMade, errMessage: err.message }, 'batch job failed');
@@ -126,9 +127,10 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
       if (relayed > 0) log.info({ relayed }, 'batch summaries relayed from the outbox');
     }
   };
+  const sweepWarn = throttledWarn(log);
   const recoveryTimer = setInterval(() => {
     sweep().catch((err: unknown) =>
-      log.warn({ errMessage: (err as Error).message }, 'recovery sweep failed'),
+      sweepWarn('sweep', { errMessage: (err as Error).message }, 'recovery sweep failed'),
     );
   }, recoveryEveryMs);
   recoveryTimer.unref();

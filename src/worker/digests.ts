@@ -3,6 +3,7 @@ import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { type AppContext, queueErrorLogger } from '../app/context.js';
 import { deliveries, deliveryTargets } from '../core/db/schema/index.js';
 import { digestContent } from '../core/digest.js';
+import { bullErrorLogger } from '../core/log-throttle.js';
 import { floorToHour } from '../core/time.js';
 import { createDeliveryProducer, type DeliveryProducer } from '../delivery/queue.js';
 import type { Delivery } from '../delivery/types.js';
@@ -90,7 +91,7 @@ export async function startDigests(app: AppContext): Promise<DigestScheduler> {
     },
     { connection: app.redis('digests-worker'), prefix: app.env.QUEUE_PREFIX, concurrency: 1 },
   );
-  worker.on('error', (err) => log.error({ errMessage: err.message }, 'digest worker error'));
+  worker.on('error', bullErrorLogger(log, 'digest worker'));
   return {
     async stop() {
       await worker.close();

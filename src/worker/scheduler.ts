@@ -3,6 +3,7 @@ import type { CheckerAlert } from '../checker/alerts.js';
 import type { DoctorReport } from '../checker/doctor.js';
 import { runAutoTrigger } from '../core/auto-trigger.js';
 import { purgeOldDetections } from '../core/detections/index.js';
+import { throttledWarn } from '../core/log-throttle.js';
 import { createBatchQueue } from './batch-queue.js';
 import { probeRoutes } from './route-probe.js';
 
@@ -107,11 +108,14 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
     lastTick = new Date(now);
   };
 
+  const tickWarn = throttledWarn(log);
   const run = () => {
     if (busy) return;
     busy = true;
     tick()
-      .catch((err: unknown) => log.warn({ errMessage: (err as Error).message }, 'scheduler tick failed'))
+      .catch((err: unknown) =>
+        tickWarn('tick', { errMessage: (err as Error).message }, 'scheduler tick failed'),
+      )
       .finally(() => {
         busy = false;
       });

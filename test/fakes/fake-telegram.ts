@@ -39,6 +39,8 @@ interface StoredFile {
 }
 
 const MAX_DOWNLOAD = 20 * 1024 * 1024;
+/** The user Telegram puts in `from` of a message posted in a group "as channel". */
+const CHANNEL_BOT_ID = 136817688;
 
 export class FakeTelegram {
   readonly token =
@@ -49,6 +51,13 @@ export class FakeTelegram {
   readonly deletedUserMessages: Array<{ chatId: number; messageId: number }> = [];
   readonly callbackAnswers: Array<{ id: string; text?: string }> = [];
   myCommands: Array<{ command: string; description: string }> = [];
+  /** The URL setWebhook was given ('' when none), as getWebhookInfo reports it. */
+  webhookUrl = '';
+  /**
+   * Telegram's record of its last failed webhook delivery (getWebhookInfo's last_error_date, in Unix
+   * seconds, and last_error_message). Telegram keeps it after later successes; set it to simulate one.
+   */
+  webhookError: { date: number; message: string } | undefined;
 
   private server: Server;
   private updates: Array<{ update_id: number } & Record<string, unknown>> = [];
@@ -109,17 +118,27 @@ export class FakeTelegram {
       chatId?: number;
       /** Posted as the group (an anonymous admin): Telegram then sets sender_chat. */
       asGroup?: boolean;
+      /** Posted "as channel" with this channel id: sender_chat is the channel, from is Channel_Bot. */
+      asChannel?: number;
     },
   ): { messageId: number; chatId: number } {
     const chatId = content.chatId ?? userId;
     const messageId = this.nextMessageId++;
-    const from: FakeUser = { id: userId, first_name: `user${userId}` };
+    const from: FakeUser =
+      content.asChannel === undefined
+        ? { id: userId, first_name: `user${userId}` }
+        : { id: CHANNEL_BOT_ID, first_name: 'Channel', username: 'Channel_Bot' };
+    const senderChat = content.asGroup
+      ? { sender_chat: { id: chatId, type: 'supergroup', title: 'group' } }
+      : content.asChannel !== undefined
+        ? { sender_chat: { id: content.asChannel, type: 'channel', title: 'channel' } }
+        : {};
     const message: Record<string, unknown> = {
       message_id: messageId,
       date: Math.floor(Date.now() / 1000),
       chat: { id: chatId, type: chatId === userId ? 'private' : 'group' },
       from,
-      ...(content.asGroup ? { sender_chat: { id: chatId, type: 'supergroup', title: 'group' } } : {}),
+      ...senderChat,
     };
     if (content.text !== undefined) {
       message.text = content.text;
@@ -237,8 +256,13 @@ export class FakeTelegram {
       case 'getMe':
         return { ok: this.botUser };
       case 'deleteWebhook':
-      case 'setWebhook':
+        this.webhookUrl = '';
         return { ok: true };
+      case 'setWebhook':
+        this.webhookUrl = String(p.url ?? '');
+        return { ok: true };
+      case 'getWebhookInfo':
+        return { ok: this.webhookInfo() };
       case 'setMyCommands':
         this.myCommands = (parseJsonField(p.commands) as typeof this.myCommands) ?? [];
         return { ok: true };
@@ -323,6 +347,17 @@ export class FakeTelegram {
       default:
         return { error: { status: 404, description: `Not Found: method ${method} is not faked` } };
     }
+  }
+
+  private webhookInfo(): Record<string, unknown> {
+    return {
+      url: this.webhookUrl,
+      has_custom_certificate: false,
+      pending_update_count: this.updates.length,
+      ...(this.webhookError
+        ? { last_error_date: this.webhookError.date, last_error_message: this.webhookError.message }
+        : {}),
+    };
   }
 
   private async getUpdates(p: Record<string, unknown>, req: IncomingMessage): Promise<unknown[]> {

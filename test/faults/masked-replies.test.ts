@@ -54,7 +54,10 @@ describe('never lose #14.2: what the worker sends is masked too', () => {
         dedupeKey: 'mask:1',
       });
       const { Queue } = await import('bullmq');
-      const q = new Queue('deliveries', { connection: { url: app.env.REDIS_URL }, prefix: app.env.QUEUE_PREFIX });
+      const q = new Queue('deliveries', {
+        connection: { url: app.env.REDIS_URL },
+        prefix: app.env.QUEUE_PREFIX,
+      });
       const [job] = await q.getJobs(['waiting', 'delayed', 'prioritized']);
       await q.close();
       expect(JSON.stringify(job?.data)).toContain('10.0.0.9:8080:bob:***');

@@ -1,5 +1,5 @@
 import type { CommandServices } from '../../src/bot/commands/types.js';
-import { startTelegram, type TelegramFrontEnd } from '../../src/bot/telegram/index.js';
+import { startTelegram, type TelegramFrontEnd, type TelegramOptions } from '../../src/bot/telegram/index.js';
 import { type BotMessage, type FakeDocument, FakeTelegram } from '../fakes/fake-telegram.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -22,6 +22,7 @@ export interface BotHarness {
 export async function startBotHarness(
   services: CommandServices | ((app: TestApp) => CommandServices) = {},
   env: Record<string, string> = {},
+  options: TelegramOptions = {},
 ) {
   const fake = await FakeTelegram.start();
   const app = await createTestApp({
@@ -30,7 +31,7 @@ export async function startBotHarness(
     TELEGRAM_API_ROOT: fake.apiRoot,
     ...env,
   });
-  const bot = await startTelegram(app, typeof services === 'function' ? services(app) : services);
+  const bot = await startTelegram(app, typeof services === 'function' ? services(app) : services, options);
   const harness: BotHarness = {
     app,
     fake,

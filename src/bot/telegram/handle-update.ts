@@ -50,28 +50,41 @@ const ANONYMOUS_ADMIN_ID = '1087968824';
 const ANONYMOUS_REFUSAL =
   'Commands sent anonymously (as the group) cannot be checked against the owner list. Turn off "Remain anonymous" in your admin rights, or send the command in a private chat with the bot.';
 
-export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logger): Promise<void> {
+/**
+ * What became of a message carrying credentials before its turn in the chat's queue came: the
+ * middleware deletes it on arrival (see deleteCredentials), so handleMessage only reports a failure.
+ */
+export type SourceDeletion = 'none' | 'deleted' | 'failed';
+
+const UNDELETED_NOTE = textBlock(
+  'I could not delete your message, and it contains credentials: please delete it yourself.',
+  'warning',
+);
+
+export async function handleMessage(
+  deps: UpdateDeps,
+  msg: TgMessage,
+  log: Logger,
+  source: SourceDeletion,
+): Promise<void> {
   const chatId = String(msg.chat.id);
   const userId = msg.from ? String(msg.from.id) : undefined;
   if (!userId) return;
-  const text = msg.text ?? msg.caption ?? '';
-  const words = splitWords(text);
+  const words = splitWords(messageText(msg));
   const send = (r: Reply) => sendReply(deps.api, deps.buttons, chatId, r, { waitOnRateLimit: true, log });
 
   const resolution = resolveCommand(words, deps.botUsername);
-  if (resolution.kind === 'other-bot') return;
-  const inGroup = msg.chat.type !== 'private';
-  // In a group, members' conversation is not for us; neither, from anyone but the owner, is a `/cmd`
-  // we do not know (another bot's, or a typo): no refusal for those.
-  if (inGroup && resolution.kind === 'not-a-command') return;
-  const strangersNoise = resolution.kind === 'unknown' && !resolution.addressed;
-  if (inGroup && strangersNoise && !deps.gate.isOwner(userId)) return;
-  // Credentials must not stay in the chat even when the command around them was mistyped.
-  const secret = containsCredentials(text) || touchesCredentials(resolution);
+  if (notForUs(resolution, msg, deps.gate.isOwner(userId))) {
+    // Silence suits talk that is not for us, but not the owner's own credentials left in the chat.
+    if (source === 'failed' && deps.gate.isOwner(userId)) await send(reply.of([UNDELETED_NOTE]));
+    return;
+  }
   if (msg.sender_chat || userId === ANONYMOUS_ADMIN_ID) {
     // Telegram hides who an anonymous admin is, so the owner check cannot pass; say why, log nothing.
-    const refusal = reply.error(ANONYMOUS_REFUSAL);
-    await send(secret ? await deleteSource(deps.api, msg, refusal, log) : refusal);
+    // Once per chat per hour: anyone posting as a channel could otherwise make the bot flood the
+    // group into 429s that stall the chat's queue.
+    if (await deps.gate.answerAnonymous(chatId))
+      await send(withDeletionNote(reply.error(ANONYMOUS_REFUSAL), source));
     return;
   }
   if (!deps.gate.isOwner(userId)) {
@@ -88,7 +101,7 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
 
   const answer = await answerOwner(deps, msg, resolution, userId, chatId, log);
   if (!answer) return;
-  const result = secret ? await deleteSource(deps.api, msg, answer, log) : answer;
+  const result = withDeletionNote(answer, source);
   const messageId = await send(result);
   if (result.progressKey) {
     await rememberProgressMessage(deps.app, {
@@ -97,6 +110,49 @@ export async function handleMessage(deps: UpdateDeps, msg: TgMessage, log: Logge
       replaceKey: result.progressKey,
       messageId: String(messageId),
     });
+  }
+}
+
+/** What the user wrote: a document's caption takes the place of a text (`/import NICHE` on a file). */
+function messageText(msg: TgMessage): string {
+  return msg.text ?? msg.caption ?? '';
+}
+
+/**
+ * Messages we stay silent on. In a group, members' conversation is not for us; neither, from anyone
+ * but the owner, is a `/cmd` we do not know (another bot's, or a typo): no refusal for those.
+ */
+function notForUs(resolution: Resolution, msg: TgMessage, owner: boolean): boolean {
+  if (resolution.kind === 'other-bot') return true;
+  if (msg.chat.type === 'private') return false;
+  if (resolution.kind === 'not-a-command') return true;
+  return resolution.kind === 'unknown' && !resolution.addressed && !owner;
+}
+
+/**
+ * Deletes a message carrying credentials as soon as it arrives, whoever sent it (owner, stranger,
+ * anonymous admin, channel): waiting for its turn in the chat's queue (behind an import that can take
+ * minutes) would leave it in the chat meanwhile, and lose the deletion on a restart, since updates are
+ * confirmed to Telegram before the queue runs them. A mistyped command carries them all the same.
+ */
+export async function deleteCredentials(
+  deps: UpdateDeps,
+  msg: TgMessage,
+  log: Logger,
+): Promise<SourceDeletion> {
+  const text = messageText(msg);
+  const sensitive = touchesCredentials(resolveCommand(splitWords(text), deps.botUsername));
+  if (!sensitive && !containsCredentials(text)) return 'none';
+  try {
+    await deps.api.deleteMessage(String(msg.chat.id), msg.message_id);
+    log.info('deleted a message carrying credentials');
+    return 'deleted';
+  } catch (err) {
+    log.warn(
+      { errMessage: maskSecrets(err instanceof Error ? err.message : String(err)) },
+      'could not delete a message carrying credentials',
+    );
+    return 'failed';
   }
 }
 
@@ -137,22 +193,9 @@ async function answerOwner(
   return dispatch(inv, ctx);
 }
 
-/** Credentials must not stay in the chat: delete the message, and say so if that was not possible. */
-async function deleteSource(api: BotApi, msg: TgMessage, result: Reply, log: Logger): Promise<Reply> {
-  try {
-    await api.deleteMessage(String(msg.chat.id), msg.message_id);
-    return result;
-  } catch (err) {
-    log.warn(
-      { errMessage: maskSecrets(err instanceof Error ? err.message : String(err)) },
-      'could not delete',
-    );
-    const note = textBlock(
-      'I could not delete your message, and it contains credentials: please delete it yourself.',
-      'warning',
-    );
-    return { ...result, blocks: [...result.blocks, note] };
-  }
+/** The owner must know when a message of theirs carrying credentials is still in the chat. */
+function withDeletionNote(result: Reply, source: SourceDeletion): Reply {
+  return source === 'failed' ? { ...result, blocks: [...result.blocks, UNDELETED_NOTE] } : result;
 }
 
 function answerWithoutCommand(

@@ -10,6 +10,7 @@ import { ButtonStore } from './button-store.js';
 import { telegramChatSender } from './chat-sender.js';
 import {
   acceptCallback,
+  deleteCredentials,
   handleMessage,
   reportFailure,
   runCallback,
@@ -25,8 +26,21 @@ export interface TelegramFrontEnd {
   sender: ChatSender;
   isConnected(): boolean;
   /** Webhook mode (TELEGRAM_WEBHOOK_URL): the route the HTTP server must serve for Telegram's calls. */
-  webhookRoute?: { path: string; handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
+  webhookRoute?: WebhookRoute;
 }
+
+type WebhookRoute = { path: string; handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
+
+export interface TelegramOptions {
+  /** Webhook mode: how often Telegram is asked (getWebhookInfo) whether its deliveries reach us. */
+  webhookCheckMs?: number;
+  /** Webhook mode: for how long a failed delivery Telegram reports counts as "not connected". */
+  webhookErrorWindowMs?: number;
+}
+
+const WEBHOOK_CHECK_MS = 30_000;
+/** Telegram keeps reporting the last failed delivery after later ones succeed: only a recent one counts. */
+const WEBHOOK_ERROR_WINDOW_MS = 5 * 60_000;
 
 const ALLOWED_UPDATES: Array<'message' | 'callback_query'> = ['message', 'callback_query'];
 
@@ -37,7 +51,11 @@ const HANDLER_TIMEOUT_MS = 15 * 60_000;
  * Starts the Telegram front-end with long polling. Updates are handled one at a time per chat (so a
  * chat's commands keep their order) while other chats and the polling loop carry on.
  */
-export async function startTelegram(app: AppContext, services: CommandServices): Promise<TelegramFrontEnd> {
+export async function startTelegram(
+  app: AppContext,
+  services: CommandServices,
+  options: TelegramOptions = {},
+): Promise<TelegramFrontEnd> {
   const token = app.env.TELEGRAM_BOT_TOKEN;
   if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set');
   const mask = (err: unknown) => maskSecrets(err instanceof Error ? err.message : String(err), [token]);
@@ -85,7 +103,7 @@ export async function startTelegram(app: AppContext, services: CommandServices):
     });
   };
 
-  bot.use((ctx) => {
+  bot.use(async (ctx) => {
     const update = ctx.update as { update_id: number; message?: TgMessage; callback_query?: TgCallbackQuery };
     const msg = update.message;
     const cq = update.callback_query;
@@ -100,8 +118,12 @@ export async function startTelegram(app: AppContext, services: CommandServices):
           await reportFailure(deps, chatId, new Error(mask(err)), ulog);
         }
       });
-    if (msg) run(() => handleMessage(deps, msg, ulog));
-    else if (cq) {
+    if (msg) {
+      // Awaited here, before the chat's queue and before telegraf confirms the update to Telegram (the
+      // next getUpdates, or the webhook's answer): see deleteCredentials.
+      const source = await deleteCredentials(deps, msg, ulog);
+      run(() => handleMessage(deps, msg, ulog, source));
+    } else if (cq) {
       // Answered at once, before the chat's running command finishes; its place in the chat's order is
       // taken now, so two quick presses (or a press and a message) run in the order they came.
       const accepted = acceptCallback(deps, cq, ulog);
@@ -117,16 +139,24 @@ export async function startTelegram(app: AppContext, services: CommandServices):
 
   let connected = true;
   let stopped = false;
-  watchPolling(bot, (ok) => {
-    if (ok !== connected) log[ok ? 'info' : 'warn']({ connected: ok }, 'telegram polling state changed');
+  const setConnected = (ok: boolean, why?: string) => {
+    if (ok !== connected)
+      log[ok ? 'info' : 'warn']({ connected: ok, why }, 'telegram connection state changed');
     connected = ok;
-  });
+  };
+  watchPolling(bot, setConnected);
   let polling: Promise<void> = Promise.resolve();
-  let webhookRoute: TelegramFrontEnd['webhookRoute'];
+  let webhookRoute: WebhookRoute | undefined;
+  let stopWatching = async () => {};
   if (webhookUrl) {
     const path = new URL(webhookUrl).pathname;
-    const callback = bot.webhookCallback(path, { secretToken });
-    webhookRoute = { path, handle: (req, res) => callback(req, res) };
+    webhookRoute = { path, handle: webhookHandler(bot, secretToken) };
+    stopWatching = watchWebhook(bot, {
+      everyMs: options.webhookCheckMs ?? WEBHOOK_CHECK_MS,
+      errorWindowMs: options.webhookErrorWindowMs ?? WEBHOOK_ERROR_WINDOW_MS,
+      mask,
+      onState: setConnected,
+    });
     log.info({ bot: me.username, path }, 'telegram front-end on webhook');
   } else {
     // launch() resolves only when polling stops; getMe is already done above.
@@ -154,7 +184,7 @@ export async function startTelegram(app: AppContext, services: CommandServices):
       } catch {
         // Webhook mode, or polling already ended on its own.
       }
-      await polling;
+      await Promise.all([polling, stopWatching()]);
       await Promise.allSettled([...inFlight]);
       log.info('telegram front-end stopped');
     },
@@ -179,4 +209,70 @@ function watchPolling(bot: Telegraf, onState: (ok: boolean) => void): void {
       throw err;
     }
   }) as typeof client.callApi;
+}
+
+/**
+ * Telegram calls the webhook URL exactly as set, query string included, while telegraf compares the
+ * path it was given with the whole request URL: a query in TELEGRAM_WEBHOOK_URL made every update a
+ * 403. The HTTP server has matched the route by path already, so telegraf is handed the URL actually
+ * called; its secret-token check, the real guard, still refuses unsigned calls.
+ */
+function webhookHandler(bot: Telegraf, secretToken: string): WebhookRoute['handle'] {
+  return (req, res) => bot.webhookCallback(req.url ?? '/', { secretToken })(req, res);
+}
+
+/**
+ * In webhook mode nothing of ours calls Telegram, so only Telegram can tell whether its deliveries
+ * reach us: getWebhookInfo, asked every `everyMs`, reports the last failed one. Unreachable, a recent
+ * failure, or no webhook set (another instance took over with polling) all mean not connected.
+ * Returns the stop function, which waits for a check under way.
+ */
+function watchWebhook(
+  bot: Telegraf,
+  opts: {
+    everyMs: number;
+    errorWindowMs: number;
+    mask(err: unknown): string;
+    onState(ok: boolean, why?: string): void;
+  },
+): () => Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const check = async () => {
+    try {
+      const info = await bot.telegram.getWebhookInfo();
+      const problem = webhookProblem(info, Date.now() - opts.errorWindowMs);
+      opts.onState(problem === undefined, problem === undefined ? undefined : opts.mask(problem));
+    } catch (err) {
+      opts.onState(false, `getWebhookInfo failed: ${opts.mask(err)}`);
+    }
+  };
+  const next = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = check().finally(next);
+    }, opts.everyMs);
+    // Health watching alone must not keep the process alive.
+    timer.unref();
+  };
+  next();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}
+
+type WebhookInfo = Awaited<ReturnType<Telegraf['telegram']['getWebhookInfo']>>;
+
+/** Why Telegram's webhook info says its updates do not reach us, or undefined when they do. */
+function webhookProblem(
+  info: Pick<WebhookInfo, 'url' | 'last_error_date' | 'last_error_message'>,
+  recentSinceMs: number,
+): string | undefined {
+  if (!info.url) return 'no webhook is set';
+  if (info.last_error_date !== undefined && info.last_error_date * 1000 >= recentSinceMs)
+    return `Telegram's last delivery failed: ${info.last_error_message ?? 'no reason given'}`;
+  return undefined;
 }
