@@ -92,7 +92,7 @@ describe('proxy storage', () => {
     await addProxies(deps, `1.2.3.4:8080:alice:${SECRET}`);
     const raw = await deps.sql`select row_to_json(p)::text as t from proxies p`;
     expect(String(raw[0]?.t)).not.toContain(SECRET);
-    expect(String(raw[0]?.t)).toMatch(/"password_enc":"v1\./);
+    expect(String(raw[0]?.t)).toMatch(/"password_enc":"v2\./);
     expect((await listProxies(deps))[0]).toMatchObject({
       address: '1.2.3.4:8080',
       username: 'alice',

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
+import { decodeText } from '../../core/import/decode-text.js';
 import type { IncomingFile } from '../commands/types.js';
 
 /**
@@ -33,4 +34,57 @@ export async function consoleFile(path: string): Promise<IncomingFile> {
   const full = resolve(baseDir(), path);
   const s = await stat(full);
   return { name: basename(full), size: s.size, read: () => readFile(full) };
+}
+
+/** Proxy lists and cookie sets are small; anything larger is not what was meant. */
+export const MAX_SECRET_INPUT_BYTES = 5 * 1024 * 1024;
+
+const MB = MAX_SECRET_INPUT_BYTES / 1024 / 1024;
+
+export type SecretText = { text: string } | { problem: string };
+
+function decodeSecretText(bytes: Buffer, where: string): SecretText {
+  if (bytes.length > MAX_SECRET_INPUT_BYTES) return { problem: `${where} is larger than ${MB} MB.` };
+  try {
+    return { text: decodeText(bytes).text };
+  } catch {
+    // decodeText's own message speaks of usernames; and the text itself is never quoted.
+    return { problem: `${where} is not text (UTF-8, or UTF-16 with a byte order mark).` };
+  }
+}
+
+/** A file given with `--file PATH` to a command that takes secrets (relative to where it was typed). */
+export async function readSecretFile(path: string): Promise<SecretText> {
+  const full = resolve(baseDir(), path);
+  const isFile = await stat(full).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!isFile) {
+    return {
+      problem: isAbsolute(path)
+        ? `No file "${path}".`
+        : `No file "${path}" (paths are relative to ${baseDir()}).`,
+    };
+  }
+  return decodeSecretText(await readFile(full), `The file "${path}"`);
+}
+
+/**
+ * Standard input to its end, or undefined when it is a terminal: nothing was piped in, and reading
+ * would wait for typing the operator does not know is expected.
+ */
+export async function readSecretStdin(
+  stdin: NodeJS.ReadStream = process.stdin,
+): Promise<SecretText | undefined> {
+  if (stdin.isTTY) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buf.length;
+    if (size > MAX_SECRET_INPUT_BYTES) return { problem: `Standard input is larger than ${MB} MB.` };
+    chunks.push(buf);
+  }
+  return decodeSecretText(Buffer.concat(chunks), 'Standard input');
 }

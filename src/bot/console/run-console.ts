@@ -6,12 +6,14 @@ import { type Env, EnvError, loadDotEnvFile, loadEnv } from '../../config/env.js
 import { prepareDatabase } from '../../core/db/migrate.js';
 import { createLogger } from '../../core/logger.js';
 import { containsCredentials, maskSecrets } from '../../core/mask.js';
+import { parseProxyList } from '../../core/proxies/parse-proxy.js';
 import { type Reply, renderPlain } from '../../reply/reply.js';
 import { dispatch, type Invocation } from '../commands/dispatch.js';
 import { parseWords, usageLine } from '../commands/parse-words.js';
+import { wordsToLines } from '../commands/proxy.js';
 import { commands, commandsUnder, findCommand } from '../commands/registry.js';
 import type { AnyCommand, IncomingFile } from '../commands/types.js';
-import { baseDir, consoleFile, fileWord } from './console-file.js';
+import { baseDir, consoleFile, fileWord, readSecretFile, readSecretStdin } from './console-file.js';
 import { consoleServices } from './services.js';
 
 const PREFIX = 'storywatch ';
@@ -26,8 +28,132 @@ const stdio: ConsoleOutput = {
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
 
+/**
+ * Console commands whose argument is a secret. Words typed after a command stay in the shell history,
+ * show in `ps` and are printed again by npm's banner, so these take the secret from standard input
+ * or `--file PATH` only (the chat front-ends are unchanged: Telegram deletes the message).
+ */
+interface SecretInput {
+  /** The argument the text goes to. */
+  arg: string;
+  /** What is refused on the command line, in a sentence. */
+  what: string;
+  /** What is read from standard input or the file. */
+  noun: string;
+  /** How to give it, one line each. */
+  forms: readonly string[];
+  usage: string;
+  /** Words that carry no secret and may stay on the command line (proxies without a password). */
+  harmless(words: readonly string[]): boolean;
+}
+
+const SECRET_INPUTS: Readonly<Record<string, SecretInput>> = {
+  'proxy add': {
+    arg: 'proxies',
+    what: 'proxy passwords',
+    noun: 'proxies (one per line)',
+    forms: [`${PREFIX}proxy add < proxies.txt`, `${PREFIX}proxy add --file proxies.txt`],
+    usage: `${PREFIX}proxy add < FILE  (or --file FILE; one proxy per line)`,
+    harmless(words) {
+      // Only complete proxies without a password: a line that cannot be read may be half a password.
+      const { proxies, refused } = parseProxyList(wordsToLines(words));
+      return refused.length === 0 && proxies.every((p) => p.proxy.password === null);
+    },
+  },
+  'session add': {
+    arg: 'cookie',
+    what: 'session cookies',
+    noun: 'cookie text',
+    forms: [
+      `${PREFIX}session add < cookies.txt`,
+      `${PREFIX}session add --file cookies.txt`,
+      `echo 'sessionid=...; csrftoken=...; ds_user_id=...' | ${PREFIX}session add`,
+    ],
+    usage: `${PREFIX}session add < FILE  (or --file FILE; the cookie text)`,
+    harmless: () => false,
+  },
+};
+
+function secretInputOf(command: AnyCommand): SecretInput | undefined {
+  return SECRET_INPUTS[command.path.join(' ')];
+}
+
+function consoleUsage(c: AnyCommand): string {
+  return secretInputOf(c)?.usage ?? usageLine(c, PREFIX);
+}
+
+function secretHint(spec: SecretInput, lead: string): string {
+  return [lead, 'Use standard input or --file instead:', ...spec.forms.map((f) => `  ${f}`)].join('\n');
+}
+
+/**
+ * The secret text of a `proxy add` / `session add` from standard input or `--file PATH`. Refuses a
+ * secret among the words without repeating it, and a terminal with nothing piped in (reading it would
+ * wait for typing nobody asked for). Undefined values: the words are used as typed (no secret in them).
+ */
+async function readSecretInput(
+  command: AnyCommand,
+  spec: SecretInput,
+  words: readonly string[],
+): Promise<{ values?: Record<string, unknown>; refusal?: { text: string; code: number } }> {
+  const name = command.path.join(' ');
+  const paths: string[] = [];
+  const others: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    if (w === '--file') {
+      const path = words[i + 1];
+      if (path === undefined)
+        return { refusal: { text: secretHint(spec, `Error: --file needs a path.`), code: 2 } };
+      paths.push(path);
+      i++;
+    } else if (w.startsWith('--file=')) paths.push(w.slice('--file='.length));
+    else others.push(w);
+  }
+  if (others.length > 0) {
+    if (paths.length === 0 && spec.harmless(others)) return {};
+    return {
+      refusal: {
+        text: secretHint(
+          spec,
+          `Error: \`${name}\` does not take ${spec.what} as arguments: the shell history, \`ps\` and npm's banner would keep them. Refused ${others.length} ${others.length === 1 ? 'word' : 'words'} (not repeated here); nothing was stored.`,
+        ),
+        code: 2,
+      },
+    };
+  }
+  if (paths.length > 1)
+    return { refusal: { text: `Error: Give one file at a time (got ${paths.length}).`, code: 2 } };
+  const path = paths[0];
+  const read = path !== undefined ? await readSecretFile(path) : await readSecretStdin();
+  if (read === undefined) {
+    return {
+      refusal: {
+        text: secretHint(
+          spec,
+          `Error: \`${name}\` reads the ${spec.noun} from standard input or a file, and standard input is a terminal with nothing piped in.`,
+        ),
+        code: 2,
+      },
+    };
+  }
+  if ('problem' in read) return { refusal: { text: `Error: ${read.problem}`, code: 1 } };
+  if (read.text.trim() === '') {
+    return {
+      refusal: {
+        text: secretHint(
+          spec,
+          `Error: ${path !== undefined ? `The file "${path}" is empty` : 'Standard input was empty'}; nothing was stored.`,
+        ),
+        code: 2,
+      },
+    };
+  }
+  return { values: { [spec.arg]: read.text } };
+}
+
 export function helpListing(): string {
-  const lines = commands.map((c) => `  ${usageLine(c, PREFIX)}\n      ${c.summary}`);
+  const lines = commands.map((c) => `  ${consoleUsage(c)}\n      ${c.summary}`);
   return [
     'Usage: storywatch COMMAND [ARGS] [--json]',
     '',
@@ -40,7 +166,14 @@ export function helpListing(): string {
 }
 
 function commandHelp(c: AnyCommand): string {
-  const lines = [`Usage: ${usageLine(c, PREFIX)}`, `  ${c.summary}`];
+  const secret = secretInputOf(c);
+  const lines = [`Usage: ${consoleUsage(c)}`, `  ${c.summary}`];
+  if (secret) {
+    lines.push(
+      `  Read from standard input or --file, never from the command line (${secret.what} there stay in the shell history):`,
+      ...secret.forms.map((f) => `    ${f}`),
+    );
+  }
   for (const a of c.args) {
     const how = a.type === 'file' ? 'a file path' : a.keyword ? `--${a.name} VALUE` : a.name.toUpperCase();
     lines.push(`  ${how}: ${a.description}${a.required ? '' : ' (optional)'}`);
@@ -168,6 +301,14 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
     io.out(found ? commandHelp(found.command) : `Usage: ${PREFIX}discord register`);
     return 0;
   }
+  // Before the configuration is read: a secret typed as an argument is refused whatever else is wrong.
+  const secret = found ? secretInputOf(found.command) : undefined;
+  let secretValues: Record<string, unknown> | undefined;
+  if (found && secret) {
+    const input = await readSecretInput(found.command, secret, words.slice(found.consumed));
+    if (input.refusal) return refuse(input.refusal.text, input.refusal.code);
+    secretValues = input.values;
+  }
 
   let env: Env;
   try {
@@ -182,12 +323,16 @@ export async function runConsole(argv: readonly string[], io: ConsoleOutput = st
   if (!found) return 2;
 
   const { command, consumed } = found;
-  const extracted = await extractFile(command, words.slice(consumed));
-  if (extracted.problem)
-    return refuse(`Error: ${extracted.problem}\nUsage: ${usageLine(command, PREFIX)}`, 1);
-  const parsed = parseWords(command, extracted.words);
-  const inv: Invocation = { command, values: parsed.values, unexpected: parsed.unexpected };
-  if (extracted.file) inv.file = extracted.file;
+  let inv: Invocation;
+  if (secretValues) inv = { command, values: secretValues };
+  else {
+    const extracted = await extractFile(command, words.slice(consumed));
+    if (extracted.problem)
+      return refuse(`Error: ${extracted.problem}\nUsage: ${usageLine(command, PREFIX)}`, 1);
+    const parsed = parseWords(command, extracted.words);
+    inv = { command, values: parsed.values, unexpected: parsed.unexpected };
+    if (extracted.file) inv.file = extracted.file;
+  }
 
   const result = await withApp(env, logLevelAsked, async (app) => {
     const { services, close } = consoleServices(app);

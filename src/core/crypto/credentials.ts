@@ -19,30 +19,80 @@ function requireKey(key: Buffer | undefined): Buffer {
   return key;
 }
 
-/** AES-256-GCM with a random 96-bit IV: `v1.<iv>.<tag>.<ciphertext>`, each part base64url. */
-export function encryptSecret(plain: string, key: Buffer | undefined): string {
+/**
+ * What a proxy password is bound to: its host, port and user. A row whose address was changed in the
+ * database no longer decrypts, so its password is never sent to the new address. Each part is
+ * URI-encoded so two different identities never give the same text (IPv6 hosts hold ':').
+ */
+export function proxyCredentialContext(p: { host: string; port: number; username: string | null }): string {
+  return `proxy:${encodeURIComponent(p.host)}:${p.port}:${encodeURIComponent(p.username ?? '')}`;
+}
+
+/** What a session's cookies are bound to: the account they were stored for. */
+export function sessionCredentialContext(dsUserId: string): string {
+  return `session:${dsUserId}`;
+}
+
+export type CredentialFormat = 'v1' | 'v2' | 'unknown';
+
+/** `v1`: no associated data (before #14.4); `v2`: bound to its row by a context string. */
+export function credentialFormat(stored: string): CredentialFormat {
+  const version = stored.slice(0, stored.indexOf('.'));
+  return version === 'v1' || version === 'v2' ? version : 'unknown';
+}
+
+function seal(plain: string, key: Buffer | undefined, aad: string | undefined): string {
   const k = requireKey(key);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', k, iv);
+  if (aad !== undefined) cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   const tag = cipher.getAuthTag();
-  return ['v1', iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')].join('.');
+  return [
+    aad === undefined ? 'v1' : 'v2',
+    iv.toString('base64url'),
+    tag.toString('base64url'),
+    ct.toString('base64url'),
+  ].join('.');
 }
 
-export function decryptSecret(stored: string, key: Buffer | undefined): string {
+/**
+ * AES-256-GCM with a random 96-bit IV and `context` as associated data:
+ * `v2.<iv>.<tag>.<ciphertext>`, each part base64url. The same context must be given to decrypt.
+ */
+export function encryptSecret(plain: string, key: Buffer | undefined, context: string): string {
+  return seal(plain, key, context);
+}
+
+/**
+ * The format before #14.4, `v1.<iv>.<tag>.<ciphertext>` with no associated data. Still read, never
+ * written by the service; kept to produce old rows in tests and tools.
+ */
+export function encryptSecretV1(plain: string, key: Buffer | undefined): string {
+  return seal(plain, key, undefined);
+}
+
+/**
+ * Decrypts `v2` with `context` as associated data, or `v1` (no associated data, context ignored).
+ * A v2 value read with another context (its row's host, port or user was changed) fails like a
+ * wrong key.
+ */
+export function decryptSecret(stored: string, key: Buffer | undefined, context: string): string {
   const k = requireKey(key);
-  const [version, iv, tag, ct] = stored.split('.');
-  if (version !== 'v1' || !iv || !tag || ct === undefined)
+  const [version, iv, tag, ct, extra] = stored.split('.');
+  if ((version !== 'v1' && version !== 'v2') || !iv || !tag || ct === undefined || extra !== undefined)
     throw new Error('stored credential has an unknown format');
   const decipher = createDecipheriv('aes-256-gcm', k, Buffer.from(iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  if (version === 'v2') decipher.setAAD(Buffer.from(context, 'utf8'));
   try {
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    // Wrong key (CREDENTIALS_KEY changed) or tampered data; say which without showing either.
+    // Wrong key (CREDENTIALS_KEY changed), tampered data, or a row moved to another identity; say
+    // which may have happened without showing any of it.
     throw new UserError(
       'credentials_key_mismatch',
-      'A stored credential cannot be decrypted with the current CREDENTIALS_KEY (was the key changed?). Re-add the proxy or session.',
+      'A stored credential cannot be decrypted with the current CREDENTIALS_KEY (was the key changed, or the row edited in the database?). Re-add the proxy or session.',
     );
   }
 }

@@ -1,5 +1,5 @@
 import { asc, eq, inArray } from 'drizzle-orm';
-import { decryptSecret, encryptSecret } from '../crypto/credentials.js';
+import { decryptSecret, encryptSecret, proxyCredentialContext } from '../crypto/credentials.js';
 import { proxies } from '../db/schema/index.js';
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
@@ -61,12 +61,13 @@ type StoredIdentity = {
   passwordEnc: string | null;
 };
 
-function samePassword(enc: string | null, password: string | null, key: Buffer | undefined): boolean {
+function samePassword(row: StoredIdentity, password: string | null, key: Buffer | undefined): boolean {
+  const enc = row.passwordEnc;
   if (enc === null || password === null) return enc === null && password === null;
   try {
-    return decryptSecret(enc, key) === password;
+    return decryptSecret(enc, key, proxyCredentialContext(row)) === password;
   } catch {
-    // Unreadable (CREDENTIALS_KEY changed): the new password replaces it.
+    // Unreadable (CREDENTIALS_KEY changed, row edited): the new password replaces it.
     return false;
   }
 }
@@ -83,7 +84,7 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
   }
   if (parsed.some((p) => p.proxy.password !== null) && !deps.credentialsKey) {
     // Refuse before storing anything: a proxy without its password would fail every request.
-    encryptSecret('', deps.credentialsKey);
+    encryptSecret('', deps.credentialsKey, '');
   }
   const duplicates: DuplicateProxy[] = [];
   const firstSeen = new Map<string, { lineNumber: number; password: string | null }>();
@@ -132,7 +133,9 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
                 port: proxy.port,
                 username: proxy.username,
                 passwordEnc:
-                  proxy.password === null ? null : encryptSecret(proxy.password, deps.credentialsKey),
+                  proxy.password === null
+                    ? null
+                    : encryptSecret(proxy.password, deps.credentialsKey, proxyCredentialContext(proxy)),
               })),
             )
             .onConflictDoNothing()
@@ -149,12 +152,15 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
       const id = insertedIds.get(key);
       const row = stored.get(key);
       if (id !== undefined) added.push({ id, ...entry });
-      else if (row && !samePassword(row.passwordEnc, u.proxy.password, deps.credentialsKey)) {
+      else if (row && !samePassword(row, u.proxy.password, deps.credentialsKey)) {
         await deps.db
           .update(proxies)
           .set({
+            // Bound to the row's own identity (the same as the line's: that is how it was matched).
             passwordEnc:
-              u.proxy.password === null ? null : encryptSecret(u.proxy.password, deps.credentialsKey),
+              u.proxy.password === null
+                ? null
+                : encryptSecret(u.proxy.password, deps.credentialsKey, proxyCredentialContext(row)),
             // The old health was earned with the old password (often a 407): start again.
             health: 'unknown',
             coolingUntil: null,
@@ -338,17 +344,20 @@ export interface ProxyCredentials {
   health: string;
   coolingUntil: Date | null;
   cooldownLevel: number;
-  /** Set when the stored password cannot be decrypted (CREDENTIALS_KEY missing or changed). */
+  /**
+   * Set when the stored password cannot be decrypted: CREDENTIALS_KEY missing or changed, or the
+   * row's host, port or user edited in the database (the password is bound to them).
+   */
   unreadable?: string;
 }
 
 function readPassword(
-  enc: string | null,
+  row: { host: string; port: number; username: string | null; passwordEnc: string | null },
   key: Buffer | undefined,
 ): { password: string | null; unreadable?: string } {
-  if (!enc) return { password: null };
+  if (!row.passwordEnc) return { password: null };
   try {
-    return { password: decryptSecret(enc, key) };
+    return { password: decryptSecret(row.passwordEnc, key, proxyCredentialContext(row)) };
   } catch (err) {
     return { password: null, unreadable: (err as Error).message };
   }
@@ -364,7 +373,7 @@ export async function loadProxyCredentials(
     host: r.host,
     port: r.port,
     username: r.username,
-    ...readPassword(r.passwordEnc, deps.credentialsKey),
+    ...readPassword(r, deps.credentialsKey),
     enabled: r.enabled,
     health: r.health,
     coolingUntil: r.coolingUntil,

@@ -1,5 +1,5 @@
 import { and, asc, sql as dsql, eq, inArray, isNotNull } from 'drizzle-orm';
-import { decryptSecret, encryptSecret } from '../crypto/credentials.js';
+import { decryptSecret, encryptSecret, sessionCredentialContext } from '../crypto/credentials.js';
 import { igSessions, proxies } from '../db/schema/index.js';
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
@@ -19,7 +19,12 @@ export interface AddedSession {
 /** Stores a session encrypted; adding the same account again replaces its cookies and re-enables it. */
 export async function addSession(deps: CoreDeps, cookieText: string): Promise<AddedSession> {
   const { userAgent, ...cookies } = parseSessionInput(cookieText);
-  const enc = encryptSecret(JSON.stringify(cookies), deps.credentialsKey);
+  // Bound to the account: cookies moved to another row in the database no longer decrypt.
+  const enc = encryptSecret(
+    JSON.stringify(cookies),
+    deps.credentialsKey,
+    sessionCredentialContext(cookies.dsUserId),
+  );
   const [row] = await deps.db
     .insert(igSessions)
     .values({ dsUserId: cookies.dsUserId, cookiesEnc: enc, userAgent: userAgent ?? null })
@@ -69,7 +74,11 @@ export async function listSessions(
     let masked = '***';
     try {
       masked = maskValue(
-        (JSON.parse(decryptSecret(s.cookiesEnc, deps.credentialsKey)) as SessionCookies).sessionid,
+        (
+          JSON.parse(
+            decryptSecret(s.cookiesEnc, deps.credentialsKey, sessionCredentialContext(s.dsUserId)),
+          ) as SessionCookies
+        ).sessionid,
       );
     } catch {
       masked = '(cannot decrypt)';
@@ -156,7 +165,9 @@ export async function loadActiveSessions(
   const out: SessionCredentials[] = [];
   for (const r of rows) {
     try {
-      const cookies = JSON.parse(decryptSecret(r.cookiesEnc, deps.credentialsKey)) as SessionCookies;
+      const cookies = JSON.parse(
+        decryptSecret(r.cookiesEnc, deps.credentialsKey, sessionCredentialContext(r.dsUserId)),
+      ) as SessionCookies;
       out.push({ ...cookies, id: r.id, proxyId: r.proxyId, userAgent: r.userAgent });
     } catch (err) {
       // One unreadable session (key changed) must not stop the others from being used.
