@@ -20,21 +20,50 @@ export interface MetricsSources {
   routes?(): Promise<RouteView[]>;
 }
 
-/** A collector that misses its deadline serves its last value (a scrape must not hang on Redis). */
-function withDeadline<T>(read: () => Promise<T>, ms: number): () => Promise<T | undefined> {
+/** How long a collector may take before its last value is served instead (a scrape never hangs). */
+const COLLECTOR_DEADLINE_MS = 1_500;
+
+/**
+ * A source read with a deadline, shared by the collectors of one scrape (cached for `ttlMs`). A read
+ * that fails or misses the deadline serves the last good value (undefined before the first) and
+ * marks the source down in `up` (storywatch_collector_up).
+ */
+function guarded<T>(
+  name: string,
+  read: () => Promise<T>,
+  up: Map<string, number>,
+  ttlMs = SNAPSHOT_TTL_MS,
+): () => Promise<T | undefined> {
   let last: T | undefined;
-  return async () => {
+  let cached: { at: number; value: Promise<T | undefined> } | undefined;
+  const once = async (): Promise<T | undefined> => {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), ms);
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), COLLECTOR_DEADLINE_MS);
     });
     try {
-      const got = await Promise.race([read().catch(() => undefined), late]);
-      if (got !== undefined) last = got;
-      return got ?? last;
+      const got = await Promise.race([
+        read().then(
+          (v) => ({ v }),
+          () => 'failed' as const,
+        ),
+        late,
+      ]);
+      if (typeof got === 'object') {
+        last = got.v;
+        up.set(name, 1);
+        return got.v;
+      }
+      up.set(name, 0);
+      return last;
     } finally {
       clearTimeout(timer);
     }
+  };
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > ttlMs) cached = { at: now, value: once() };
+    return cached.value;
   };
 }
 
@@ -62,19 +91,29 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'storywatch_process_' });
 
-  let cached: { at: number; value: Promise<MetricsSnapshot> } | undefined;
-  const snapshot = (): Promise<MetricsSnapshot> => {
-    const now = Date.now();
-    if (!cached || now - cached.at > SNAPSHOT_TTL_MS) {
-      cached = { at: now, value: loadMetricsSnapshot(sources.sql) };
-      // A failed read must not be served to the next scrape.
-      cached.value.catch(() => {
-        cached = undefined;
-      });
-    }
-    return cached.value;
-  };
+  const up = new Map<string, number>();
+  const snapshot = guarded('postgres', () => loadMetricsSnapshot(sources.sql), up);
+  const queueCounts = guarded(
+    'queues',
+    () =>
+      Promise.all(
+        sources.queues().map(async (q) => ({ name: q.name, counts: await q.getJobCounts(...QUEUE_STATES) })),
+      ),
+    up,
+  );
+  const routes = sources.routes ? guarded('routes', sources.routes, up) : undefined;
   const registers = [registry];
+  new Gauge({
+    name: 'storywatch_collector_up',
+    help: '1 when a source of these metrics answered within its deadline at the last scrape; 0 means its numbers are the last known ones.',
+    labelNames: ['collector'],
+    registers,
+    async collect() {
+      await Promise.all([snapshot(), queueCounts(), routes?.()]);
+      this.reset();
+      for (const [collector, v] of up) this.set({ collector }, v);
+    },
+  });
 
   new Counter({
     name: 'storywatch_checks_total',
@@ -83,6 +122,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const c of s.checks) this.inc({ outcome: c.outcome }, c.count);
     },
@@ -93,6 +133,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       this.inc(s.storiesTotal);
     },
@@ -104,6 +145,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const r of s.stories24h) this.set({ niche: r.niche }, r.count);
     },
@@ -115,6 +157,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const r of s.batchesByStatus) this.set({ status: r.status }, r.count);
     },
@@ -127,6 +170,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const b of s.finishedBatches) this.observe({ status: b.status, trigger: b.trigger }, b.seconds);
     },
@@ -137,16 +181,16 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     labelNames: ['queue', 'state'],
     registers,
     async collect() {
+      const counts = await queueCounts();
+      if (!counts) return;
       this.reset();
-      const counts = await Promise.all(
-        sources.queues().map(async (q) => ({ name: q.name, counts: await q.getJobCounts(...QUEUE_STATES) })),
-      );
       for (const q of counts) {
         for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, q.counts[state] ?? 0);
       }
     },
   });
   registerProxyMetrics(registers, snapshot);
+  if (routes) registerRouteMetrics(registers, routes);
   new Gauge({
     name: 'storywatch_deliveries',
     help: 'Chat deliveries (digests, batch summaries) by status.',
@@ -154,6 +198,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const r of s.deliveries) this.set({ status: r.status }, r.count);
     },
@@ -165,6 +210,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const r of s.deliveryTargets) {
         this.set({ platform: r.platform, enabled: String(r.enabled) }, r.count);
@@ -177,6 +223,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       this.inc(s.imports.runs);
     },
@@ -188,6 +235,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       this.inc({ result: 'added' }, s.imports.added);
       this.inc({ result: 'already_present' }, s.imports.alreadyPresent);
@@ -199,7 +247,10 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
   return registry;
 }
 
-function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<MetricsSnapshot>): void {
+function registerProxyMetrics(
+  registers: Registry[],
+  snapshot: () => Promise<MetricsSnapshot | undefined>,
+): void {
   const labelNames = ['proxy', 'address'] as const;
   const labels = (p: MetricsSnapshot['proxies'][number]) => ({ proxy: String(p.id), address: p.address });
   new Counter({
@@ -209,6 +260,7 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const p of s.proxies) {
         this.inc({ ...labels(p), result: 'success' }, p.successes);
@@ -223,6 +275,7 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const p of s.proxies) {
         for (const [outcome, n] of Object.entries(p.failuresByOutcome)) {
@@ -238,6 +291,7 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const p of s.proxies) {
         if (p.medianLatencyMs !== null) this.set(labels(p), p.medianLatencyMs / 1000);
@@ -251,6 +305,7 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const p of s.proxies) this.set(labels(p), p.coolingSeconds);
     },
@@ -262,6 +317,7 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const p of s.proxies) this.set(labels(p), p.cooldownLevel);
     },
@@ -273,6 +329,7 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
     registers,
     async collect() {
       const s = await snapshot();
+      if (!s) return;
       this.reset();
       for (const p of s.proxies) {
         const usable = p.enabled && p.health !== 'dead' && p.coolingSeconds === 0;
@@ -282,13 +339,7 @@ function registerProxyMetrics(registers: Registry[], snapshot: () => Promise<Met
   });
 }
 
-function registerRouteMetrics(registers: Registry[], routes: () => Promise<RouteView[]>): void {
-  const read = withDeadline(routes, 1_500);
-  let cached: { at: number; value: Promise<RouteView[] | undefined> } | undefined;
-  const view = () => {
-    if (!cached || Date.now() - cached.at > SNAPSHOT_TTL_MS) cached = { at: Date.now(), value: read() };
-    return cached.value;
-  };
+function registerRouteMetrics(registers: Registry[], view: () => Promise<RouteView[] | undefined>): void {
   new Counter({
     name: 'storywatch_instagram_route_answers_total',
     help: 'Answers per Instagram route and answer class (ok, wall, retired, fingerprint, changed, rate_limited, ...).',
@@ -318,7 +369,6 @@ function registerRouteMetrics(registers: Registry[], routes: () => Promise<Route
 }
 
 function registerProcessMetrics(registers: Registry[], sources: MetricsSources): void {
-  if (sources.routes) registerRouteMetrics(registers, sources.routes);
   if (sources.bots) {
     const bots = sources.bots;
     new Gauge({

@@ -182,7 +182,7 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     expect(text).not.toMatch(/user1|ciphertext/);
   });
 
-  it('GIVEN route answers recorded by a worker THEN /metrics has per-route counters and usability; with Redis gone it still answers within 2 s', async () => {
+  it('never lose #14.10: GIVEN route answers recorded by a worker THEN /metrics has per-route counters; with Redis not answering it still answers within 2 s, last values and collector_up 0', async () => {
     const prefix = `${app.env.QUEUE_PREFIX}:checker`;
     const redis = new Redis(app.env.REDIS_URL);
     opened.push(async () => void redis.disconnect());
@@ -193,9 +193,15 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     await health.stop();
     await health.recordBad('reel_query', 'p1', 'retired', 'HTTP 400 execution error', 1);
     let redisUp = true;
+    // A queue whose counts never come, as BullMQ's do while Redis is down.
+    const stuckQueue = {
+      name: 'batches',
+      getJobCounts: () =>
+        redisUp ? Promise.resolve({ waiting: 2 }) : new Promise<Record<string, number>>(() => {}),
+    };
     const metrics = createMetricsRegistry({
       sql: app.database.sql,
-      queues: () => [],
+      queues: () => [stuckQueue],
       routes: () => (redisUp ? readRouteView(redis, prefix) : new Promise(() => {})),
     });
     const scrape = async () => {
@@ -219,5 +225,9 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     console.log(`scrape with Redis not answering: ${down.ms} ms`);
     expect(down.ms).toBeLessThan(2_000);
     expect(down.text).toContain('storywatch_instagram_route_usable{route="reel_query"} 0');
+    expect(down.text).toContain('storywatch_queue_jobs{queue="batches",state="waiting"} 2');
+    expect(down.text).toContain('storywatch_collector_up{collector="queues"} 0');
+    expect(down.text).toContain('storywatch_collector_up{collector="routes"} 0');
+    expect(down.text).toContain('storywatch_collector_up{collector="postgres"} 1');
   });
 });
