@@ -99,7 +99,9 @@ export class HealthRecorder {
         -- A success outside a cooldown ends the backoff streak.
         cooldown_level = case when v.s > 0 and (p.cooling_until is null or p.cooling_until <= now()) then 0
                               else p.cooldown_level end,
-        health = case when v.s > 0 then 'ok' else p.health end
+        -- What happened to it last: answers (ok), or only failures since its last answer (failing);
+        -- 'dead' is the proxy test's word and only a success or a passing test lifts it.
+        health = case when v.s > 0 then 'ok' when v.f > 0 and p.health <> 'dead' then 'failing' else p.health end
       from jsonb_to_recordset(${this.deps.sql.json(batch)}::jsonb)
         as v(id int, s int, f int, fb jsonb, lat jsonb, err text, used timestamptz)
       where p.id = v.id`;

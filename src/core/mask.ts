@@ -20,7 +20,7 @@ const PATTERNS: Array<[RegExp, string]> = [
   // Proxies as the operator types them: the password of host:port:user:pass (to the end of the word;
   // the password may hold ":" and "@") and of schemeless user:pass@host:port
   // (a password already masked as *** is left alone, so masking twice keeps "***: port 0" readable)
-  [new RegExp(String.raw`(^|\s)(${COLON_PROXY_HEAD})(?!\*\*\*(?:[\s:,;.)]|$))\S+`, 'gi'), '$1$2***'],
+  [new RegExp(String.raw`(^|\s)(${COLON_PROXY_HEAD})(?!\*\*\*(?:[\s:,;.)"'\]]|$))\S+`, 'gi'), '$1$2***'],
   [new RegExp(String.raw`(^|\s)(${AT_PROXY_USER})\S+${AT_PROXY_TAIL}`, 'gi'), '$1$2***@'],
   // Instagram cookies and similar key=value secrets
   [/\b(sessionid|csrftoken|ds_user_id|rur|mid|ig_did|shbid|shbts)=([^;\s]+)/gi, '$1=***'],

@@ -43,7 +43,17 @@ export interface Stats {
     errors: Record<string, number>;
   };
   imports: { count: number; recent: RecentEvent[] };
-  errors: { count: number; recent: RecentEvent[] };
+  /**
+   * One error count: checks that failed (by class, from the batches) plus errors of the service itself
+   * (events); neither is in a hit rate.
+   */
+  errors: { count: number; checks: Record<string, number>; service: number; recent: RecentEvent[] };
+  /** What happened to messages for the chats (digests, summaries, alerts) in the window. */
+  deliveries: {
+    byStatus: Record<string, number>;
+    /** Chats that refused for good (their digest is off until `digest here` again). */
+    refused: Array<{ platform: string; chatId: string; reason: string | null }>;
+  };
   proxies: {
     total: number;
     enabled: number;
@@ -81,7 +91,8 @@ export async function getStats(
       select b.niche_id, count(*)::int as n
       from batches b join batch_items i on i.batch_id = b.id
       where (b.finished_at is null or b.finished_at >= ${since})
-        and i.outcome is not null and i.checked_at >= ${since} and i.checked_at <= ${until}
+        and i.outcome in ('story', 'no_story', 'private', 'not_found', 'unavailable')
+        and i.checked_at >= ${since} and i.checked_at <= ${until}
       group by b.niche_id
     ), stories as (
       select niche_id, count(distinct username)::int as n from detections
@@ -125,6 +136,12 @@ export async function getStats(
   const recentErrors = await sql<RecentEvent[]>`
     select at, kind, level, message from events where level = 'error' order by at desc, id desc limit ${recent}`;
 
+  const deliveryRows = await sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from deliveries where created_at >= ${since} group by status`;
+  const refusedTargets = await sql<Array<{ platform: string; chatId: string; reason: string | null }>>`
+    select platform::text, chat_id as "chatId", disabled_reason as reason from delivery_targets
+    where not enabled and disabled_reason is not null order by id`;
+
   const proxyRows = await sql<ProxyStats[]>`
     select id, host || ':' || port as address, enabled, health, successes, failures,
       failures_by_outcome as "failuresByOutcome"
@@ -151,7 +168,16 @@ export async function getStats(
       errors: batchErrors,
     },
     imports: { count: importCount?.n ?? 0, recent: [...recentImports] },
-    errors: { count: errorCount?.n ?? 0, recent: [...recentErrors] },
+    errors: {
+      count: Object.values(batchErrors).reduce((a, n) => a + n, 0) + (errorCount?.n ?? 0),
+      checks: batchErrors,
+      service: errorCount?.n ?? 0,
+      recent: [...recentErrors],
+    },
+    deliveries: {
+      byStatus: Object.fromEntries(deliveryRows.map((r) => [r.status, r.n])),
+      refused: [...refusedTargets],
+    },
     proxies: {
       total: proxyRows.length,
       enabled: proxyRows.filter((p) => p.enabled).length,

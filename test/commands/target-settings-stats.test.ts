@@ -111,7 +111,7 @@ describe('stats command', () => {
     );
     expect(text).toMatch(/fitness\s+2\s+1\s+50.0 %/);
     expect(text).toContain('Proxies: none, so batches cannot run; add one with `proxy add`.');
-    expect(text).toContain('Errors (24 h): 1.');
+    expect(text).toMatch(/Errors \(24 h\): 1: 0 checks failed, 1 service errors\./);
     expect(text).toContain('[batch] Batch #9 failed: proxy refused');
     expect(reply.data).toMatchObject({ totals: { checks: 2, stories: 1 } });
   });

@@ -99,7 +99,8 @@ describe('stats', () => {
       'Imported 10 into fitness',
       'Imported 5 into food',
     ]);
-    expect(s.errors.count).toBe(1);
+    // One count: the 4 failed checks of the batches above and the 1 service error.
+    expect(s.errors).toMatchObject({ count: 5, service: 1, checks: { rate_limited: 3, transient: 1 } });
     expect(s.errors.recent.map((e) => [e.kind, e.message])).toEqual([
       ['batch', 'Batch #2 failed: boom'],
       ['proxy', 'old error'],

@@ -10,6 +10,8 @@ const kv = (o: Record<string, number>): string =>
     .join(', ') || 'none';
 const time = (d: Date): string => d.toISOString().slice(0, 16).replace('T', ' ');
 
+const errorsOf = (byClass: Record<string, number>) => Object.values(byClass).reduce((a, n) => a + n, 0);
+
 export const statsCommands: AnyCommand[] = [
   defineCommand({
     path: ['stats'],
@@ -33,7 +35,7 @@ export const statsCommands: AnyCommand[] = [
       }
       blocks.push(
         textBlock(
-          `Batches (24 h and active): ${kv(s.batches.byStatus)}; ${s.batches.checked} checked, ${s.batches.stories} stories, errors: ${kv(s.batches.errors)}.`,
+          `Batches (24 h and active): ${kv(s.batches.byStatus)}; ${s.batches.checked - errorsOf(s.batches.errors)} profiles answered, ${s.batches.stories} stories, ${errorsOf(s.batches.errors)} checks failed.`,
         ),
         textBlock(
           `Imports (24 h): ${s.imports.count}.${s.imports.recent.length > 0 ? `\n${s.imports.recent.map((e) => `${time(e.at)} ${e.message}`).join('\n')}` : ''}`,
@@ -68,8 +70,12 @@ export const statsCommands: AnyCommand[] = [
       }
       blocks.push(
         textBlock(
-          `Errors (24 h): ${s.errors.count}.${s.errors.recent.length > 0 ? `\nRecent:\n${s.errors.recent.map((e) => `${time(e.at)} [${e.kind}] ${e.message}`).join('\n')}` : ''}`,
+          `Errors (24 h): ${s.errors.count}: ${errorsOf(s.errors.checks)} checks failed${errorsOf(s.errors.checks) > 0 ? ` (${kv(s.errors.checks)})` : ''}, ${s.errors.service} service errors. Failed checks are not in the hit rates.${s.errors.recent.length > 0 ? `\nRecent:\n${s.errors.recent.map((e) => `${time(e.at)} [${e.kind}] ${e.message}`).join('\n')}` : ''}`,
           s.errors.count > 0 ? 'warning' : 'info',
+        ),
+        textBlock(
+          `Deliveries to chats (24 h): ${Object.keys(s.deliveries.byStatus).length > 0 ? kv(s.deliveries.byStatus) : 'none'}.${s.deliveries.refused.length > 0 ? `\nRefused for good (no more digests there until \`digest here\`):\n${s.deliveries.refused.map((r) => `${r.platform} ${r.chatId}: ${r.reason ?? ''}`).join('\n')}` : ''}`,
+          s.deliveries.refused.length > 0 ? 'warning' : 'info',
         ),
       );
       return reply.of(blocks, { data: s });
