@@ -14,6 +14,7 @@ export interface ServiceSources {
   /** ALLOW_DIRECT, so batch commands know a batch may start without a usable proxy. */
   allowDirect?: boolean;
   instagram?: Pick<CommandServices, 'instagramDoctor' | 'instagramRoutes'>;
+  liveWorkers?: () => Promise<number>;
 }
 
 /**
@@ -27,6 +28,7 @@ export function buildCommandServices(sources: ServiceSources): CommandServices {
   if (sources.allowDirect !== undefined) services.allowDirect = sources.allowDirect;
   if (sources.instagram?.instagramDoctor) services.instagramDoctor = sources.instagram.instagramDoctor;
   if (sources.instagram?.instagramRoutes) services.instagramRoutes = sources.instagram.instagramRoutes;
+  if (sources.liveWorkers) services.liveWorkers = sources.liveWorkers;
   return services;
 }
 
@@ -55,6 +57,7 @@ export function createCommandServices(app: AppContext): {
     }),
     allowDirect: app.env.ALLOW_DIRECT,
     enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
+    liveWorkers: () => batchQueue.liveWorkers(),
     testProxies: (proxyId) =>
       testProxies(
         app.core,

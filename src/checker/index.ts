@@ -140,6 +140,7 @@ export async function createStoryChecker(input: {
     preferredGroupSize: () => c.preferredGroupSize(),
     check: (targets, opts) => c.check(targets, opts),
     drainAlerts: () => c.drainAlerts(),
+    waitingReason: () => pool.waitReason(),
     pool,
     sessions,
     health,

@@ -213,6 +213,18 @@ export class ProxyPool {
     return [...this.lanes.values()].filter((l) => !l.removed && !l.dead && l.coolingUntil <= now);
   }
 
+  /** Why no request can go out now, in the operator's words; null when a proxy is ready. */
+  waitReason(now = this.deps.clock.now().getTime()): string | null {
+    const live = this.liveLanes();
+    if (live.length === 0)
+      return this.options.allowDirect ? 'no usable proxy' : 'no usable proxy (all removed, disabled or dead)';
+    if (live.some((l) => l.coolingUntil <= now)) return null;
+    const next = Math.min(...live.map((l) => l.coolingUntil)) - now;
+    const s = Math.ceil(next / 1000);
+    const when = s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+    return `all ${live.length} ${live.length === 1 ? 'proxy' : 'proxies'} cooling down, next ready in ${when}`;
+  }
+
   /** Lanes that exist and are not dead (cooling ones included). */
   liveLanes(): Lane[] {
     return [...this.lanes.values()].filter((l) => !l.removed && !l.dead);

@@ -19,4 +19,6 @@ export interface StoryCheckerExtras {
   drainAlerts?(): CheckerAlert[];
   /** Flushes health stats and closes connections. */
   close?(): Promise<void>;
+  /** Why checks cannot go out right now (every proxy cooling down...), or null when they can. */
+  waitingReason?(): string | null;
 }

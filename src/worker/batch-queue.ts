@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { AppContext } from '../app/context.js';
 import { bullErrorLogger } from '../core/log-throttle.js';
 
@@ -22,6 +23,8 @@ export const BATCH_JOB_OPTIONS = {
 
 export interface BatchQueue {
   queue: Queue<BatchJobData>;
+  /** Worker processes alive now (for "waiting: no worker is running"). */
+  liveWorkers(): Promise<number>;
   /** Puts a batch on the queue (used as CommandServices.enqueueBatch); a second call is a no-op. */
   enqueueBatch(batchId: number): Promise<void>;
   close(): Promise<void>;
@@ -33,11 +36,37 @@ export function createBatchQueue(app: AppContext): BatchQueue {
     prefix: app.env.QUEUE_PREFIX,
   });
   queue.on('error', bullErrorLogger(app.log, 'batch queue'));
+  let redis: Redis | undefined;
   return {
     queue,
+    async liveWorkers() {
+      redis ??= app.redis('batches-liveness');
+      return countLiveWorkers(redis, app.env.QUEUE_PREFIX);
+    },
     async enqueueBatch(batchId: number) {
       await queue.add('batch', { batchId }, { ...BATCH_JOB_OPTIONS, jobId: batchJobId(batchId) });
     },
     close: () => queue.close(),
   };
+}
+
+/** Live worker processes announce themselves here (a sorted set scored by when the claim expires). */
+const workersKey = (prefix: string) => `${prefix}:workers:alive`;
+
+/** Keeps this process counted as a live worker until stopped (a 30 s claim renewed every 10 s). */
+export function announceWorker(redis: Redis, prefix: string, id: string): () => void {
+  const beat = () => void redis.zadd(workersKey(prefix), Date.now() + 30_000, id).catch(() => {});
+  beat();
+  const timer = setInterval(beat, 10_000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    void redis.zrem(workersKey(prefix), id).catch(() => {});
+  };
+}
+
+/** How many worker processes are alive (claims not expired). */
+export async function countLiveWorkers(redis: Redis, prefix: string): Promise<number> {
+  await redis.zremrangebyscore(workersKey(prefix), '-inf', Date.now());
+  return redis.zcard(workersKey(prefix));
 }

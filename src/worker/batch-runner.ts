@@ -1,4 +1,4 @@
-import type { CheckResult, CheckTarget, StoryChecker } from '../checker/types.js';
+import type { CheckResult, CheckTarget, StoryChecker, StoryCheckerExtras } from '../checker/types.js';
 import {
   BATCH_CHANNEL,
   type Batch,
@@ -10,6 +10,7 @@ import {
   pendingItems,
   recordCheckResults,
   rememberUserIds,
+  setBatchWaiting,
   startBatch,
 } from '../core/batches/index.js';
 import { notStarted } from '../core/checks.js';
@@ -301,6 +302,8 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
         r();
       };
     });
+  const checker = deps.checker as StoryChecker & StoryCheckerExtras;
+  let lastWaiting: string | null = null;
   const watcher = (async () => {
     let lastProgressAt = 0;
     let lastChecked = -1;
@@ -312,6 +315,11 @@ export async function runBatch(deps: RunnerDeps, batchId: number, shutdown: Abor
         if (b?.status !== 'in_progress') stop.reason = 'closed';
         else if (b.cancelRequestedAt && !b.cancelSeenAt) heardCancel();
         if (stop.reason !== null) stopWaiting();
+        const waiting = stop.reason === null ? (checker.waitingReason?.() ?? null) : null;
+        if (waiting !== lastWaiting) {
+          await setBatchWaiting(deps.core, batchId, waiting);
+          lastWaiting = waiting;
+        }
         if (b && b.checked !== lastChecked && Date.now() - lastProgressAt >= deps.progressEveryMs) {
           lastChecked = b.checked;
           lastProgressAt = Date.now();

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import type { StoryChecker } from '../checker/types.js';
 import { getBatch } from '../core/batches/index.js';
 import { bullErrorLogger, throttledWarn } from '../core/log-throttle.js';
 import { publishProgress, relayBatchSummaries } from './batch-messages.js';
-import { BATCHES_QUEUE, type BatchJobData, createBatchQueue } from './batch-queue.js';
+import { announceWorker, BATCHES_QUEUE, type BatchJobData, createBatchQueue } from './batch-queue.js';
 import { runBatch } from './batch-runner.js';
 import { DEFAULT_LIMITS, GlobalLimits, type LimitOptions, LocalGate } from './limits.js';
 import { recoverBatches } from './recovery.js';
@@ -93,6 +95,11 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
     }
   };
 
+  const unannounce = announceWorker(
+    redis,
+    app.env.QUEUE_PREFIX,
+    `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+  );
   const worker = new Worker<BatchJobData>(BATCHES_QUEUE, processor, {
     connection: app.redis('batches-worker'),
     prefix: app.env.QUEUE_PREFIX,
@@ -142,6 +149,7 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
     close() {
       closing ??= (async () => {
         clearInterval(recoveryTimer);
+        unannounce();
         shutdown.abort();
         await worker.close();
         limits.close();

@@ -5,6 +5,7 @@ import { notifyProxiesChanged } from '../../src/core/proxies/index.js';
 import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/batch-worker.js';
+import { run } from '../core/command-helpers.js';
 import { type ConnectProxy, startConnectProxies, stopAll } from '../fakes/connect-proxy.js';
 import { setSettings } from '../helpers/batch-fixtures.js';
 import { createTestDatabase } from '../helpers/db.js';
@@ -142,5 +143,37 @@ describe('never lose #14.12: a batch that cannot ask anything stops and says why
     expect(b.checked).toBe(0);
     expect(b.errors).toEqual({});
     expect(s.world.fake.requests).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('never lose #14.12b: a waiting batch says why', () => {
+  it('GIVEN every proxy cooling down for minutes THEN batch status says the batch is waiting and for how long', async () => {
+    const s = await waitingBatch('5 minutes');
+    const text = await waitFor('waiting shown', async () => {
+      const { text } = await run(s.app.core, 'batch status');
+      return /waiting: all 2 proxies cooling down, next ready in \d+ min \d+ s/.test(text) ? text : undefined;
+    });
+    console.log(`batch status: ${text}`);
+    expect(text).toMatch(/0\/30 checked/);
+  }, 60_000);
+
+  it('GIVEN a batch queued while no worker process is alive THEN batch status says no worker is running', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    await createWorld(db.sql, { users: 5, proxies: 1, latencyMs: 0, niche: 'Idle' }).then((w) =>
+      cleanups.push(() => w.close()),
+    );
+    const prefix = newPrefix();
+    cleanups.push(() => deleteRedisPrefix(prefix));
+    const app = createTestApp(db.url, prefix);
+    cleanups.push(() => app.close());
+    const { createCommandServices } = await import('../../src/app/services.js');
+    const built = createCommandServices(app);
+    cleanups.push(() => built.close());
+    await run(app.core, 'batch run idle 5', built.services);
+    const { text } = await run(app.core, 'batch status', built.services);
+    console.log(`no worker: ${text}`);
+    expect(text).toMatch(/pending/);
+    expect(text).toMatch(/no worker process is running/);
   }, 60_000);
 });

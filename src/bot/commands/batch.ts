@@ -119,7 +119,16 @@ export const batchCommands: AnyCommand[] = [
     async handler(_input, ctx) {
       const active = await listActiveBatches(ctx.core);
       if (active.length === 0) return reply.text('No batch is running.', 'info', { batches: [] });
-      return reply.of([textBlock(active.map((b) => describeBatch(b)).join('\n'))], {
+      const blocks = [textBlock(active.map((b) => describeBatch(b)).join('\n'))];
+      const workers = ctx.services.liveWorkers ? await ctx.services.liveWorkers().catch(() => null) : null;
+      if (workers === 0)
+        blocks.push(
+          textBlock(
+            'Waiting: no worker process is running, so nothing is being checked. Start one (a process with STORYWATCH_ROLES including worker, e.g. `npm start`).',
+            'warning',
+          ),
+        );
+      return reply.of(blocks, {
         data: {
           batches: active.map((b) => ({
             id: b.id,

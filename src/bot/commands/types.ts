@@ -51,6 +51,8 @@ export interface CommandServices {
   instagramDoctor?(): Promise<DoctorReport>;
   /** The routes' shared health, as every worker sees it. */
   instagramRoutes?(): Promise<RouteView[]>;
+  /** Worker processes alive now (a batch waits for one). */
+  liveWorkers?(): Promise<number>;
 }
 
 export interface CommandContext {

@@ -55,6 +55,11 @@ export function consoleServices(app: AppContext): ConsoleServices {
         proxyId,
       ),
     allowDirect: app.env.ALLOW_DIRECT,
+    liveWorkers: async () => {
+      await reachRedis();
+      batches ??= createBatchQueue(app);
+      return batches.liveWorkers();
+    },
   });
   return {
     services,

@@ -81,6 +81,15 @@ export const batchSummaryKey = (batchId: number) => `batch:${batchId}:summary`;
 /** Postgres channel the batch runners listen on (cancels reach them without waiting for a poll). */
 export const BATCH_CHANNEL = 'storywatch_batches';
 
+/** What a running batch is waiting for (null once it checks again); written only when it changes. */
+export async function setBatchWaiting(
+  deps: Pick<CoreDeps, 'sql'>,
+  id: number,
+  reason: string | null,
+): Promise<void> {
+  await deps.sql`update batches set waiting_reason = ${reason} where id = ${id} and waiting_reason is distinct from ${reason}`;
+}
+
 /** The runner saw the cancel: no check starts from now on. */
 export async function markCancelSeen(deps: Pick<CoreDeps, 'sql' | 'clock'>, id: number): Promise<void> {
   await deps.sql`update batches set cancel_seen_at = coalesce(cancel_seen_at, ${deps.clock.now()}) where id = ${id}`;

@@ -23,6 +23,7 @@ export function describeBatch(b: Batch): string {
   const errors = errorTotal(b);
   if (errors) parts.push(`${errors} errors (${describeErrors(b)})`);
   if (b.cancelRequestedAt && b.status === 'in_progress') parts.push('stopping');
+  else if (b.waitingReason && b.status === 'in_progress') parts.push(`waiting: ${b.waitingReason}`);
   let line = parts.join(', ');
   if (b.failureReason) line += `. Reason: ${b.failureReason}`;
   return line;

@@ -48,6 +48,8 @@ export const batches = pgTable(
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
     /** When the running worker saw the cancel and stopped starting checks (the reply waits for it). */
     cancelSeenAt: timestamp('cancel_seen_at', { withTimezone: true }),
+    /** Why a running batch is not checking right now (every proxy cooling...), shown by `batch status`. */
+    waitingReason: text('waiting_reason'),
     checked: integer('checked').notNull().default(0),
     stories: integer('stories').notNull().default(0),
     notFound: integer('not_found').notNull().default(0),
