@@ -94,8 +94,14 @@ export async function planAutoBatches(deps: CoreDeps, timeZone: string): Promise
 
 export interface AutoTriggerResult {
   created: Array<{ plan: AutoPlan; batch: Batch }>;
-  skipped: Array<{ plan: AutoPlan; reason: string }>;
+  /** Refused with a reason; `retry` when it may work later this hour (no proxy usable yet). */
+  skipped: Array<{ plan: AutoPlan; reason: string; code: string; retry: boolean }>;
+  /** Failed on our side (the database away a moment): tried again at the next tick. */
+  failed: Array<{ plan: AutoPlan; error: string }>;
 }
+
+/** Refusals that can turn into a batch later in the same hour. */
+const RETRYABLE_REFUSALS = new Set(['no_proxies']);
 
 /**
  * The hourly auto-trigger: plans, then creates an `auto` batch per niche and hands it to `enqueue`.
@@ -104,10 +110,19 @@ export interface AutoTriggerResult {
  */
 export async function runAutoTrigger(
   deps: CoreDeps,
-  options: { timeZone: string; allowDirect: boolean; enqueue(batchId: number): Promise<void> },
+  options: {
+    timeZone: string;
+    allowDirect: boolean;
+    enqueue(batchId: number): Promise<void>;
+    /** Niches still to do this hour (the others were done by an earlier tick); all when absent. */
+    only?: (nicheId: number) => boolean;
+    /** Whether to write the "not started" event (once per niche and hour, not at every retry). */
+    announce?: (nicheId: number) => boolean;
+  },
 ): Promise<AutoTriggerResult> {
-  const result: AutoTriggerResult = { created: [], skipped: [] };
+  const result: AutoTriggerResult = { created: [], skipped: [], failed: [] };
   for (const plan of await planAutoBatches(deps, options.timeZone)) {
+    if (options.only && !options.only(plan.nicheId)) continue;
     try {
       const batch = await createBatch(deps, {
         niche: plan.nicheId,
@@ -118,9 +133,19 @@ export async function runAutoTrigger(
       await options.enqueue(batch.id);
       result.created.push({ plan, batch });
     } catch (err) {
-      if (!isUserError(err)) throw err;
-      result.skipped.push({ plan, reason: err.message });
+      if (!isUserError(err)) {
+        // One niche's trouble must not cost the others their batch: note it, go on, retry later.
+        result.failed.push({ plan, error: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      result.skipped.push({
+        plan,
+        reason: err.message,
+        code: err.code,
+        retry: RETRYABLE_REFUSALS.has(err.code),
+      });
       deps.log.warn({ niche: plan.niche, code: err.code }, 'auto batch not started');
+      if (options.announce && !options.announce(plan.nicheId)) continue;
       await deps.sql`
         insert into events (at, kind, level, message, data)
         values (${deps.clock.now()}, 'auto_trigger', 'warn',

@@ -4,6 +4,7 @@ import type { DoctorReport } from '../checker/doctor.js';
 import { runAutoTrigger } from '../core/auto-trigger.js';
 import { purgeOldDetections } from '../core/detections/index.js';
 import { throttledWarn } from '../core/log-throttle.js';
+import { purgeExpired } from '../core/retention.js';
 import { createBatchQueue } from './batch-queue.js';
 import { probeRoutes } from './route-probe.js';
 
@@ -46,6 +47,58 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
   let busy = false;
   let probing: Promise<void> | undefined;
 
+  /**
+   * The hour's auto-trigger, niche by niche: one process at a time works on it (a short lock), each
+   * niche is marked done once it got its batch or a final refusal, and the others are tried again at
+   * the next tick: a database hiccup, or no usable proxy until one comes back, no longer costs the hour.
+   */
+  const fireAutoTrigger = async (period: number, slot: number, ttlMs: number) => {
+    if (await redis.get(`${prefix}:fired:${period}`)) return;
+    const lockKey = `${prefix}:firing:${period}`;
+    if (!(await redis.set(lockKey, String(process.pid), 'PX', Math.max(30_000, checkEveryMs * 2), 'NX')))
+      return;
+    try {
+      const doneKey = `${prefix}:auto:${period}`;
+      const state = await redis.hgetall(doneKey);
+      const first = Object.keys(state).length === 0;
+      const result = await runAutoTrigger(app.core, {
+        timeZone: app.env.STORYWATCH_TIMEZONE,
+        allowDirect: app.env.ALLOW_DIRECT,
+        enqueue: (id) => batchQueue.enqueueBatch(id),
+        only: (id) => state[String(id)] !== 'done',
+        announce: (id) => state[String(id)] !== 'waiting',
+      });
+      const marks: Record<string, string> = { started: '1' };
+      for (const c of result.created) marks[String(c.plan.nicheId)] = 'done';
+      for (const sk of result.skipped) marks[String(sk.plan.nicheId)] = sk.retry ? 'waiting' : 'done';
+      await redis.hset(doneKey, marks);
+      await redis.pexpire(doneKey, ttlMs);
+      const open = result.failed.length > 0 || result.skipped.some((sk) => sk.retry);
+      if (!open) await redis.set(`${prefix}:fired:${period}`, String(process.pid), 'PX', ttlMs);
+      if (first || result.created.length > 0 || result.failed.length > 0)
+        log.info(
+          {
+            period,
+            atMs: slot,
+            created: result.created.map((c) => ({
+              batchId: c.batch.id,
+              niche: c.plan.niche,
+              size: c.plan.size,
+            })),
+            skipped: result.skipped.map((sk) => ({
+              niche: sk.plan.niche,
+              reason: sk.reason,
+              retry: sk.retry,
+            })),
+            failed: result.failed.map((f) => ({ niche: f.plan.niche, error: f.error })),
+          },
+          first ? 'auto-trigger ran' : 'auto-trigger retried',
+        );
+    } finally {
+      await redis.del(lockKey).catch(() => {});
+    }
+  };
+
   const tick = async () => {
     const now = app.core.clock.now().getTime();
     const period = Math.floor(now / periodMs);
@@ -56,29 +109,7 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
     const proposed = Math.floor(elapsed + random() * (periodMs - elapsed));
     await redis.set(`${prefix}:slot:${period}`, String(proposed), 'PX', ttlMs, 'NX');
     const slot = Number(await redis.get(`${prefix}:slot:${period}`));
-    if (Number.isFinite(slot) && elapsed >= slot) {
-      const claimed = await redis.set(`${prefix}:fired:${period}`, String(process.pid), 'PX', ttlMs, 'NX');
-      if (claimed) {
-        const result = await runAutoTrigger(app.core, {
-          timeZone: app.env.STORYWATCH_TIMEZONE,
-          allowDirect: app.env.ALLOW_DIRECT,
-          enqueue: (id) => batchQueue.enqueueBatch(id),
-        });
-        log.info(
-          {
-            period,
-            atMs: slot,
-            created: result.created.map((c) => ({
-              batchId: c.batch.id,
-              niche: c.plan.niche,
-              size: c.plan.size,
-            })),
-            skipped: result.skipped.map((s) => ({ niche: s.plan.niche, reason: s.reason })),
-          },
-          'auto-trigger ran',
-        );
-      }
-    }
+    if (Number.isFinite(slot) && elapsed >= slot) await fireAutoTrigger(period, slot, ttlMs);
     if (options.routeProbe && !probing) {
       const probe = options.routeProbe;
       // In the background: probing every proxy takes seconds and must not hold the trigger up.
@@ -104,6 +135,14 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
       const purged = await purgeOldDetections(app.core);
       lastPurge = now;
       if (purged > 0) log.info({ purged }, 'expired detections purged');
+      // Batches, items, events and deliveries past the operator's retention, in short chunks.
+      // A bounded share per tick (20 chunks of 5,000 rows a table): a first backlog drains over several
+      // ticks instead of holding up the auto-trigger and a shutdown.
+      const expired = await purgeExpired(app.core, { maxChunks: 20 });
+      const { deleted } = expired;
+      if (deleted.batchItems + deleted.batches + deleted.events + deleted.deliveries > 0) {
+        log.info({ ...deleted, more: expired.more }, 'rows past retention purged');
+      }
     }
     lastTick = new Date(now);
   };
@@ -132,4 +171,28 @@ export function startScheduler(app: AppContext, options: SchedulerOptions = {}):
     },
     lastTickAt: () => lastTick,
   };
+}
+
+/** When the next automatic batch run is planned, in words (for `stats`), read from any process. */
+export async function nextAutoRun(
+  redis: { get(key: string): Promise<string | null> },
+  queuePrefix: string,
+  now: Date,
+  periodMs = 3_600_000,
+): Promise<string> {
+  const prefix = `${queuePrefix}:sched`;
+  const period = Math.floor(now.getTime() / periodMs);
+  const start = period * periodMs;
+  const [slot, fired] = await Promise.all([
+    redis.get(`${prefix}:slot:${period}`),
+    redis.get(`${prefix}:fired:${period}`),
+  ]);
+  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  if (slot !== null && fired === null) {
+    const at = start + Number(slot);
+    return at > now.getTime()
+      ? `next automatic run at ${hhmm(at)} UTC`
+      : 'automatic run under way this hour (niches waiting for a usable proxy are retried every 15 s)';
+  }
+  return `next automatic run in the hour from ${hhmm(start + periodMs)} UTC, at a random minute`;
 }

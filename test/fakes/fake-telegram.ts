@@ -89,7 +89,23 @@ export class FakeTelegram {
     return `http://127.0.0.1:${port}`;
   }
 
+  private pausedPort: number | undefined;
+
+  /** Telegram unreachable: nothing listens on the port (connections are refused) until resume(). */
+  async pause(): Promise<void> {
+    this.pausedPort = (this.server.address() as AddressInfo).port;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Telegram back, on the same port. */
+  async resume(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(this.pausedPort, '127.0.0.1', resolve));
+    this.pausedPort = undefined;
+  }
+
   async stop(): Promise<void> {
+    if (this.pausedPort !== undefined) return;
     for (const wake of this.waiters) wake();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

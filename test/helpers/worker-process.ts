@@ -28,6 +28,7 @@ const handle = startWorker(app, {
   settingsRefreshMs: 1_000,
   recoveryEveryMs: 2_000,
   recoveryGraceMs: 2_000,
+  summaryRelayAfterMs: 1_000,
 });
 await handle.worker.waitUntilReady();
 process.stdout.write('ready\n');
