@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -21,6 +20,7 @@ import { createBatchQueue } from '../../src/worker/batch-queue.js';
 import { runDigestTick } from '../../src/worker/digests.js';
 import { setSettings } from '../helpers/batch-fixtures.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { freePort, startRedis } from '../helpers/redis-server.js';
 import { startBotHarness, visible } from '../telegram/harness.js';
 import { createTestApp, deleteRedisPrefix, newPrefix, waitFor } from '../worker/support.js';
 import { createWorld, spawnWorker, type WorkerChild } from '../worker/world.js';
@@ -33,37 +33,6 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server of this test's own: the shared one on 6379 is never killed. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const p = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
-    p.stdout!.on('data', (b: Buffer) => {
-      if (b.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return p;
-}
 
 async function worker(env: Record<string, string>): Promise<WorkerChild> {
   const w = await spawnWorker(env);
@@ -84,13 +53,11 @@ describe('never lose #14 fault drill', () => {
     const [niche] = await app.core.db.insert(niches).values({ name: 'Drill', position: 1 }).returning();
     await app.core.db.insert(profiles).values({ username: 'drill_anna', nicheId: niche!.id });
     const hour = floorToHour(new Date());
-    await app.core.db
-      .insert(detections)
-      .values({
-        username: 'drill_anna',
-        nicheId: niche!.id,
-        detectedAt: new Date(hour.getTime() - 30 * 60_000),
-      });
+    await app.core.db.insert(detections).values({
+      username: 'drill_anna',
+      nicheId: niche!.id,
+      detectedAt: new Date(hour.getTime() - 30 * 60_000),
+    });
     const batch = await createBatch(app.core, {
       niche: 'drill',
       count: 1,

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
@@ -8,6 +7,7 @@ import { createBatchQueue } from '../../src/worker/batch-queue.js';
 import { setSettings } from '../helpers/batch-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ADMIN_URL } from '../helpers/global-setup.js';
+import { freePort, startRedis } from '../helpers/redis-server.js';
 import { createTestApp, deleteRedisPrefix, newPrefix, waitFor } from './support.js';
 import { createWorld, spawnWorker, type WorkerChild, type World } from './world.js';
 
@@ -188,35 +188,3 @@ describe('crash safety with real worker processes, the real checker and the fake
     await expectExactlyOnce(s, 'Redis restarted');
   }, 120_000);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A throwaway redis-server of this test's own (the shared one on 6379 is never restarted). */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const p = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
-    p.stdout!.on('data', (b: Buffer) => {
-      if (b.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    p.on('exit', () => reject(new Error('redis-server exited')));
-  });
-  return p;
-}
