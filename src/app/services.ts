@@ -1,6 +1,6 @@
 import type { CommandServices } from '../bot/commands/types.js';
-import { checkerOptionsFromEnv, instagramTools, testProxies } from '../checker/index.js';
-import type { Reply } from '../reply/reply.js';
+import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
+import { lazyProxyBudget, type ProxyTestReport, proxyTester } from '../checker/test-proxies.js';
 import { createBatchQueue } from '../worker/batch-queue.js';
 import { deliverCheckerAlert } from './alerts.js';
 import type { AppContext } from './context.js';
@@ -10,7 +10,7 @@ export interface ServiceSources {
   /** The batch queue's producer (any role can enqueue; a worker anywhere will run it). */
   enqueueBatch?: (batchId: number) => Promise<void>;
   /** The checker's proxy tester. */
-  testProxies?: (proxyId?: number) => Promise<Reply>;
+  testProxies?: (proxyId?: number) => Promise<ProxyTestReport>;
   /** ALLOW_DIRECT, so batch commands know a batch may start without a usable proxy. */
   allowDirect?: boolean;
   instagram?: Pick<CommandServices, 'instagramDoctor' | 'instagramRoutes'>;
@@ -58,12 +58,12 @@ export function createCommandServices(app: AppContext): {
     allowDirect: app.env.ALLOW_DIRECT,
     enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
     liveWorkers: () => batchQueue.liveWorkers(),
-    testProxies: (proxyId) =>
-      testProxies(
-        app.core,
-        { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS },
-        proxyId,
-      ),
+    // From this machine, within the checker's per-proxy budget (its Redis connection opens at first use).
+    testProxies: proxyTester(app.core, {
+      instagramUrl: app.env.INSTAGRAM_WEB_URL,
+      timeoutMs: app.env.CHECK_TIMEOUT_MS,
+      budget: lazyProxyBudget(() => app.redis('proxy-test'), app.env),
+    }),
   });
   return { services, close: () => batchQueue.close() };
 }

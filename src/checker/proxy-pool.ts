@@ -165,7 +165,12 @@ export class ProxyPool {
         );
         this.lanes.set(key, lane);
       }
-      lane.coolingUntil = Math.max(lane.coolingUntil, p.coolingUntil?.getTime() ?? 0);
+      // Keep a cooldown this process applied but could not store, unless the row says it was lifted
+      // (a passing `proxy test` clears it and resets the level).
+      lane.coolingUntil =
+        p.coolingUntil === null && p.cooldownLevel === 0
+          ? 0
+          : Math.max(lane.coolingUntil, p.coolingUntil?.getTime() ?? 0);
       lane.cooldownLevel = p.cooldownLevel;
       lane.dead = p.health === 'dead';
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { AppContext } from '../app/context.js';
+import { lazyProxyBudget, retestDeadProxies } from '../checker/test-proxies.js';
 import type { StoryChecker } from '../checker/types.js';
 import { getBatch } from '../core/batches/index.js';
 import { bullErrorLogger, throttledWarn } from '../core/log-throttle.js';
@@ -130,6 +131,8 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
     );
     if (got) {
       await recoverNow();
+      const retest = { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS };
+      await retestDeadProxies(app.core, { ...retest, budget: lazyProxyBudget(() => redis, app.env) });
       const relayed = await relayBatchSummaries(app, { olderThanMs: deps.summaryRelayAfterMs ?? 10_000 });
       if (relayed > 0) log.info({ relayed }, 'batch summaries relayed from the outbox');
     }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderProxyTest } from '../../src/bot/commands/proxy.js';
 import { testProxies } from '../../src/checker/index.js';
 import { addSession } from '../../src/core/sessions/index.js';
 import { renderPlain } from '../../src/reply/reply.js';
@@ -45,7 +46,7 @@ describe('secrets stay out of logs, events and stored errors', () => {
     const everything = [
       h.deps.logs.text,
       ...stored.map((r) => String(r.t)),
-      renderPlain(reply),
+      renderPlain(renderProxyTest(reply)),
       JSON.stringify(c.drainAlerts()),
     ].join('\n');
     expect(h.deps.logs.lines.length).toBeGreaterThan(5);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderProxyTest } from '../../src/bot/commands/proxy.js';
 import { testProxies } from '../../src/checker/index.js';
 import { proxies } from '../../src/core/db/schema/index.js';
 import { addProxies } from '../../src/core/proxies/index.js';
@@ -18,7 +19,7 @@ afterEach(async () => {
 });
 
 describe('proxy test', () => {
-  it('GIVEN a good proxy, one with a wrong password, one down and one that hangs THEN each is reported with latency and the bad ones marked dead', async () => {
+  it('GIVEN a good proxy, one with a wrong password, one down and one that hangs THEN each is reported with latency and the bad ones cool down as failing (not dead)', async () => {
     deps = await createTestDeps();
     fake = await startFakeInstagram();
     started = await startConnectProxies(2, { username: 'u', password: PASS });
@@ -44,19 +45,24 @@ describe('proxy test', () => {
         `127.0.0.1:${silentPort}`,
       ].join('\n'),
     );
-    const reply = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 400 });
+    const report = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 400 });
     silent.close();
+    const reply = renderProxyTest(report);
     const text = renderPlain(reply);
     console.log(text);
-    const results = (reply.data as { results: Array<{ status: string; latencyMs: number }> }).results;
+    const { results } = report;
     expect(results.map((r) => r.status)).toEqual(['reachable', 'auth_refused', 'unreachable', 'timeout']);
     expect(results[3]?.latencyMs).toBeGreaterThanOrEqual(390);
-    expect(text).toMatch(/1 reachable, 3 marked dead/);
+    // #14.13: one failed test cools a proxy down as 'failing'; 'dead' takes 3 failures in a row.
+    expect(results.map((r) => r.health)).toEqual(['ok', 'failing', 'failing', 'failing']);
+    expect(text).toMatch(/1 reachable, 3 failing \(cooling down\)/);
     const rows = await deps.db.select().from(proxies).orderBy(proxies.id);
-    expect(rows.map((r) => r.health)).toEqual(['ok', 'dead', 'dead', 'dead']);
+    expect(rows.map((r) => r.health)).toEqual(['ok', 'failing', 'failing', 'failing']);
+    expect(rows.map((r) => r.cooldownLevel)).toEqual([0, 1, 1, 1]);
+    expect(rows.map((r) => r.coolingUntil !== null)).toEqual([false, true, true, true]);
     expect(rows.every((r) => r.lastTestedAt !== null)).toBe(true);
     expect(fake.requestsByIp).toEqual({ [good.localAddress]: 1 });
-    for (const out of [text, JSON.stringify(reply.data), deps.logs.text]) expect(out).not.toContain(PASS);
+    for (const out of [text, JSON.stringify(report), deps.logs.text]) expect(out).not.toContain(PASS);
   });
 
   it('GIVEN one id THEN only that proxy is tested; an unknown id is refused', async () => {
@@ -65,8 +71,8 @@ describe('proxy test', () => {
     started = await startConnectProxies(2);
     const added = await addProxies(deps, started.map((p) => p.line).join('\n'));
     const id = added.added[1]!.id;
-    const reply = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 1000 }, id);
-    expect((reply.data as { results: Array<{ id: number }> }).results.map((r) => r.id)).toEqual([id]);
+    const report = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 1000 }, id);
+    expect(report.results.map((r) => r.id)).toEqual([id]);
     await expect(testProxies(deps, { instagramUrl: fake.url, timeoutMs: 1000 }, 999)).rejects.toMatchObject({
       code: 'proxy_not_found',
     });

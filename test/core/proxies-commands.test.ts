@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { renderProxyTest } from '../../src/bot/commands/proxy.js';
 import { testProxies } from '../../src/checker/index.js';
 import { proxies } from '../../src/core/db/schema/index.js';
 import { loadProxyCredentials } from '../../src/core/proxies/index.js';
@@ -61,10 +62,9 @@ describe('proxy add from the console', () => {
     const added = await run(deps, `proxy add "${proxy.line}"`);
     expect(added.text).toMatch(/^Added 1, already present 0, refused 0\./);
     const tested = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 2000 });
-    const results = (tested.data as { results: Array<{ status: string }> }).results;
-    expect(results.map((r) => r.status)).toEqual(['reachable']);
+    expect(tested.results.map((r) => r.status)).toEqual(['reachable']);
     expect(proxy.authFailures).toBe(0);
-    expect(renderPlain(tested)).not.toContain(password);
+    expect(renderPlain(renderProxyTest(tested))).not.toContain(password);
   });
 
   it('GIVEN a user name that is an e-mail address THEN it is added with that user, and the password is never shown', async () => {
@@ -84,14 +84,14 @@ describe('proxy add from the console', () => {
     const first = await run(deps, `proxy add 127.0.0.1:${proxy.port}:op:WrongPass-1`);
     const id = (first.reply.data as { added: Array<{ id: number }> }).added[0]?.id;
     const before = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 2000 });
-    expect((before.data as { results: Array<{ status: string }> }).results[0]?.status).toBe('auth_refused');
+    expect(before.results[0]?.status).toBe('auth_refused');
 
     const again = await run(deps, `proxy add ${proxy.line}`);
     expect(again.text).toMatch(/^Added 0, password updated 1, already present 0, refused 0\./);
     expect(again.text).toContain(`updated the password of #${id} 127.0.0.1:${proxy.port} (op)`);
     expect(tones(again.reply)[0]).toBe('success');
     const after = await testProxies(deps, { instagramUrl: fake.url, timeoutMs: 2000 });
-    expect((after.data as { results: Array<{ status: string }> }).results[0]?.status).toBe('reachable');
+    expect(after.results[0]?.status).toBe('reachable');
 
     const same = await run(deps, `proxy add ${proxy.line}`);
     expect(same.text).toMatch(/^Added 0, already present 1, refused 0\./);
@@ -172,10 +172,10 @@ describe('proxy remove and proxy test arguments', () => {
     const ok = await run(deps, 'proxy test #4', {
       testProxies: async (id) => {
         seen.push(id);
-        return { blocks: [] };
+        return { instagramUrl: 'https://www.instagram.com', testedFrom: 'test', budget: 'none', results: [] };
       },
     });
-    expect(ok.text).toBe('');
+    expect(ok.text).toMatch(/^No proxies to test/);
     expect(seen).toEqual([4]);
   });
 });

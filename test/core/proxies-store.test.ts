@@ -185,10 +185,25 @@ describe('proxy commands', () => {
     const r = await run(deps, 'proxy test 3', {
       testProxies: async (id) => {
         seen.push(id);
-        return { blocks: [{ type: 'text', text: 'tested' }] };
+        return {
+          instagramUrl: 'https://www.instagram.com',
+          testedFrom: 'bot-host',
+          budget: 'used',
+          results: [
+            {
+              id: 3,
+              address: '1.2.3.4:8080',
+              status: 'reachable',
+              latencyMs: 5,
+              detail: 'HTTP 200',
+              health: 'ok',
+              coolingUntil: null,
+            },
+          ],
+        };
       },
     });
-    expect(r.text).toBe('tested');
+    expect(r.text).toMatch(/^Tested 1 proxy against .* from this machine \(host bot-host\).*1 reachable/);
     expect(seen).toEqual([3]);
   });
 

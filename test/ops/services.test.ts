@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandServices } from '../../src/app/services.js';
+import { renderProxyTest } from '../../src/bot/commands/proxy.js';
 import { renderPlain } from '../../src/reply/reply.js';
 import { BATCHES_QUEUE } from '../../src/worker/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -36,7 +37,7 @@ describe('command services of a process', () => {
   });
 
   it('GIVEN no proxies THEN proxy testing answers what to do instead of failing', async () => {
-    const answer = renderPlain(await built.services.testProxies!());
+    const answer = renderPlain(renderProxyTest(await built.services.testProxies!()));
     expect(answer).toMatch(/No proxies to test/);
   });
 });

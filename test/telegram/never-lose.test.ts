@@ -2,7 +2,6 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthChecks } from '../../src/app/health-checks.js';
 import { type HttpServerHandle, startHttpServer } from '../../src/http/server.js';
-import { reply } from '../../src/reply/reply.js';
 import { type BotHarness, OWNER, STRANGER, startBotHarness, visible } from './harness.js';
 
 const SECRET = 'Secret7xQ';
@@ -46,7 +45,12 @@ describe('never lose #14.1: credentials are deleted as they arrive, not when the
           testFinished = false;
           running.push(() => {
             testFinished = true;
-            resolve(reply.text('Tested 0 proxies.'));
+            resolve({
+              instagramUrl: 'https://www.instagram.com',
+              testedFrom: 'test',
+              budget: 'none',
+              results: [],
+            });
           });
         }),
     });
@@ -77,7 +81,7 @@ describe('never lose #14.1: credentials are deleted as they arrive, not when the
       return all.length >= 2 ? all : undefined;
     });
     // The chat's order is kept: the slow command answers first, then the proxy is added.
-    expect(visible(replies[0])).toContain('Tested 0 proxies.');
+    expect(visible(replies[0])).toContain('No proxies to test.');
     expect(visible(replies[1])).toContain('Added 1');
     expect(visible(replies[1])).not.toContain('please delete it yourself');
     expect(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { ProxyTestReport, ProxyTestStatus } from '../../checker/test-proxies.js';
 import { addProxies, listProxies, PROXY_FORMATS, removeProxy } from '../../core/proxies/index.js';
-import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
+import { type Block, type Reply, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
 /**
@@ -66,6 +67,66 @@ function ago(date: Date | null, now: Date): string {
   const s = Math.round((date.getTime() - now.getTime()) / 1000);
   if (s <= 0) return '-';
   return s >= 120 ? `${Math.round(s / 60)} min` : `${s} s`;
+}
+
+const TEST_LABEL: Record<ProxyTestStatus, string> = {
+  reachable: 'reachable',
+  auth_refused: 'auth refused',
+  timeout: 'timeout',
+  unreachable: 'unreachable',
+  skipped: 'skipped',
+};
+
+/** The reply to `proxy test`: what was found, from which host, and what it did to each proxy's health. */
+export function renderProxyTest(report: ProxyTestReport, now: Date = new Date()): Reply {
+  const { results } = report;
+  if (results.length === 0)
+    return reply.text('No proxies to test. Add some with `proxy add ip:port:user:pass`.', 'warning', {
+      results,
+    });
+  const reachable = results.filter((r) => r.status === 'reachable').length;
+  const skipped = results.filter((r) => r.status === 'skipped').length;
+  const failed = results.filter((r) => r.status !== 'reachable' && r.status !== 'skipped');
+  const dead = failed.filter((r) => r.health === 'dead').length;
+  const failing = failed.length - dead;
+  const counts = [
+    `${reachable} reachable`,
+    `${failing} failing (cooling down)`,
+    ...(dead > 0 ? [`${dead} dead (retested automatically)`] : []),
+    ...(skipped > 0 ? [`${skipped} skipped (request budget used)`] : []),
+  ];
+  const blocks: Block[] = [
+    textBlock(
+      `Tested ${plural(results.length - skipped, 'proxy', 'proxies')} against ${report.instagramUrl}, from this machine (host ${report.testedFrom}), not from the workers: ${counts.join(', ')}.`,
+      failed.length > 0 ? 'warning' : skipped > 0 ? 'info' : 'success',
+    ),
+  ];
+  if (report.budget === 'unavailable')
+    blocks.push(
+      textBlock(
+        'Redis did not answer: the tests went out without the per-proxy request budget (still at most 4 at a time).',
+        'warning',
+      ),
+    );
+  blocks.push(
+    tableBlock(
+      ['id', 'proxy', 'result', 'latency', 'health', 'detail'],
+      results.map((r) => {
+        const cooling = ago(r.coolingUntil, now);
+        return [
+          String(r.id),
+          r.address,
+          TEST_LABEL[r.status],
+          r.status === 'skipped' ? '-' : `${r.latencyMs} ms`,
+          cooling === '-' ? r.health : `${r.health}, cooling ${cooling}`,
+          r.detail,
+        ];
+      }),
+    ),
+  );
+  return reply.of(blocks, {
+    data: { results, testedFrom: report.testedFrom, budget: report.budget },
+  });
 }
 
 export const proxyCommands: AnyCommand[] = [
@@ -233,7 +294,7 @@ export const proxyCommands: AnyCommand[] = [
           'Proxy testing is not available in this process (it runs where the checker is configured). Try again from the bot or worker.',
         );
       }
-      return ctx.services.testProxies(input.id);
+      return renderProxyTest(await ctx.services.testProxies(input.id), ctx.core.clock.now());
     },
   }),
 ];

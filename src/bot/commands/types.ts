@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DoctorReport } from '../../checker/doctor.js';
 import type { RouteView } from '../../checker/route-health.js';
+import type { ProxyTestReport } from '../../checker/test-proxies.js';
 import type { CoreDeps } from '../../core/deps.js';
 import type { Reply } from '../../reply/reply.js';
 
@@ -43,8 +44,8 @@ export interface ArgSpec {
 export interface CommandServices {
   /** Puts a created batch on the queue; returns when it is queued. */
   enqueueBatch?(batchId: number): Promise<void>;
-  /** Tests proxies by real requests; implemented by the checker. */
-  testProxies?(proxyId?: number): Promise<Reply>;
+  /** Tests proxies by real requests from this process; `proxy test` renders the report. */
+  testProxies?(proxyId?: number): Promise<ProxyTestReport>;
   /** ALLOW_DIRECT: batches may start without a usable proxy (absent means false). */
   allowDirect?: boolean;
   /** Probes every Instagram route through every proxy and session (needs Redis and the proxies). */

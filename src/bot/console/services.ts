@@ -2,7 +2,8 @@ import { deliverCheckerAlert } from '../../app/alerts.js';
 import type { AppContext } from '../../app/context.js';
 import { buildCommandServices } from '../../app/services.js';
 import { pingRedis, redisHint, untilReachable } from '../../app/wait-for-services.js';
-import { checkerOptionsFromEnv, instagramTools, testProxies } from '../../checker/index.js';
+import { checkerOptionsFromEnv, instagramTools } from '../../checker/index.js';
+import { lazyProxyBudget, proxyTester } from '../../checker/test-proxies.js';
 import { type BatchQueue, createBatchQueue } from '../../worker/batch-queue.js';
 import type { CommandServices } from '../commands/types.js';
 
@@ -48,12 +49,12 @@ export function consoleServices(app: AppContext): ConsoleServices {
       batches ??= createBatchQueue(app);
       await batches.enqueueBatch(batchId);
     },
-    testProxies: (proxyId) =>
-      testProxies(
-        app.core,
-        { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS },
-        proxyId,
-      ),
+    // From this machine, within the checker's per-proxy budget (Redis reached at first use).
+    testProxies: proxyTester(app.core, {
+      instagramUrl: app.env.INSTAGRAM_WEB_URL,
+      timeoutMs: app.env.CHECK_TIMEOUT_MS,
+      budget: lazyProxyBudget(reachRedis, app.env),
+    }),
     allowDirect: app.env.ALLOW_DIRECT,
     liveWorkers: async () => {
       await reachRedis();
