@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq';
-import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
 import type { Role } from '../config/env.js';
 import { DELIVERIES_QUEUE } from '../delivery/types.js';
 import type { CountableQueue } from '../observability/metrics.js';
@@ -8,7 +7,7 @@ import { BATCHES_QUEUE, startScheduler } from '../worker/index.js';
 import { deliverCheckerAlert } from './alerts.js';
 import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
 import { type AppContext, queueErrorLogger } from './context.js';
-import { createCommandServices } from './services.js';
+import { appInstagramTools, createCommandServices, redisOnce } from './services.js';
 import type { Shutdown } from './shutdown.js';
 import { startWorkerRole } from './worker-role.js';
 
@@ -51,18 +50,7 @@ export async function startRoles(
   if (has('worker')) await startWorkerRole(app, shutdown);
 
   if (has('scheduler')) {
-    let probeRedis: ReturnType<AppContext['redis']> | undefined;
-    const tools = instagramTools({
-      core: app.core,
-      redis: async () => {
-        probeRedis ??= app.redis('route-probe', { pipelined: true });
-        return probeRedis;
-      },
-      options: {
-        ...checkerOptionsFromEnv(app.env),
-        onAlert: (a) => void deliverCheckerAlert(app, a).catch(() => {}),
-      },
-    });
+    const tools = appInstagramTools(app, redisOnce(app, 'route-probe'));
     const scheduler = startScheduler(app, {
       routeProbe: { run: () => tools.instagramDoctor(), announce: (a) => deliverCheckerAlert(app, a) },
     });

@@ -2,6 +2,7 @@ import type { CommandServices } from '../bot/commands/types.js';
 import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
 import { lazyProxyBudget, type ProxyTestReport, proxyTester } from '../checker/test-proxies.js';
 import { createBatchQueue } from '../worker/batch-queue.js';
+import { nextAutoRun } from '../worker/scheduler.js';
 import { deliverCheckerAlert } from './alerts.js';
 import type { AppContext } from './context.js';
 
@@ -15,6 +16,28 @@ export interface ServiceSources {
   allowDirect?: boolean;
   instagram?: Pick<CommandServices, 'instagramDoctor' | 'instagramRoutes'>;
   liveWorkers?: () => Promise<number>;
+  nextAutoRun?: () => Promise<string>;
+}
+
+/** One Redis connection of this app, opened at first use and reused. */
+export function redisOnce(app: AppContext, name: string): () => Promise<ReturnType<AppContext['redis']>> {
+  let conn: ReturnType<AppContext['redis']> | undefined;
+  return async () => {
+    conn ??= app.redis(name, { pipelined: true });
+    return conn;
+  };
+}
+
+/** The doctor and route health for a process of this app (alerts go to the digest chats). */
+export function appInstagramTools(app: AppContext, redis: () => Promise<ReturnType<AppContext['redis']>>) {
+  return instagramTools({
+    core: app.core,
+    redis,
+    options: {
+      ...checkerOptionsFromEnv(app.env),
+      onAlert: (alert) => void deliverCheckerAlert(app, alert).catch(() => {}),
+    },
+  });
 }
 
 /**
@@ -29,6 +52,7 @@ export function buildCommandServices(sources: ServiceSources): CommandServices {
   if (sources.instagram?.instagramDoctor) services.instagramDoctor = sources.instagram.instagramDoctor;
   if (sources.instagram?.instagramRoutes) services.instagramRoutes = sources.instagram.instagramRoutes;
   if (sources.liveWorkers) services.liveWorkers = sources.liveWorkers;
+  if (sources.nextAutoRun) services.nextAutoRun = sources.nextAutoRun;
   return services;
 }
 
@@ -42,19 +66,10 @@ export function createCommandServices(app: AppContext): {
   close(): Promise<void>;
 } {
   const batchQueue = createBatchQueue(app);
-  let redis: ReturnType<AppContext['redis']> | undefined;
+  const redis = redisOnce(app, 'instagram-tools');
   const services = buildCommandServices({
-    instagram: instagramTools({
-      core: app.core,
-      redis: async () => {
-        redis ??= app.redis('instagram-tools', { pipelined: true });
-        return redis;
-      },
-      options: {
-        ...checkerOptionsFromEnv(app.env),
-        onAlert: (alert) => void deliverCheckerAlert(app, alert).catch(() => {}),
-      },
-    }),
+    instagram: appInstagramTools(app, redis),
+    nextAutoRun: async () => nextAutoRun(await redis(), app.env.QUEUE_PREFIX, app.core.clock.now()),
     allowDirect: app.env.ALLOW_DIRECT,
     enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
     liveWorkers: () => batchQueue.liveWorkers(),

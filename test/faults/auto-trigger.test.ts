@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextAutoRun, type SchedulerHandle, startScheduler } from '../../src/worker/scheduler.js';
+import { run } from '../core/command-helpers.js';
 import { seedNiche, seedProxy } from '../helpers/batch-fixtures.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { createTestApp, deleteRedisPrefix, newPrefix, waitFor } from '../worker/support.js';
@@ -81,5 +82,10 @@ describe('never lose #14.9: one failing niche or a missing proxy does not cost t
     expect(await nextAutoRun(redis, s.prefix, new Date(), 600_000)).toMatch(
       /^next automatic run in the hour from \d\d:\d\d UTC/,
     );
+    const { createCommandServices } = await import('../../src/app/services.js');
+    const built = createCommandServices(s.app);
+    cleanups.push(() => built.close());
+    const { text } = await run(s.app.core, 'stats', built.services);
+    expect(text).toMatch(/Automatic batches: next automatic run (at|in the hour from) \d\d:\d\d UTC/);
   });
 });

@@ -78,6 +78,8 @@ export const statsCommands: AnyCommand[] = [
           s.deliveries.refused.length > 0 ? 'warning' : 'info',
         ),
       );
+      const next = ctx.services.nextAutoRun ? await ctx.services.nextAutoRun().catch(() => null) : null;
+      if (next) blocks.push(textBlock(`Automatic batches: ${next}.`));
       return reply.of(blocks, { data: s });
     },
   }),

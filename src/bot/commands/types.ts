@@ -54,6 +54,8 @@ export interface CommandServices {
   instagramRoutes?(): Promise<RouteView[]>;
   /** Worker processes alive now (a batch waits for one). */
   liveWorkers?(): Promise<number>;
+  /** When the next automatic batch run is planned, in words. */
+  nextAutoRun?(): Promise<string>;
 }
 
 export interface CommandContext {

@@ -5,6 +5,7 @@ import { pingRedis, redisHint, untilReachable } from '../../app/wait-for-service
 import { checkerOptionsFromEnv, instagramTools } from '../../checker/index.js';
 import { lazyProxyBudget, proxyTester } from '../../checker/test-proxies.js';
 import { type BatchQueue, createBatchQueue } from '../../worker/batch-queue.js';
+import { nextAutoRun } from '../../worker/scheduler.js';
 import type { CommandServices } from '../commands/types.js';
 
 export interface ConsoleServices {
@@ -56,6 +57,7 @@ export function consoleServices(app: AppContext): ConsoleServices {
       budget: lazyProxyBudget(reachRedis, app.env),
     }),
     allowDirect: app.env.ALLOW_DIRECT,
+    nextAutoRun: async () => nextAutoRun(await reachRedis(), app.env.QUEUE_PREFIX, app.core.clock.now()),
     liveWorkers: async () => {
       await reachRedis();
       batches ??= createBatchQueue(app);
