@@ -1,12 +1,11 @@
-import { type CheckOutcome, type CheckResult, type CheckTarget, NOT_STARTED_DETAIL } from '../core/checks.js';
+import type { CheckOutcome, CheckResult, CheckTarget } from '../core/checks.js';
 import type { CoreDeps } from '../core/deps.js';
-import { liveStoryIds } from '../core/detections/index.js';
 import type { RouteName } from '../core/instagram/index.js';
 import { maskSecrets } from '../core/mask.js';
 import type { CheckerAlert } from './alerts.js';
-import type { Classified, Failure } from './answer-class.js';
-import { FALLBACK_CANARY } from './doctor.js';
-import type { Leased, NoLane, RouteRunner } from './route-runner.js';
+import type { Failure } from './answer-class.js';
+import { EmptyAnswerCheck } from './empty-answer-check.js';
+import type { Leased, RouteRunner } from './route-runner.js';
 import {
   RESOLVE_ROUTE_BY_NAME,
   type ResolvedUser,
@@ -15,7 +14,7 @@ import {
   type StoryAnswer,
   type StoryRoute,
 } from './routes/index.js';
-import { StepState } from './step-state.js';
+import { endWithoutLane, NOT_STARTED, OUTCOME_OF, StepState } from './step-state.js';
 import type { StoryChecker, StoryCheckerExtras } from './types.js';
 import type { Witnesses } from './witnesses.js';
 
@@ -34,23 +33,6 @@ interface Item {
 type Resolved = { user: ResolvedUser; attempts: number; proxyId: number | null; route: RouteName };
 type Next = 'retry' | 'give_up';
 
-const OUTCOME_OF: Record<Failure['cls'], Exclude<CheckOutcome, 'story' | 'no_story' | 'private'>> = {
-  not_found: 'not_found',
-  unavailable: 'unavailable',
-  rate_limited: 'rate_limited',
-  wall: 'login_wall',
-  retired: 'unexpected',
-  fingerprint: 'unexpected',
-  changed: 'unexpected',
-  session_invalid: 'session_invalid',
-  transient: 'transient',
-  proxy_failed: 'proxy_failed',
-  unexpected: 'unexpected',
-};
-
-/** Stopped before asking (a cancel or shutdown): not recorded, the profile stays open. */
-const NOT_STARTED = { outcome: 'transient', detail: NOT_STARTED_DETAIL, attempts: 0 } as const;
-
 /** The id a lookup in this call learned (kept even when the story step could not run). */
 const learnedId = (i: Item) => (i.learned ? { igUserId: i.id } : {});
 
@@ -67,15 +49,16 @@ const hasStory = (a: StoryAnswer) => [...a.byId.values()].some((s) => s.outcome 
 export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
   private alerts: CheckerAlert[] = [];
   private readonly raisedKeys = new Set<string>();
-  private unverifiedWarnedAt = 0;
-  private canariesLookedAt = 0;
+  private readonly empties: EmptyAnswerCheck;
 
   constructor(
     private readonly deps: CoreDeps,
     private readonly runner: RouteRunner,
     private readonly witnesses: Witnesses,
     private readonly settings: { maxRetries: number },
-  ) {}
+  ) {
+    this.empties = new EmptyAnswerCheck(deps, runner, witnesses, (t, signal) => this.resolve(t, signal));
+  }
 
   /** Called by the runner for every alert; kept (bounded) for drainAlerts. */
   raise(alert: CheckerAlert, onAlert?: (a: CheckerAlert) => void): void {
@@ -169,32 +152,6 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
     };
   }
 
-  /**
-   * No lane could be had for a route. Undefined: try the next route. Otherwise what the check ends
-   * as: the answer already received (with why no retry was possible); or, when nothing was asked,
-   * never an error that would count as a check: not started (a cancel, Redis away: the item stays
-   * open and is tried again) or `no_route` (no proxy usable at all: the batch stops and says why).
-   */
-  private withoutLane(
-    leased: NoLane,
-    st: StepState,
-    signal?: AbortSignal,
-  ): Omit<CheckResult, 'username'> | undefined {
-    if (leased.none === 'no_session' || leased.none === 'proxy_failed') {
-      if (leased.none === 'no_session' || this.runner.pool.liveLanes().length > 0) return undefined;
-    }
-    if (signal?.aborted || leased.detail === NOT_STARTED_DETAIL) return NOT_STARTED;
-    const last = st.last;
-    if (st.made > 0 && last)
-      return {
-        outcome: OUTCOME_OF[last.cls],
-        detail: maskSecrets(`${last.detail}; retry impossible: ${leased.detail}`),
-        attempts: st.made,
-      };
-    if (leased.none === 'transient') return { outcome: 'transient', detail: leased.detail, attempts: 0 };
-    return { outcome: 'no_route', detail: `no proxy is usable: ${leased.detail}`, attempts: 0 };
-  }
-
   /** What to do after a failed answer: retry (another lane, session or route) or give up with it. */
   private async onFailure(route: Route, leased: Leased, c: Failure, st: StepState): Promise<Next> {
     st.last = c;
@@ -250,7 +207,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       }
       const leased = await this.runner.lease(route, st.leaseOptions(signal));
       if ('none' in leased) {
-        const out = this.withoutLane(leased, st, signal);
+        const out = endWithoutLane(leased, st, this.runner.pool.liveLanes().length, signal);
         if (out) return { result: { username: t.username, ...out } };
         st.routeFailed(route.name, leased.detail);
         continue;
@@ -312,7 +269,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       const chunk = items.slice(0, route.maxIds);
       const leased = await this.runner.lease(route, st.leaseOptions(signal));
       if ('none' in leased) {
-        const out = this.withoutLane(leased, st, signal);
+        const out = endWithoutLane(leased, st, this.runner.pool.liveLanes().length, signal);
         if (out)
           return items
             .splice(0, chunk.length)
@@ -332,7 +289,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       );
       if (c.cls === 'ok') {
         if (route.needsSession && !hasStory(c.value)) {
-          const verdict = await this.verifyEmpty(route, leased, ids, signal);
+          const verdict = await this.empties.verify(route, leased, ids, signal);
           if (verdict === 'dead') {
             await this.runner.disableSession(
               leased,
@@ -416,85 +373,5 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
         );
     }
     return out;
-  }
-
-  /**
-   * An all-empty logged-in answer: ask the same session about profiles known to have a live story.
-   * 'alive' (it sees them), 'dead' (it does not, or it is refused), 'failed' (no answer), or
-   * 'unverified' when no such profile is known (then the answer is taken, and the operator is told
-   * once an hour to name canaries).
-   */
-  private async verifyEmpty(
-    route: StoryRoute,
-    leased: Leased,
-    chunkIds: readonly string[],
-    signal?: AbortSignal,
-  ): Promise<'alive' | 'dead' | 'failed' | 'unverified'> {
-    const session = leased.session;
-    if (!session) return 'unverified';
-    const exclude = new Set(chunkIds);
-    let ids = await this.witnesses.pick(3, exclude).catch(() => [] as string[]);
-    if (ids.length === 0)
-      ids = (await liveStoryIds(this.deps, 3).catch(() => [] as string[])).filter((id) => !exclude.has(id));
-    if (ids.length === 0) ids = (await this.canaryWitnesses(signal)).filter((id) => !exclude.has(id));
-    if (ids.length === 0) {
-      this.warnUnverified();
-      return 'unverified';
-    }
-    const again = await this.runner.lease(route, { onlySession: session.id, ...(signal ? { signal } : {}) });
-    if ('none' in again) return 'failed';
-    const nowMs = this.deps.clock.now().getTime();
-    const c: Classified<StoryAnswer> = await this.runner.send(
-      route,
-      again,
-      route.request(ids, this.runner.config.get()),
-      (raw) => route.read(raw, ids, nowMs),
-      signal,
-    );
-    if (c.cls === 'ok') return hasStory(c.value) ? 'alive' : 'dead';
-    if (c.cls === 'session_invalid') return 'dead';
-    return 'failed';
-  }
-
-  /**
-   * No live story known yet (a fresh install): look at the canaries through an anonymous story route;
-   * those with a live story become witnesses. At most every 5 minutes per process.
-   */
-  private async canaryWitnesses(signal?: AbortSignal): Promise<string[]> {
-    const now = this.deps.clock.now().getTime();
-    if (now - this.canariesLookedAt < 5 * 60_000) return [];
-    this.canariesLookedAt = now;
-    const cfg = this.runner.config.get();
-    const anonymous = cfg.storyOrder.filter((n) => !STORY_ROUTE_BY_NAME[n].needsSession);
-    const out: string[] = [];
-    for (const name of (cfg.canaries.length > 0 ? cfg.canaries : [FALLBACK_CANARY]).slice(0, 3)) {
-      const r = await this.resolve({ username: name, igUserId: null }, signal);
-      if ('result' in r || r.user.isPrivate) continue;
-      const route = await this.runner.choose(anonymous, STORY_ROUTE_BY_NAME, new Set());
-      if (!route) break;
-      const leased = await this.runner.lease(route, signal ? { signal } : {});
-      if ('none' in leased) break;
-      const id = r.user.id;
-      const c = await this.runner.send(
-        route,
-        leased,
-        route.request([id], cfg),
-        (raw) => route.read(raw, [id], now),
-        signal,
-      );
-      if (c.cls !== 'ok') continue;
-      await this.witnesses.offer(c.value.publicLive, true).catch(() => {});
-      if (c.value.publicLive.length > 0) out.push(id);
-    }
-    return out;
-  }
-
-  private warnUnverified(): void {
-    const now = this.deps.clock.now().getTime();
-    if (now - this.unverifiedWarnedAt < 3_600_000) return;
-    this.unverifiedWarnedAt = now;
-    this.runner.log.warn(
-      'a logged-in answer showed no story for a whole chunk and no profile with a live story is known to verify it; name canaries with `instagram set canaries ...`',
-    );
   }
 }
