@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStoryChecker } from '../../src/checker/index.js';
 import { cancelBatch, createBatch, getBatch } from '../../src/core/batches/index.js';
 import { notifyProxiesChanged } from '../../src/core/proxies/index.js';
 import { closeDeliveryProducer } from '../../src/delivery/queue.js';
@@ -9,7 +8,7 @@ import { run } from '../core/command-helpers.js';
 import { type ConnectProxy, startConnectProxies, stopAll } from '../fakes/connect-proxy.js';
 import { setSettings } from '../helpers/batch-fixtures.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { createTestApp, deleteRedisPrefix, newPrefix, waitFor } from '../worker/support.js';
+import { createTestApp, deleteRedisPrefix, newPrefix, testChecker, waitFor } from '../worker/support.js';
 import { createWorld } from '../worker/world.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -30,18 +29,7 @@ async function waitingBatch(cooling = '5 minutes') {
   cleanups.push(() => app.close());
   cleanups.push(() => closeDeliveryProducer(app));
   await setSettings(db.sql, { threads: 3, profilesPerMinute: 600 });
-  const checker = await createStoryChecker({
-    core: app.core,
-    redis: app.redis('checker'),
-    options: {
-      instagramUrl: world.fake.url,
-      allowDirect: false,
-      requestsPerMinute: 600,
-      timeoutMs: 3_000,
-      keyPrefix: `${prefix}:checker`,
-      refreshMs: 500,
-    },
-  });
+  const checker = await testChecker(app, world.fake.url, prefix, { refreshMs: 500 });
   cleanups.push(() => checker.close());
   const worker: WorkerHandle = startWorker(app, {
     checker,

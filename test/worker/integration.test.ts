@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
-import { createStoryChecker, type RunningStoryChecker } from '../../src/checker/index.js';
 import { cancelBatch, createBatch, getBatch } from '../../src/core/batches/index.js';
 import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/batch-worker.js';
 import { setSettings } from '../helpers/batch-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createTestApp, deleteRedisPrefix, maxInWindow, newPrefix, waitFor } from './support.js';
+import { createTestApp, deleteRedisPrefix, maxInWindow, newPrefix, testChecker, waitFor } from './support.js';
 import { createWorld, type World } from './world.js';
 
 const FAST = { pollMs: 200, progressEveryMs: 500, settingsRefreshMs: 300 };
@@ -44,18 +43,7 @@ async function setup(options: {
     const app = createTestApp(db.url, prefix);
     cleanups.push(() => app.close());
     cleanups.push(() => closeDeliveryProducer(app));
-    const checker: RunningStoryChecker = await createStoryChecker({
-      core: app.core,
-      redis: app.redis('checker'),
-      options: {
-        instagramUrl: world.fake.url,
-        allowDirect: false,
-        requestsPerMinute: 600,
-        timeoutMs: 3_000,
-        keyPrefix: `${prefix}:checker`,
-        healthFlushMs: 200,
-      },
-    });
+    const checker = await testChecker(app, world.fake.url, prefix, { healthFlushMs: 200 });
     cleanups.push(() => checker.close());
     const w = startWorker(app, {
       checker,

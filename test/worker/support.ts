@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type AppContext, createAppContext } from '../../src/app/context.js';
+import {
+  createStoryChecker,
+  type RunningStoryChecker,
+  type StoryCheckerOptions,
+} from '../../src/checker/index.js';
 import type { CheckOutcome, CheckResult, CheckTarget, StoryChecker } from '../../src/checker/types.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -91,4 +96,28 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * The real checker as a test worker uses it: the fake Instagram at `instagramUrl`, the proxies stored
+ * in the app's database, a generous per-proxy budget and this prefix's Redis keys.
+ */
+export async function testChecker(
+  app: AppContext,
+  instagramUrl: string,
+  prefix: string,
+  over: Partial<StoryCheckerOptions> = {},
+): Promise<RunningStoryChecker> {
+  return createStoryChecker({
+    core: app.core,
+    redis: app.redis('checker'),
+    options: {
+      instagramUrl,
+      allowDirect: false,
+      requestsPerMinute: 600,
+      timeoutMs: 3_000,
+      keyPrefix: `${prefix}:checker`,
+      ...over,
+    },
+  });
 }
