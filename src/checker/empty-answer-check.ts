@@ -63,7 +63,17 @@ export class EmptyAnswerCheck {
       (raw) => route.read(raw, ids, nowMs),
       signal,
     );
-    if (c.cls === 'ok') return hasStory(c.value) ? 'alive' : 'dead';
+    if (c.cls === 'ok') {
+      if (hasStory(c.value)) return 'alive';
+      // Before a session is disabled, make sure the witnesses really are live (a story deleted early,
+      // a private account): a stale witness must not disable every session in turn.
+      const live = await this.stillLive(ids[0] ?? '', signal);
+      if (live === 'not_live') {
+        await this.witnesses.forget(ids).catch(() => {});
+        return 'unverified';
+      }
+      return live === 'live' || ids.length >= 2 ? 'dead' : 'unverified';
+    }
     if (c.cls === 'session_invalid') return 'dead';
     return 'failed';
   }
@@ -99,6 +109,26 @@ export class EmptyAnswerCheck {
       if (c.value.publicLive.length > 0) out.push(id);
     }
     return out;
+  }
+
+  /** Asks an anonymous story route whether a witness has a live story now. */
+  private async stillLive(id: string, signal?: AbortSignal): Promise<'live' | 'not_live' | 'unknown'> {
+    const cfg = this.runner.config.get();
+    const anonymous = cfg.storyOrder.filter((n) => !STORY_ROUTE_BY_NAME[n].needsSession);
+    const route = await this.runner.choose(anonymous, STORY_ROUTE_BY_NAME, new Set());
+    if (!route || !id) return 'unknown';
+    const leased = await this.runner.lease(route, signal ? { signal } : {});
+    if ('none' in leased) return 'unknown';
+    const now = this.deps.clock.now().getTime();
+    const c = await this.runner.send(
+      route,
+      leased,
+      route.request([id], cfg),
+      (raw) => route.read(raw, [id], now),
+      signal,
+    );
+    if (c.cls !== 'ok') return 'unknown';
+    return c.value.byId.get(id)?.outcome === 'story' ? 'live' : 'not_live';
   }
 
   private warnUnverified(): void {

@@ -87,6 +87,26 @@ export class RouteRunner {
     return this.pool.liveLanes().some((l) => !blocked.has(l.key));
   }
 
+  /**
+   * Whether a route of this order can be used in a moment though none can now: one on probation whose
+   * trial another check holds, or a session route whose sessions' proxies are only cooling down.
+   */
+  soonUsable(
+    order: readonly RouteName[],
+    byName: Partial<Record<RouteName, Route>>,
+    avoidSessions?: ReadonlySet<number>,
+  ): boolean {
+    return order.some((name) => {
+      const route = byName[name];
+      if (!route) return false;
+      const status = this.health.status(name);
+      if (status === 'suspended') return false;
+      if (route.needsSession)
+        return this.sessions.usableCount(this.blockedSessions(route, avoidSessions)) > 0;
+      return status === 'probation';
+    });
+  }
+
   /** The first usable route in the operator's order (a route on probation only with the trial claim). */
   async choose<R extends Route>(
     order: readonly RouteName[],
@@ -258,7 +278,9 @@ export class RouteRunner {
         { sessionId: s.id, errMessage: (err as Error).message },
         'cannot store disabled session',
       );
-      at = this.deps.clock.now();
+      // Not stored (Postgres away): out of this process's rotation already. One alert for it, keyed so
+      // that retries and other calls do not raise it again (epoch 0 stands for "not stored").
+      at = new Date(0);
     }
     if (at) this.emit(sessionAlert(s, at, reason, leased.lane.proxyId));
   }

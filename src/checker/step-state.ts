@@ -76,6 +76,9 @@ export function endWithoutLane(
   }
   if (signal?.aborted || leased.detail === NOT_STARTED_DETAIL) return NOT_STARTED;
   const last = st.last;
+  // After a route-level answer (walled, retired) the next route may still answer: not this profile's error.
+  if (st.made > 0 && last && !['rate_limited', 'transient', 'proxy_failed'].includes(last.cls))
+    return undefined;
   if (st.made > 0 && last)
     return {
       outcome: OUTCOME_OF[last.cls],

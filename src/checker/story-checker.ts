@@ -1,4 +1,4 @@
-import type { CheckOutcome, CheckResult, CheckTarget } from '../core/checks.js';
+import { type CheckOutcome, type CheckResult, type CheckTarget, notStarted } from '../core/checks.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { RouteName } from '../core/instagram/index.js';
 import { maskSecrets } from '../core/mask.js';
@@ -132,7 +132,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
   private async noRoute(
     step: 'resolve' | 'story',
     st: StepState,
-  ): Promise<{ outcome: CheckOutcome; detail: string }> {
+  ): Promise<{ outcome: CheckOutcome; detail: string; attempts?: number }> {
     if (this.runner.pool.liveLanes().length === 0) {
       // No proxy at all (and no direct lane): nothing can be asked; say how to fix it, as the pool does.
       const got = await this.runner.pool.acquire({});
@@ -140,12 +140,16 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       this.runner.pool.abandon(got.lane);
     }
     const last = st.last;
-    if (last && !['wall', 'retired', 'fingerprint', 'changed'].includes(last.cls) && st.tried.size === 0)
+    // Only a lane's own trouble is this profile's error; anything else means no route is left.
+    if (last && ['rate_limited', 'transient', 'proxy_failed'].includes(last.cls) && st.tried.size === 0)
       return { outcome: OUTCOME_OF[last.cls], detail: last.detail };
     const cfg = this.runner.config.get();
     const order = step === 'resolve' ? cfg.resolveOrder : cfg.storyOrder;
     const byName: Partial<Record<RouteName, Route>> =
       step === 'resolve' ? RESOLVE_ROUTE_BY_NAME : STORY_ROUTE_BY_NAME;
+    // A route that will be usable in a moment (on probation with another check's trial under way, or a
+    // session whose proxy is cooling down) is not a reason to stop the batch: wait, unrecorded.
+    if (this.runner.soonUsable(order, byName, st.avoidSessions)) return { ...NOT_STARTED };
     return {
       outcome: 'no_route',
       detail: `no ${step === 'resolve' ? 'username lookup' : 'story'} route is usable: ${this.runner.describe(order, byName, st.failures)}`,
@@ -203,6 +207,7 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       );
       if (!route) {
         const n = await this.noRoute('resolve', st);
+        if (n.attempts === 0) return { result: { username: t.username, ...NOT_STARTED } };
         return { result: this.errorResult(t.username, n.outcome, n.detail, st.made) };
       }
       const leased = await this.runner.lease(route, st.leaseOptions(signal));
@@ -264,6 +269,10 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
       const route = await this.runner.choose(cfg.storyOrder, STORY_ROUTE_BY_NAME, st.tried, st.avoidSessions);
       if (!route) {
         const n = await this.noRoute('story', st);
+        if (n.attempts === 0)
+          return items
+            .splice(0)
+            .map((i) => ({ username: i.target.username, ...NOT_STARTED, ...learnedId(i) }));
         return fail(items.length, n.outcome, n.detail);
       }
       const chunk = items.slice(0, route.maxIds);
@@ -307,8 +316,11 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
         items.splice(0, chunk.length);
         return this.storyResults(chunk, c.value, leased, route, st, items, signal);
       }
+      // A profile-level answer (unavailable, not found) says nothing about the others of a chunk.
+      const outcome =
+        chunk.length > 1 && ['unavailable', 'not_found'].includes(c.cls) ? 'unexpected' : OUTCOME_OF[c.cls];
       if ((await this.onFailure(route, leased, c, st)) === 'give_up')
-        return fail(chunk.length, OUTCOME_OF[c.cls], c.detail, {
+        return fail(chunk.length, outcome, c.detail, {
           proxyId: leased.lane.proxyId,
           route: route.name,
           ...(leased.session ? { sessionId: leased.session.id } : {}),
@@ -351,7 +363,10 @@ export class InstagramStoryChecker implements StoryChecker, StoryCheckerExtras {
             base.attempts,
           ),
         );
-      else if ('result' in r) out.push({ ...r.result, attempts: r.result.attempts + base.attempts });
+      else if ('result' in r)
+        out.push(
+          notStarted(r.result) ? r.result : { ...r.result, attempts: r.result.attempts + base.attempts },
+        );
       else if (r.user.isPrivate)
         out.push({ ...this.privateResult(item.target, r), attempts: r.attempts + base.attempts });
       else if (r.user.id !== item.id)

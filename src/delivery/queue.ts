@@ -141,7 +141,12 @@ export function startDeliveryWorker(
     const jlog = log.child({ jobId: job.id, platform: d.target.platform, chatId: d.target.chatId });
     const sender = senders[d.target.platform];
     // A front-end configured but still connecting answers "not connected yet": unreachable, it waits.
-    if (!sender) throw new UnrecoverableError(`${d.target.platform} is not configured in this process`);
+    if (!sender) {
+      // Never sendable from here: out of the outbox, so it cannot hold up the rows behind it.
+      const message = `${d.target.platform} is not configured in this process`;
+      await markFailed(app, d, message);
+      throw new UnrecoverableError(message);
+    }
     // Durable record for everything but progress edits: a delivery marked sent is never sent again.
     if (!d.replaceKey) {
       const [row] = await app.core.db

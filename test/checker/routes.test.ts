@@ -142,4 +142,33 @@ describe('routes: each step survives one route being walled, retired or refusing
     expect(r?.outcome).toBe('unavailable');
     expect(h.fake.requests).toHaveLength(1);
   });
+
+  it('GIVEN a witness whose story is gone (deleted early) and a healthy session answering a truly empty chunk THEN the session stays, the witness is dropped and the chunk counts', async () => {
+    h = await createHarness({ proxyCount: 1, fake: { users, sessions: [SESSION] } });
+    await addSession(h.deps, cookie);
+    const c = await h.startChecker();
+    // users[1] has no story now, but a witness says it had one.
+    await c.witnesses.offer([{ id: users[1]!.id, expiresAtMs: Date.now() + 3600_000 }], true);
+    const quiet = users.filter((u) => !u.storyPostedAt && !u.isPrivate).slice(2, 7);
+    const results = await c.check(quiet.map((u) => ({ username: u.username, igUserId: u.id })));
+    expect(results.map((r) => r.outcome)).toEqual(quiet.map(() => 'no_story'));
+    const [row] = await h.deps.sql<Array<{ status: string }>>`select status from ig_sessions`;
+    expect(row?.status).toBe('active');
+    expect(c.drainAlerts()).toEqual([]);
+    expect(await c.witnesses.pick(3, new Set())).toEqual([]);
+  });
+
+  it('GIVEN the anonymous query retired and the only session on a cooling proxy THEN the checks wait unrecorded instead of stopping the batch', async () => {
+    h = await createHarness({ proxyCount: 2, fake: { users, sessions: [SESSION] } });
+    await addSession(h.deps, cookie);
+    h.fake.modes.anonQueryRetired = true;
+    const c = await h.startChecker({ acquireTimeoutMs: 300 });
+    // The session's own proxy cools down; the other proxy is free, but only for the retired query.
+    await h.deps.sql`update proxies set cooling_until = now() + interval '2 minutes', cooldown_level = 1
+      where id = (select proxy_id from ig_sessions)`;
+    await c.refresh();
+    const [r] = await c.check(cached(0, 1));
+    console.log('cooling session:', JSON.stringify(r));
+    expect(r).toMatchObject({ outcome: 'transient', attempts: 0 });
+  });
 });

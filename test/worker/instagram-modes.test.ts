@@ -184,7 +184,9 @@ describe('a batch of 40 (live, expired, private, gone) under each 2026 failure m
     expect(b.status).toBe('completed');
     expect([s.precision, s.recall]).toEqual([1, 1]);
     for (const [name, outcome] of Object.entries(s.outcomes)) expect(outcome).toBe(expectedOutcome(name));
-    expect(r.fake.requestsTo('profile').length).toBeLessThanOrEqual(3);
+    // Until the suspension lands, each of the 3 threads may meet the wall once per proxy it tries:
+    // a handful of requests, then none for the other profiles.
+    expect(r.fake.requestsTo('profile').length).toBeLessThanOrEqual(6);
     expect(r.alerts.filter((a) => a.kind === 'route_suspended').map((a) => a.route)).toEqual([
       'web_profile_info',
     ]);
