@@ -15,12 +15,6 @@ import type { StoryChecker, StoryCheckerExtras } from './types.js';
 import { Witnesses } from './witnesses.js';
 
 export { type DoctorReport, runDoctor } from './doctor.js';
-export {
-  applyNotFoundStrike,
-  clearNotFoundStrikes,
-  isConfirmingStrike,
-  NOT_FOUND_MIN_GAP_MS,
-} from './not-found-strike.js';
 export { type RouteView, readRouteView } from './route-health.js';
 export { testProxies } from './test-proxies.js';
 export type * from './types.js';

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyNotFoundStrike } from '../../src/checker/index.js';
 import { profiles, proxies } from '../../src/core/db/schema/index.js';
 import { generateUsers } from '../fakes/fake-instagram.js';
+import { recordNotFound } from '../helpers/batch-fixtures.js';
 import { createHarness, type Harness } from './harness.js';
 
 const users = generateUsers(20);
@@ -41,9 +41,7 @@ describe('Instagram misbehaving per IP', () => {
     const c = await h.startChecker();
     const [first] = await c.check([{ username: target.username, igUserId: null }]);
     expect(first).toMatchObject({ outcome: 'not_found', proxyId: h.proxyIds[0] });
-    expect(
-      await applyNotFoundStrike(h.deps, { username: target.username, proxyId: first?.proxyId ?? null }),
-    ).toEqual({
+    expect(await recordNotFound(h.deps, target.username, first?.proxyId ?? null)).toEqual({
       strikes: 1,
       deleted: false,
     });

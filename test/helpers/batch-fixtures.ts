@@ -1,4 +1,6 @@
+import { recordCheckResults } from '../../src/core/batches/index.js';
 import type { Sql } from '../../src/core/db/client.js';
+import type { CoreDeps } from '../../src/core/deps.js';
 
 let position = 0;
 
@@ -37,4 +39,23 @@ export async function setSettings(
   if (s.profilesPerMinute !== undefined) {
     await sql`update settings set profiles_per_minute = ${s.profilesPerMinute} where id = 1`;
   }
+}
+
+/**
+ * Records a not_found answer through `proxyId` the way a batch does (recordCheckResults, in a batch
+ * of its own), and returns the profile's strikes afterwards.
+ */
+export async function recordNotFound(
+  deps: Pick<CoreDeps, 'sql' | 'clock'>,
+  username: string,
+  proxyId: number | null,
+): Promise<{ strikes: number; deleted: boolean } | null> {
+  const [b] = await deps.sql<Array<{ id: number }>>`
+    insert into batches (niche_name, trigger, requested, status, started_at)
+    values ('strikes', 'manual', 1, 'in_progress', now()) returning id`;
+  await deps.sql`insert into batch_items (batch_id, username) values (${b!.id}, ${username}) on conflict do nothing`;
+  await recordCheckResults(deps, b!.id, [{ username, outcome: 'not_found', proxyId, attempts: 1 }]);
+  const [p] = await deps.sql<Array<{ strikes: number; deleted: boolean }>>`
+    select not_found_strikes as strikes, status = 'deleted' as deleted from profiles where username = ${username}`;
+  return p ?? null;
 }

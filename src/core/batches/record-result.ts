@@ -24,9 +24,9 @@ export interface RecordedChecks {
  *
  * Error outcomes (rate_limited, proxy_failed, ...) close the item and count in `batches.errors` but do
  * not touch the profile: nothing was learned about it, so it stays first in line for the next batch.
- * `not_found` follows the checker's two-strike rule (src/checker/not-found-strike.ts, inlined here so it
- * shares the statement): deleted only when a second not-found comes through a different proxy at least
- * NOT_FOUND_MIN_GAP_MS after the first; a strike that does not confirm leaves the first one standing.
+ * `not_found` follows the two-strike rule (not-found-rule.ts; this statement is its one implementation):
+ * deleted only when a second not-found comes through a different proxy at least NOT_FOUND_MIN_GAP_MS
+ * after the first; a strike that does not confirm leaves the first one standing.
  *
  * Many results go in one statement (the batch engine groups the answers that arrive while a write is
  * under way): one round trip, one commit and one update of the batch row for all of them, instead of

@@ -1,11 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  applyNotFoundStrike,
-  isConfirmingStrike,
-  NOT_FOUND_MIN_GAP_MS,
-} from '../../src/checker/not-found-strike.js';
+import { NOT_FOUND_MIN_GAP_MS } from '../../src/core/batches/not-found-rule.js';
 import { profiles } from '../../src/core/db/schema/index.js';
+import { recordNotFound } from '../helpers/batch-fixtures.js';
 import { createTestDeps, ManualClock, type TestDeps } from '../helpers/deps.js';
 
 const clock = new ManualClock(new Date('2026-11-20T10:00:00Z'));
@@ -23,9 +20,12 @@ beforeEach(async () => {
 const status = async () =>
   (await deps.db.select().from(profiles).where(eq(profiles.username, 'maybe_gone')))[0];
 
+// Through the production path: a batch recording a not_found answer (recordCheckResults).
+const strike = (proxyId: number | null, username = 'maybe_gone') => recordNotFound(deps, username, proxyId);
+
 describe('two-strike not_found deletion', () => {
   it('GIVEN one not_found THEN the profile stays active with one strike', async () => {
-    expect(await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 1 })).toEqual({
+    expect(await strike(1)).toEqual({
       strikes: 1,
       deleted: false,
     });
@@ -33,9 +33,9 @@ describe('two-strike not_found deletion', () => {
   });
 
   it('GIVEN a second not_found from a different proxy later THEN the profile is marked deleted', async () => {
-    await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 1 });
+    await strike(1);
     clock.advance(NOT_FOUND_MIN_GAP_MS);
-    expect(await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 2 })).toEqual({
+    expect(await strike(2)).toEqual({
       strikes: 2,
       deleted: true,
     });
@@ -43,40 +43,31 @@ describe('two-strike not_found deletion', () => {
   });
 
   it('GIVEN a second not_found from the same proxy THEN it does not count (per-IP false 404s)', async () => {
-    await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 1 });
+    await strike(1);
     clock.advance(3 * NOT_FOUND_MIN_GAP_MS);
-    expect(await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 1 })).toEqual({
+    expect(await strike(1)).toEqual({
       strikes: 1,
       deleted: false,
     });
     // The first strike stands: a different proxy later still confirms it.
     clock.advance(60_000);
-    expect(await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 3 })).toEqual({
+    expect(await strike(3)).toEqual({
       strikes: 2,
       deleted: true,
     });
   });
 
   it('GIVEN a second not_found from a different proxy at nearly the same time THEN it does not count', async () => {
-    await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 1 });
+    await strike(1);
     clock.advance(5_000);
-    expect(await applyNotFoundStrike(deps, { username: 'maybe_gone', proxyId: 2 })).toEqual({
+    expect(await strike(2)).toEqual({
       strikes: 1,
       deleted: false,
     });
     expect((await status())?.lastNotFoundAt?.toISOString()).toBe('2026-11-20T10:00:00.000Z');
   });
 
-  it('GIVEN the pure rule THEN it needs a previous strike, another proxy and the gap', () => {
-    const at = new Date('2026-11-20T10:00:00Z');
-    const later = new Date(at.getTime() + NOT_FOUND_MIN_GAP_MS);
-    expect(isConfirmingStrike({ strikes: 0, lastAt: null, lastProxyId: null }, later, 2)).toBe(false);
-    expect(isConfirmingStrike({ strikes: 1, lastAt: at, lastProxyId: 1 }, later, 2)).toBe(true);
-    expect(isConfirmingStrike({ strikes: 1, lastAt: at, lastProxyId: 1 }, later, 1)).toBe(false);
-    expect(isConfirmingStrike({ strikes: 1, lastAt: at, lastProxyId: 1 }, at, 2)).toBe(false);
-  });
-
   it('GIVEN an unknown username THEN null', async () => {
-    expect(await applyNotFoundStrike(deps, { username: 'never_there', proxyId: 1 })).toBeNull();
+    expect(await strike(1, 'never_there')).toBeNull();
   });
 });
