@@ -87,38 +87,41 @@ export class EmptyAnswerCheck {
     if (now - this.canariesLookedAt < 5 * 60_000) return [];
     this.canariesLookedAt = now;
     const cfg = this.runner.config.get();
-    const anonymous = cfg.storyOrder.filter((n) => !STORY_ROUTE_BY_NAME[n].needsSession);
     const out: string[] = [];
     for (const name of (cfg.canaries.length > 0 ? cfg.canaries : [FALLBACK_CANARY]).slice(0, 3)) {
       const r = await this.resolve({ username: name, igUserId: null }, signal);
       if ('result' in r || r.user.isPrivate) continue;
-      const route = await this.runner.choose(anonymous, STORY_ROUTE_BY_NAME, new Set());
-      if (!route) break;
-      const leased = await this.runner.lease(route, signal ? { signal } : {});
-      if ('none' in leased) break;
       const id = r.user.id;
-      const c = await this.runner.send(
-        route,
-        leased,
-        route.request([id], cfg),
-        (raw) => route.read(raw, [id], now),
-        signal,
-      );
-      if (c.cls !== 'ok') continue;
-      await this.witnesses.offer(c.value.publicLive, true).catch(() => {});
-      if (c.value.publicLive.length > 0) out.push(id);
+      const answer = await this.askAnonymously(id, signal);
+      if (answer === 'no_route') break;
+      if (answer === 'failed') continue;
+      await this.witnesses.offer(answer.publicLive, true).catch(() => {});
+      if (answer.publicLive.length > 0) out.push(id);
     }
     return out;
   }
-
   /** Asks an anonymous story route whether a witness has a live story now. */
   private async stillLive(id: string, signal?: AbortSignal): Promise<'live' | 'not_live' | 'unknown'> {
+    if (!id) return 'unknown';
+    const answer = await this.askAnonymously(id, signal);
+    if (typeof answer === 'string') return 'unknown';
+    return answer.byId.get(id)?.outcome === 'story' ? 'live' : 'not_live';
+  }
+
+  /**
+   * One id through the first usable anonymous story route (what a public viewer sees): 'no_route'
+   * when none can be used or has a lane now, 'failed' when it did not answer usefully.
+   */
+  private async askAnonymously(
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<StoryAnswer | 'no_route' | 'failed'> {
     const cfg = this.runner.config.get();
     const anonymous = cfg.storyOrder.filter((n) => !STORY_ROUTE_BY_NAME[n].needsSession);
     const route = await this.runner.choose(anonymous, STORY_ROUTE_BY_NAME, new Set());
-    if (!route || !id) return 'unknown';
+    if (!route) return 'no_route';
     const leased = await this.runner.lease(route, signal ? { signal } : {});
-    if ('none' in leased) return 'unknown';
+    if ('none' in leased) return 'no_route';
     const now = this.deps.clock.now().getTime();
     const c = await this.runner.send(
       route,
@@ -127,8 +130,7 @@ export class EmptyAnswerCheck {
       (raw) => route.read(raw, [id], now),
       signal,
     );
-    if (c.cls !== 'ok') return 'unknown';
-    return c.value.byId.get(id)?.outcome === 'story' ? 'live' : 'not_live';
+    return c.cls === 'ok' ? c.value : 'failed';
   }
 
   private warnUnverified(): void {

@@ -1,10 +1,10 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { CoreDeps } from '../core/deps.js';
-import { recordEvent } from '../core/events.js';
 import { throttledWarn } from '../core/log-throttle.js';
 import { maskSecrets } from '../core/mask.js';
 import { loadProxyCredentials, PROXY_CHANNEL, type ProxyCredentials } from '../core/proxies/index.js';
 import type { HealthRecorder } from './health-recorder.js';
+import { coolDownLane } from './lane-cooldown.js';
 import { createProxyDispatcher } from './proxy-dispatcher.js';
 import type { RateBudget } from './rate-budget.js';
 
@@ -349,7 +349,7 @@ export class ProxyPool {
       lane.consecutiveProxyFailures++;
       if (lane.consecutiveProxyFailures >= this.options.proxyFailureCooldownAfter) {
         lane.consecutiveProxyFailures = 0;
-        await this.safeCoolDown(lane, result.detail ?? 'proxy failures');
+        await coolDownLane(this.deps, this.options, lane, result.detail ?? 'proxy failures');
       }
     } else {
       lane.consecutiveProxyFailures = 0;
@@ -357,71 +357,7 @@ export class ProxyPool {
     // A wall is about one route from this IP (route-health.ts skips the lane for that route); only a
     // rate limit is about the IP as a whole.
     if (result.outcome === 'rate_limited') {
-      await this.safeCoolDown(lane, result.detail ?? result.outcome);
+      await coolDownLane(this.deps, this.options, lane, result.detail ?? result.outcome);
     }
-  }
-
-  /** A cooldown that cannot be stored (Postgres away) still applies in this process. */
-  private async safeCoolDown(lane: Lane, reason: string): Promise<void> {
-    try {
-      await this.coolDown(lane, reason);
-    } catch (err) {
-      lane.coolingUntil = Math.max(
-        lane.coolingUntil,
-        this.deps.clock.now().getTime() + this.options.cooldownBaseMs,
-      );
-      this.deps.log.warn(
-        { proxyId: lane.proxyId, errMessage: (err as Error).message },
-        'cooldown not persisted',
-      );
-    }
-  }
-
-  /** Exponential cooldown with jitter from `cooldownBaseMs`, persisted on the proxy row. */
-  async coolDown(lane: Lane, reason: string): Promise<void> {
-    const now = this.deps.clock.now();
-    if (lane.coolingUntil > now.getTime()) return;
-    const jitter = 0.8 + Math.random() * 0.4;
-    if (lane.proxyId === null) {
-      const ms =
-        Math.min(this.options.cooldownMaxMs, this.options.cooldownBaseMs * 2 ** lane.cooldownLevel) * jitter;
-      lane.cooldownLevel++;
-      lane.coolingUntil = now.getTime() + ms;
-      this.deps.log.warn({ lane: 'direct', coolingMs: Math.round(ms) }, 'direct connection cooling down');
-      return;
-    }
-    const masked = maskSecrets(reason).slice(0, 300);
-    // Only the first failure of a streak escalates: requests already in flight on a cooling proxy
-    // come back rate-limited too and must not double the wait each.
-    const rows = await this.deps.sql<Array<{ cooling_until: Date; cooldown_level: number }>>`
-      update proxies set
-        cooling_until = ${now}::timestamptz + make_interval(secs => least(${this.options.cooldownMaxMs}::float8,
-          ${this.options.cooldownBaseMs}::float8 * power(2, cooldown_level)) * ${jitter}::float8 / 1000.0),
-        cooldown_level = cooldown_level + 1,
-        last_error = ${masked}
-      where id = ${lane.proxyId} and (cooling_until is null or cooling_until <= ${now}::timestamptz)
-      returning cooling_until, cooldown_level`;
-    const row = rows[0];
-    if (!row) {
-      const [current] = await this.deps.sql<
-        Array<{ cooling_until: Date | null }>
-      >`select cooling_until from proxies where id = ${lane.proxyId}`;
-      lane.coolingUntil = Math.max(lane.coolingUntil, current?.cooling_until?.getTime() ?? 0);
-      return;
-    }
-    lane.coolingUntil = row.cooling_until.getTime();
-    lane.cooldownLevel = row.cooldown_level;
-    const seconds = Math.round((lane.coolingUntil - now.getTime()) / 1000);
-    this.deps.log.warn(
-      { proxyId: lane.proxyId, coolingSeconds: seconds, cooldownLevel: row.cooldown_level, reason: masked },
-      'proxy cooling down',
-    );
-    await this.deps.sql`select pg_notify(${PROXY_CHANNEL}, 'cooldown')`;
-    await recordEvent(this.deps, {
-      kind: 'proxy',
-      level: 'warn',
-      message: `Proxy #${lane.proxyId} ${lane.address} cooling down for ${seconds}s (step ${row.cooldown_level}): ${masked}`,
-      data: { proxyId: lane.proxyId, coolingSeconds: seconds, cooldownLevel: row.cooldown_level },
-    });
   }
 }

@@ -108,3 +108,32 @@ export async function claimDueDeadProxies(
     returning p.id`;
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
+
+/**
+ * The pool's cooldown after a rate limit or a run of failed connections: base * 2^level (capped,
+ * +-20 % jitter), one step further. Only the first failure of a streak escalates: requests already in
+ * flight on a cooling proxy come back rate-limited too and must not double the wait each. Returns the
+ * new cooldown, or null when the proxy was already cooling (then `coolingUntil` is the current one).
+ */
+export async function escalateProxyCooldown(
+  deps: Pick<CoreDeps, 'sql' | 'clock'>,
+  proxyId: number,
+  reason: string,
+  options: { cooldownBaseMs: number; cooldownMaxMs: number },
+): Promise<{ escalated: boolean; coolingUntil: Date | null; cooldownLevel: number | null }> {
+  const now = deps.clock.now();
+  const jitter = 0.8 + Math.random() * 0.4;
+  const rows = await deps.sql<Array<{ cooling_until: Date; cooldown_level: number }>>`
+    update proxies set
+      cooling_until = ${now}::timestamptz + make_interval(secs => least(${options.cooldownMaxMs}::float8,
+        ${options.cooldownBaseMs}::float8 * power(2, cooldown_level)) * ${jitter}::float8 / 1000.0),
+      cooldown_level = cooldown_level + 1,
+      last_error = ${maskSecrets(reason).slice(0, 300)}
+    where id = ${proxyId} and (cooling_until is null or cooling_until <= ${now}::timestamptz)
+    returning cooling_until, cooldown_level`;
+  const row = rows[0];
+  if (row) return { escalated: true, coolingUntil: row.cooling_until, cooldownLevel: row.cooldown_level };
+  const [current] = await deps.sql<Array<{ cooling_until: Date | null }>>`
+    select cooling_until from proxies where id = ${proxyId}`;
+  return { escalated: false, coolingUntil: current?.cooling_until ?? null, cooldownLevel: null };
+}
