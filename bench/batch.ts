@@ -31,6 +31,7 @@ import * as schema from '../src/core/db/schema/index.js';
 import { systemClock } from '../src/core/deps.js';
 import { createLogger } from '../src/core/logger.js';
 import { addProxies } from '../src/core/proxies/index.js';
+import { createDeliveryProducer } from '../src/delivery/queue.js';
 import { createBatchQueue } from '../src/worker/batch-queue.js';
 import { startWorker } from '../src/worker/batch-worker.js';
 
@@ -57,21 +58,26 @@ function makeApp(dbUrl: string, redisUrl: string, prefix: string, counter: { que
   const db = drizzle(drizzleClient, { schema });
   const conns: Redis[] = [];
   const core = { db, sql, log, clock: systemClock, credentialsKey: randomBytes(32) };
+  const redis = (name: string, options: { pipelined?: boolean } = {}) => {
+    const r = new Redis(redisUrl, {
+      maxRetriesPerRequest: null,
+      connectionName: name,
+      enableAutoPipelining: options.pipelined === true,
+    });
+    conns.push(r);
+    return r;
+  };
+  const deliveries = createDeliveryProducer({ core, log, redis, queuePrefix: prefix });
   return {
     env,
     log,
     database: { db, sql, close: () => sql.end({ timeout: 5 }) },
     core,
-    redis(name: string, options: { pipelined?: boolean } = {}) {
-      const r = new Redis(redisUrl, {
-        maxRetriesPerRequest: null,
-        connectionName: name,
-        enableAutoPipelining: options.pipelined === true,
-      });
-      conns.push(r);
-      return r;
-    },
+    redis,
+    queuePrefix: prefix,
+    deliveries,
     async close() {
+      await deliveries.close();
       await Promise.allSettled(conns.map((c) => c.quit()));
       await Promise.all([sql.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
     },

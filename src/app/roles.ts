@@ -1,12 +1,13 @@
 import { Queue } from 'bullmq';
 import type { Role } from '../config/env.js';
+import { queueErrorLogger } from '../core/log-throttle.js';
 import { DELIVERIES_QUEUE } from '../delivery/types.js';
 import type { CountableQueue } from '../observability/metrics.js';
 import { DIGESTS_QUEUE, startDigests } from '../worker/digests.js';
 import { BATCHES_QUEUE, startScheduler } from '../worker/index.js';
 import { deliverCheckerAlert } from './alerts.js';
 import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
-import { type AppContext, queueErrorLogger } from './context.js';
+import type { AppContext } from './context.js';
 import { appInstagramTools, createCommandServices, redisOnce } from './services.js';
 import type { Shutdown } from './shutdown.js';
 import { startWorkerRole } from './worker-role.js';

@@ -31,9 +31,18 @@ export function throttledWarn(
 export function bullErrorLogger(log: Logger, what: string): (err: Error) => void {
   const warn = throttledWarn(log);
   return (err) => {
-    const errMessage = err.message;
-    if (CONNECTION_TROUBLE.test(errMessage))
-      warn('connection', { what, errMessage }, `${what}: connection trouble`);
-    else log.warn({ what, errMessage }, `${what} error`);
+    if (CONNECTION_TROUBLE.test(err.message))
+      warn('connection', { what, err }, `${what}: connection trouble`);
+    else log.warn({ what, err }, `${what} error`);
+  };
+}
+
+/**
+ * An 'error' listener for a BullMQ Queue: without one BullMQ prints every error as a stack trace.
+ * Connection trouble is already logged (once a minute) by the connection itself; anything else is said.
+ */
+export function queueErrorLogger(log: Logger, queue: string): (err: Error) => void {
+  return (err) => {
+    if (!CONNECTION_TROUBLE.test(err.message)) log.warn({ queue, err }, 'queue error');
   };
 }

@@ -1,12 +1,13 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { type AppContext, queueErrorLogger } from '../app/context.js';
+import type { AppContext } from '../app/context.js';
 import { deliveries } from '../core/db/schema/index.js';
 import { disableTarget, moveChat } from '../core/delivery-targets.js';
 import { recordEvent } from '../core/events.js';
-import { bullErrorLogger } from '../core/log-throttle.js';
+import { bullErrorLogger, queueErrorLogger } from '../core/log-throttle.js';
 import { maskSecrets } from '../core/mask.js';
 import { maskReply } from '../reply/mask-reply.js';
+import type { ProcessDeps } from '../runtime/deps.js';
 import { deliveryOutcome, unreachableDelayMs } from './outcome.js';
 import {
   ChatMovedError,
@@ -14,6 +15,7 @@ import {
   type ChatSender,
   DELIVERIES_QUEUE,
   type Delivery,
+  type DeliveryProducer,
   type PartsSent,
   PermanentDeliveryError,
   RetryAfterError,
@@ -35,31 +37,31 @@ export function jobIdFor(dedupeKey: string): string {
 }
 
 function messageRefKey(
-  app: Pick<AppContext, 'env'>,
+  app: Pick<ProcessDeps, 'queuePrefix'>,
   platform: ChatPlatform,
   chatId: string,
   replaceKey: string,
 ) {
-  return `${app.env.QUEUE_PREFIX}:msgref:${platform}:${chatId}:${replaceKey}`;
+  return `${app.queuePrefix}:msgref:${platform}:${chatId}:${replaceKey}`;
 }
 
 type Redis = ReturnType<AppContext['redis']>;
 
-export interface DeliveryProducer {
-  /** Queues a delivery; the same dedupeKey is queued (and so sent) once. */
-  enqueue(delivery: Delivery): Promise<void>;
-  /** Writes outbox rows (payload) into the queue again if they were never queued or were lost. */
-  relayOutbox(olderThanMs?: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-export function createDeliveryProducer(app: AppContext): DeliveryProducer {
-  const queue = new Queue<Delivery>(DELIVERIES_QUEUE, {
-    connection: app.redis('deliveries-producer'),
-    prefix: app.env.QUEUE_PREFIX,
-  });
-  queue.on('error', queueErrorLogger(app.log, DELIVERIES_QUEUE));
+/** The queue's connection opens at the first delivery: a console command that says nothing needs no Redis. */
+export function createDeliveryProducer(app: ProcessDeps): DeliveryProducer {
+  let opened: Queue<Delivery> | undefined;
+  const open = () => {
+    if (!opened) {
+      opened = new Queue<Delivery>(DELIVERIES_QUEUE, {
+        connection: app.redis('deliveries-producer'),
+        prefix: app.queuePrefix,
+      });
+      opened.on('error', queueErrorLogger(app.log, DELIVERIES_QUEUE));
+    }
+    return opened;
+  };
   const enqueue = async (raw: Delivery) => {
+    const queue = open();
     // Whatever the worker says goes out masked, as command replies do (dispatch).
     const delivery = { ...raw, reply: maskReply(raw.reply) };
     await queue.add('deliver', delivery, {
@@ -90,7 +92,9 @@ export function createDeliveryProducer(app: AppContext): DeliveryProducer {
       }
       return n;
     },
-    close: () => queue.close(),
+    close: async () => {
+      await opened?.close();
+    },
   };
 }
 
@@ -167,7 +171,7 @@ export function startDeliveryWorker(
     }
     const replaceMessageId = refKey ? ((await redis.get(refKey)) ?? undefined) : undefined;
     const partsOf = async (chatId: string): Promise<PartsSent> => {
-      const key = `${app.env.QUEUE_PREFIX}:parts:${jobIdFor(d.dedupeKey)}:${chatId}`;
+      const key = `${app.queuePrefix}:parts:${jobIdFor(d.dedupeKey)}:${chatId}`;
       const [done, firstId] = await redis.hmget(key, 'done', 'firstId');
       return {
         done: Number(done ?? 0),
@@ -271,7 +275,7 @@ export function startDeliveryWorker(
 
   const worker = new Worker<Delivery>(DELIVERIES_QUEUE, processor, {
     connection: app.redis('deliveries-worker'),
-    prefix: app.env.QUEUE_PREFIX,
+    prefix: app.queuePrefix,
     concurrency: options.concurrency ?? 4,
   });
   worker.on('error', bullErrorLogger(log, 'delivery worker'));

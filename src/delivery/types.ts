@@ -84,3 +84,12 @@ export interface ChatSender {
   /** Sends (or, with replaceKey and a known message, edits) and returns the platform's message id. */
   send(chatId: string, reply: Reply, options?: SendOptions): Promise<string>;
 }
+
+/** Puts deliveries on the `deliveries` queue; one per process, built by the composition root. */
+export interface DeliveryProducer {
+  /** Queues a delivery; the same dedupeKey is queued (and so sent) once. */
+  enqueue(delivery: Delivery): Promise<void>;
+  /** Writes outbox rows (payload) into the queue again if they were never queued or were lost. */
+  relayOutbox(olderThanMs?: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,12 +1,12 @@
 import { Queue, Worker } from 'bullmq';
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
-import { type AppContext, queueErrorLogger } from '../app/context.js';
+import type { AppContext } from '../app/context.js';
 import { deliveries, deliveryTargets } from '../core/db/schema/index.js';
 import { digestContent } from '../core/digest.js';
-import { bullErrorLogger } from '../core/log-throttle.js';
+import { bullErrorLogger, queueErrorLogger } from '../core/log-throttle.js';
 import { floorToHour } from '../core/time.js';
-import { createDeliveryProducer, type DeliveryProducer } from '../delivery/queue.js';
-import type { Delivery } from '../delivery/types.js';
+import { createDeliveryProducer } from '../delivery/queue.js';
+import type { Delivery, DeliveryProducer } from '../delivery/types.js';
 import { formatDigest } from './digest-format.js';
 
 export const DIGESTS_QUEUE = 'digests';

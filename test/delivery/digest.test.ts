@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliveries, detections, niches, profiles } from '../../src/core/db/schema/index.js';
 import { subscribeDigest, unsubscribeDigest } from '../../src/core/delivery-targets.js';
 import { startOfDay } from '../../src/core/time.js';
-import { createDeliveryProducer, type DeliveryProducer } from '../../src/delivery/queue.js';
-import type { Delivery } from '../../src/delivery/types.js';
+import { createDeliveryProducer } from '../../src/delivery/queue.js';
+import type { Delivery, DeliveryProducer } from '../../src/delivery/types.js';
 import { runDigestTick } from '../../src/worker/digests.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 

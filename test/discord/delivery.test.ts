@@ -11,10 +11,10 @@ import {
 } from '../../src/core/db/schema/index.js';
 import {
   createDeliveryProducer,
-  type DeliveryProducer,
   type DeliveryWorkerHandle,
   startDeliveryWorker,
 } from '../../src/delivery/queue.js';
+import type { DeliveryProducer } from '../../src/delivery/types.js';
 import { PermanentDeliveryError, RetryAfterError } from '../../src/delivery/types.js';
 import { reply, usernamesBlock } from '../../src/reply/reply.js';
 import { runDigestTick } from '../../src/worker/digests.js';
