@@ -14,6 +14,7 @@
  *
  * BENCH_PROFILES / BENCH_BIG override the sizes.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -22,6 +23,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { AppContext } from '../src/app/context.js';
+import { batchWorkerDeps } from '../src/app/worker-deps.js';
 import { createStoryChecker } from '../src/checker/index.js';
 import type { CheckResult, CheckTarget, StoryChecker } from '../src/checker/types.js';
 import { loadEnv } from '../src/config/env.js';
@@ -31,7 +33,7 @@ import * as schema from '../src/core/db/schema/index.js';
 import { systemClock } from '../src/core/deps.js';
 import { createLogger } from '../src/core/logger.js';
 import { addProxies } from '../src/core/proxies/index.js';
-import { createDeliveryProducer } from '../src/delivery/queue.js';
+import { createDeliveryProducer } from '../src/delivery/producer.js';
 import { createBatchQueue } from '../src/worker/batch-queue.js';
 import { startWorker } from '../src/worker/batch-worker.js';
 
@@ -225,7 +227,10 @@ async function throughput(): Promise<void> {
         }
       },
     };
-    const worker = startWorker(app, { checker: timed, limits: { rateWindowMs: 1_000, rateGuardMs: 0 } });
+    const worker = startWorker(batchWorkerDeps(app), {
+      checker: timed,
+      limits: { rateWindowMs: 1_000, rateGuardMs: 0 },
+    });
     const batch = await createBatch(app.core, {
       niche: 'bench',
       count: PROFILES,
@@ -301,7 +306,7 @@ async function overhead(): Promise<void> {
       ids.push(b.id);
     }
     // The per-window cap is 600 per 100 ms here so that it does not bind; only overhead is measured.
-    const worker = startWorker(app, {
+    const worker = startWorker(batchWorkerDeps(app), {
       checker: new InstantChecker(),
       limits: { rateWindowMs: 100, rateGuardMs: 0 },
     });

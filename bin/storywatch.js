@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/bot/console/main.ts');
+await import('../src/app/console-main.ts');

@@ -40,15 +40,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown.run('SIGINT'));
   process.on('SIGTERM', () => void shutdown.run('SIGTERM'));
   process.on('uncaughtException', (err) => {
-    log.fatal(
-      { errMessage: maskSecrets(err.message), stack: maskSecrets(err.stack ?? '') },
-      'uncaught exception',
-    );
+    log.fatal({ err }, 'uncaught exception');
     void shutdown.run('uncaughtException', 1);
   });
   process.on('unhandledRejection', (reason) => {
-    const message = reason instanceof Error ? reason.message : String(reason);
-    log.error({ errMessage: maskSecrets(message) }, 'unhandled promise rejection');
+    log.error({ err: reason }, 'unhandled promise rejection');
   });
 
   // One budget for both: STARTUP_WAIT_S is how long start-up may wait in all.
@@ -90,6 +86,7 @@ async function main(): Promise<void> {
     const routesRedis = app.redis('metrics-routes');
     const metrics = createMetricsRegistry({
       sql: app.database.sql,
+      timeZone: env.STORYWATCH_TIMEZONE,
       routes: () => readRouteView(routesRedis, `${env.QUEUE_PREFIX}:checker`),
       queues: () => roles.queues,
       bots: roles.bots,

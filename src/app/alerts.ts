@@ -1,19 +1,22 @@
 import type { CheckerAlert } from '../checker/types.js';
 import { listTargets } from '../core/delivery-targets.js';
+import type { CoreDeps } from '../core/deps.js';
 import { maskSecrets } from '../core/mask.js';
-import { enqueueDelivery } from '../delivery/queue.js';
+import type { DeliveryProducer } from '../delivery/types.js';
 import { reply } from '../reply/reply.js';
-import type { AppContext } from './context.js';
 
 /**
  * Sends a checker alert (a session disabled, a route suspended or back) to every chat that receives the hourly digest,
  * since those are the operator's chats. The event log and `stats` already carry it; this makes sure a
  * person hears of it without looking. One delivery per alert and chat, whatever the retries.
  */
-export async function deliverCheckerAlert(app: AppContext, alert: CheckerAlert): Promise<number> {
-  const targets = (await listTargets(app.core)).filter((t) => t.enabled);
+export async function deliverCheckerAlert(
+  deps: { core: CoreDeps; deliveries: DeliveryProducer },
+  alert: CheckerAlert,
+): Promise<number> {
+  const targets = (await listTargets(deps.core)).filter((t) => t.enabled);
   for (const t of targets) {
-    await enqueueDelivery(app, {
+    await deps.deliveries.enqueue({
       target: { platform: t.platform, chatId: t.chatId },
       reply: reply.text(
         maskSecrets(alert.message),

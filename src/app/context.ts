@@ -4,8 +4,7 @@ import { parseCredentialsKey } from '../core/crypto/credentials.js';
 import { connectDatabase, type Database } from '../core/db/client.js';
 import { type CoreDeps, systemClock } from '../core/deps.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import { maskSecrets } from '../core/mask.js';
-import { createDeliveryProducer } from '../delivery/queue.js';
+import { createDeliveryProducer } from '../delivery/producer.js';
 import type { DeliveryProducer } from '../delivery/types.js';
 import type { ProcessDeps, RedisFactory } from '../runtime/deps.js';
 

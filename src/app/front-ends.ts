@@ -1,5 +1,5 @@
+import { withoutSecrets } from '../bot/shared/internal-failure.js';
 import type { Logger } from '../core/logger.js';
-import { maskSecrets } from '../core/mask.js';
 import type { ChatPlatform, ChatSender } from '../delivery/types.js';
 import type { Reply } from '../reply/reply.js';
 
@@ -51,8 +51,10 @@ export function superviseFrontEnd(
       handle = started;
       log.info({ platform }, `${platform} front-end started`);
     } catch (err) {
-      const message = maskSecrets(err instanceof Error ? err.message : String(err), secrets);
-      log.error({ platform, errMessage: message, retryInMs: delay }, `${platform} front-end could not start`);
+      log.error(
+        { platform, err: withoutSecrets(err, secrets), retryInMs: delay },
+        `${platform} front-end could not start`,
+      );
       if (stopped) return;
       timer = setTimeout(() => {
         attempt = tryStart();

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { pingDatabase } from '../core/db/client.js';
 import type { HealthCheck } from '../http/health.js';
 import type { AppContext } from './context.js';
 
@@ -34,7 +35,7 @@ export function createHealthChecks(
   const postgres: HealthCheck = {
     name: 'postgres',
     async check() {
-      await app.database.sql`select 1`;
+      await pingDatabase(app.core);
     },
   };
   const redisCheck: HealthCheck = {

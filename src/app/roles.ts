@@ -10,6 +10,7 @@ import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
 import type { AppContext } from './context.js';
 import { appInstagramTools, createCommandServices, redisOnce } from './services.js';
 import type { Shutdown } from './shutdown.js';
+import { schedulerDeps } from './worker-deps.js';
 import { startWorkerRole } from './worker-role.js';
 
 /** What the running roles expose to /healthz, /metrics and the HTTP server. */
@@ -52,12 +53,12 @@ export async function startRoles(
 
   if (has('scheduler')) {
     const tools = appInstagramTools(app, redisOnce(app, 'route-probe'));
-    const scheduler = startScheduler(app, {
+    const scheduler = startScheduler(schedulerDeps(app), {
       routeProbe: { run: () => tools.instagramDoctor(), announce: (a) => deliverCheckerAlert(app, a) },
     });
     shutdown.add('scheduler', () => scheduler.stop());
     lastSchedulerTick = () => scheduler.lastTickAt();
-    const digests = await startDigests(app);
+    const digests = await startDigests({ ...app, timeZone: app.env.STORYWATCH_TIMEZONE });
     shutdown.add('digests', () => digests.stop());
     log.info({ role: 'scheduler' }, 'auto-trigger, purge and hourly digest scheduled');
   }

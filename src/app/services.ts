@@ -1,27 +1,17 @@
 import type { CommandServices } from '../bot/commands/types.js';
 import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
-import { lazyProxyBudget, type ProxyTestReport, proxyTester } from '../checker/test-proxies.js';
-import { createBatchQueue } from '../worker/batch-queue.js';
+import { lazyProxyBudget, proxyTester } from '../checker/test-proxies.js';
+import { type BatchQueue, createBatchQueue } from '../worker/batch-queue.js';
 import { nextAutoRun } from '../worker/scheduler.js';
 import { deliverCheckerAlert } from './alerts.js';
 import type { AppContext } from './context.js';
+import { pingRedis, redisHint, untilReachable } from './wait-for-services.js';
 
-/** The long-running pieces the commands can reach, as far as this process has them. */
-export interface ServiceSources {
-  /** The batch queue's producer (any role can enqueue; a worker anywhere will run it). */
-  enqueueBatch?: (batchId: number) => Promise<void>;
-  /** The checker's proxy tester. */
-  testProxies?: (proxyId?: number) => Promise<ProxyTestReport>;
-  /** ALLOW_DIRECT, so batch commands know a batch may start without a usable proxy. */
-  allowDirect?: boolean;
-  instagram?: Pick<CommandServices, 'instagramDoctor' | 'instagramRoutes'>;
-  liveWorkers?: () => Promise<number>;
-  nextAutoRun?: () => Promise<string>;
-}
+type RedisConn = ReturnType<AppContext['redis']>;
 
 /** One Redis connection of this app, opened at first use and reused. */
-export function redisOnce(app: AppContext, name: string): () => Promise<ReturnType<AppContext['redis']>> {
-  let conn: ReturnType<AppContext['redis']> | undefined;
+export function redisOnce(app: AppContext, name: string): () => Promise<RedisConn> {
+  let conn: RedisConn | undefined;
   return async () => {
     conn ??= app.redis(name, { pipelined: true });
     return conn;
@@ -29,7 +19,7 @@ export function redisOnce(app: AppContext, name: string): () => Promise<ReturnTy
 }
 
 /** The doctor and route health for a process of this app (alerts go to the digest chats). */
-export function appInstagramTools(app: AppContext, redis: () => Promise<ReturnType<AppContext['redis']>>) {
+export function appInstagramTools(app: AppContext, redis: () => Promise<RedisConn>) {
   return instagramTools({
     core: app.core,
     redis,
@@ -40,45 +30,67 @@ export function appInstagramTools(app: AppContext, redis: () => Promise<ReturnTy
   });
 }
 
-/**
- * Builds the CommandServices every front-end passes to `dispatch`. A service left undefined makes the
- * command that needs it answer that this process cannot do it, instead of failing obscurely.
- */
-export function buildCommandServices(sources: ServiceSources): CommandServices {
-  const services: CommandServices = {};
-  if (sources.enqueueBatch) services.enqueueBatch = sources.enqueueBatch;
-  if (sources.testProxies) services.testProxies = sources.testProxies;
-  if (sources.allowDirect !== undefined) services.allowDirect = sources.allowDirect;
-  if (sources.instagram?.instagramDoctor) services.instagramDoctor = sources.instagram.instagramDoctor;
-  if (sources.instagram?.instagramRoutes) services.instagramRoutes = sources.instagram.instagramRoutes;
-  if (sources.liveWorkers) services.liveWorkers = sources.liveWorkers;
-  if (sources.nextAutoRun) services.nextAutoRun = sources.nextAutoRun;
-  return services;
+export interface CommandServiceOptions {
+  /**
+   * Check that Redis answers (within this long) before its first use, and fail the command if not:
+   * the console's choice, since a shell user wants the reason now and BullMQ's connections would
+   * retry forever. Everything that needs Redis then opens at first use, so the commands that need
+   * only Postgres work (and exit at once) without it. Unset (the bot role): connections as usual.
+   */
+  redisCheckMs?: number;
 }
 
 /**
- * The services any process that takes commands needs (the bot role, the console): batches go on the
- * worker's queue (a worker anywhere runs them) and proxies are tested from this machine. `close`
- * releases the queue's Redis connection.
+ * The one builder of the CommandServices every front-end passes to `dispatch` (the bot role and the
+ * console): batches go on the worker's queue (a worker anywhere runs them) and proxies are tested from
+ * this machine, within the checker's per-proxy budget. `close` releases the queue's connection.
  */
-export function createCommandServices(app: AppContext): {
-  services: CommandServices;
-  close(): Promise<void>;
-} {
-  const batchQueue = createBatchQueue(app);
-  const redis = redisOnce(app, 'instagram-tools');
-  const services = buildCommandServices({
-    instagram: appInstagramTools(app, redis),
-    nextAutoRun: async () => nextAutoRun(await redis(), app.env.QUEUE_PREFIX, app.core.clock.now()),
+export function createCommandServices(
+  app: AppContext,
+  options: CommandServiceOptions = {},
+): { services: CommandServices; close(): Promise<void> } {
+  const reachable = redisCheck(app, options.redisCheckMs);
+  const tools = redisOnce(app, 'instagram-tools');
+  const redis = async () => {
+    await reachable();
+    return tools();
+  };
+  let batches: BatchQueue | undefined =
+    options.redisCheckMs === undefined ? createBatchQueue(app) : undefined;
+  const batchQueue = async () => {
+    await reachable();
+    batches ??= createBatchQueue(app);
+    return batches;
+  };
+  const instagram = appInstagramTools(app, redis);
+  const services: CommandServices = {
+    instagramDoctor: instagram.instagramDoctor,
+    instagramRoutes: instagram.instagramRoutes,
+    nextAutoRun: async () => nextAutoRun(await redis(), app.queuePrefix, app.core.clock.now()),
     allowDirect: app.env.ALLOW_DIRECT,
-    enqueueBatch: (batchId) => batchQueue.enqueueBatch(batchId),
-    liveWorkers: () => batchQueue.liveWorkers(),
-    // From this machine, within the checker's per-proxy budget (its Redis connection opens at first use).
+    timeZone: app.env.STORYWATCH_TIMEZONE,
+    enqueueBatch: async (batchId) => (await batchQueue()).enqueueBatch(batchId),
+    liveWorkers: async () => (await batchQueue()).liveWorkers(),
     testProxies: proxyTester(app.core, {
       instagramUrl: app.env.INSTAGRAM_WEB_URL,
       timeoutMs: app.env.CHECK_TIMEOUT_MS,
-      budget: lazyProxyBudget(() => app.redis('proxy-test'), app.env),
+      budget: lazyProxyBudget(async () => {
+        await reachable();
+        return app.redis('proxy-test');
+      }, app.env),
     }),
-  });
-  return { services, close: () => batchQueue.close() };
+  };
+  return { services, close: async () => batches?.close() };
+}
+
+/** Resolves once Redis answered (checked at most once), or at once when no check is asked for. */
+function redisCheck(app: AppContext, timeoutMs: number | undefined): () => Promise<void> {
+  if (timeoutMs === undefined) return async () => {};
+  let answered = false;
+  return async () => {
+    if (answered) return;
+    const url = app.env.REDIS_URL;
+    await untilReachable('Redis', () => pingRedis(url), redisHint(url), { log: app.log, timeoutMs });
+    answered = true;
+  };
 }

@@ -1,5 +1,4 @@
 import type { Logger } from '../core/logger.js';
-import { maskSecrets } from '../core/mask.js';
 
 /** The whole process must be gone within this, whatever a stopper does (container stop grace is 30 s+). */
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -46,8 +45,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
         log.info({ part: name }, 'stopped');
       } catch (err) {
         failed = true;
-        const message = maskSecrets(err instanceof Error ? err.message : String(err));
-        log.error({ part: name, errMessage: message }, 'stop failed');
+        log.error({ part: name, err }, 'stop failed');
       }
     }
     clearTimeout(force);

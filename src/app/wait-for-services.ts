@@ -48,7 +48,7 @@ export async function untilReachable<T>(
       }
       if (!said) {
         options.log.warn(
-          { service: what, errMessage: reason, waitS: Math.round(options.timeoutMs / 1000) },
+          { service: what, err, waitS: Math.round(options.timeoutMs / 1000) },
           `${what} is not answering yet; waiting for it`,
         );
         said = true;

@@ -1,8 +1,9 @@
 import { checkerOptionsFromEnv, createStoryChecker, type StoryCheckerOptions } from '../checker/index.js';
-import { startWorker, type WorkerDeps } from '../worker/batch-worker.js';
+import { startWorker, type WorkerOptions } from '../worker/batch-worker.js';
 import { deliverCheckerAlert } from './alerts.js';
 import type { AppContext } from './context.js';
 import type { Shutdown } from './shutdown.js';
+import { batchWorkerDeps } from './worker-deps.js';
 
 /**
  * Test-only overrides: shorter rate windows so a scale-out test runs in seconds. Production passes
@@ -10,7 +11,7 @@ import type { Shutdown } from './shutdown.js';
  */
 export interface WorkerRoleOverrides {
   checker?: Partial<Pick<StoryCheckerOptions, 'budgetWindowMs'>>;
-  worker?: Omit<WorkerDeps, 'checker'>;
+  worker?: Omit<WorkerOptions, 'checker'>;
 }
 
 /**
@@ -32,16 +33,13 @@ export async function startWorkerRole(
       ...overrides.checker,
       onAlert: (alert) => {
         deliverCheckerAlert(app, alert).catch((err: unknown) =>
-          log.warn(
-            { errMessage: (err as Error).message, alert: alert.kind },
-            'cannot deliver a checker alert',
-          ),
+          log.warn({ err, alert: alert.kind }, 'cannot deliver a checker alert'),
         );
       },
     },
   });
   shutdown.add('checker', () => checker.close());
-  const worker = startWorker(app, { ...overrides.worker, checker });
+  const worker = startWorker(batchWorkerDeps(app), { ...overrides.worker, checker });
   shutdown.add('batch worker', () => worker.close());
   log.info('batch worker started');
 }

@@ -86,6 +86,30 @@ export type Readable =
   | { kind: 'json'; json: unknown; latencyMs: number }
   | { kind: 'html'; html: string; latencyMs: number };
 
+type Fail = (cls: Failure['cls'], detail: string, withSample?: boolean) => Failure;
+
+function redirectFailure(status: number, location: string, session: boolean, fail: Fail): Failure {
+  const where = /\/challenge\//.test(location)
+    ? 'a challenge'
+    : /\/accounts\/login/.test(location)
+      ? 'the login page'
+      : 'another page';
+  return session
+    ? fail('session_invalid', `logged out: HTTP ${status} redirect to ${where}`, false)
+    : fail('wall', `HTTP ${status} redirect to ${where}`, false);
+}
+
+/** A 404 means what the route says it means, except a bare one to a logged-in call. */
+function notFoundFailure(opts: ClassifyOptions, bare: boolean, said: string, fail: Fail): Failure {
+  // instagrapi PR #2433: a bare "Not Found" (no JSON) to a logged-in call is a hidden challenge.
+  if (opts.withSession && bare)
+    return fail('session_invalid', 'HTTP 404 "Not Found" to a logged-in call (a hidden challenge)');
+  if (opts.notFound === 'not_found') return fail('not_found', said, false);
+  if (opts.notFound === 'session_invalid')
+    return fail('session_invalid', `HTTP 404 "Not Found" to a logged-in call (a hidden challenge)`);
+  return fail('unexpected', said);
+}
+
 /**
  * Classifies everything that is not a readable success: network failures, statuses, error messages
  * (read whatever the status, as Instagram also answers 200 with "status":"fail"). Returns the body to
@@ -94,24 +118,15 @@ export type Readable =
 export function classifyAnswer(raw: RawAnswer, opts: ClassifyOptions): Failure | Readable {
   if (raw.kind === 'failure') return { cls: raw.outcome, detail: raw.detail, latencyMs: raw.latencyMs };
   const { status, headers, body, latencyMs } = raw;
-  const fail = (cls: Failure['cls'], detail: string, withSample = true): Failure => ({
+  const fail: Fail = (cls, detail, withSample = true) => ({
     cls,
     detail,
     latencyMs,
     ...(withSample ? { sample: sampleOf(body) } : {}),
   });
   const session = opts.withSession;
-  if (status >= 300 && status < 400) {
-    const location = String(headers.location ?? '');
-    const where = /\/challenge\//.test(location)
-      ? 'a challenge'
-      : /\/accounts\/login/.test(location)
-        ? 'the login page'
-        : 'another page';
-    return session
-      ? fail('session_invalid', `logged out: HTTP ${status} redirect to ${where}`, false)
-      : fail('wall', `HTTP ${status} redirect to ${where}`, false);
-  }
+  if (status >= 300 && status < 400)
+    return redirectFailure(status, String(headers.location ?? ''), session, fail);
   if (status >= 500) return fail('transient', `HTTP ${status}`);
   const contentType = String(headers['content-type'] ?? '');
   const trimmed = body.trimStart();
@@ -155,15 +170,7 @@ export function classifyAnswer(raw: RawAnswer, opts: ClassifyOptions): Failure |
     return fail('retired', said(message || 'execution error'));
   if (status === 200 && dataNull && hasErrors)
     return fail('retired', 'HTTP 200 with "data": null and errors');
-  if (status === 404) {
-    // instagrapi PR #2433: a bare "Not Found" (no JSON) to a logged-in call is a hidden challenge.
-    if (session && json === undefined)
-      return fail('session_invalid', 'HTTP 404 "Not Found" to a logged-in call (a hidden challenge)');
-    if (opts.notFound === 'not_found') return fail('not_found', said(message), false);
-    if (opts.notFound === 'session_invalid')
-      return fail('session_invalid', `HTTP 404 "Not Found" to a logged-in call (a hidden challenge)`);
-    return fail('unexpected', said(message));
-  }
+  if (status === 404) return notFoundFailure(opts, json === undefined, said(message), fail);
   if (status === 401 || status === 403) {
     if (opts.graphql || !session)
       return fail('wall', said(message || (status === 401 ? 'Unauthorized' : 'Forbidden')));

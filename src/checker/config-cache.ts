@@ -36,10 +36,7 @@ export class ConfigCache {
         this.value = c;
       })
       .catch((err: unknown) => {
-        this.deps.log.warn(
-          { errMessage: (err as Error).message },
-          'cannot read the Instagram settings; keeping the last ones',
-        );
+        this.deps.log.warn({ err }, 'cannot read the Instagram settings; keeping the last ones');
       })
       .finally(() => {
         this.loading = undefined;

@@ -111,7 +111,7 @@ export async function createStoryChecker(input: {
   // The proxy channel also carries session and Instagram-setting changes (from any process).
   pool.onReload(() => {
     sessions.refresh().catch((err: unknown) => {
-      core.log.warn({ errMessage: (err as Error).message }, 'cannot reload sessions');
+      core.log.warn({ err }, 'cannot reload sessions');
     });
     void config.refresh();
   });

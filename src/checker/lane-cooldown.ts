@@ -14,7 +14,7 @@ export async function coolDownLane(deps: Deps, options: Options, lane: Lane, rea
     await coolDown(deps, options, lane, reason);
   } catch (err) {
     lane.coolingUntil = Math.max(lane.coolingUntil, deps.clock.now().getTime() + options.cooldownBaseMs);
-    deps.log.warn({ proxyId: lane.proxyId, errMessage: (err as Error).message }, 'cooldown not persisted');
+    deps.log.warn({ proxyId: lane.proxyId, err }, 'cooldown not persisted');
   }
 }
 

@@ -1,8 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { CoreDeps } from '../core/deps.js';
 import { throttledWarn } from '../core/log-throttle.js';
-import { maskSecrets } from '../core/mask.js';
-import { loadProxyCredentials, PROXY_CHANNEL, type ProxyCredentials } from '../core/proxies/index.js';
+import { loadProxyCredentials, onProxiesChanged, type ProxyCredentials } from '../core/proxies/index.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { coolDownLane } from './lane-cooldown.js';
 import { createProxyDispatcher } from './proxy-dispatcher.js';
@@ -97,8 +96,7 @@ export class ProxyPool {
 
   async start(): Promise<void> {
     await this.refresh();
-    const sub = await this.deps.sql.listen(PROXY_CHANNEL, () => void this.refresh());
-    this.unlisten = () => sub.unlisten();
+    this.unlisten = await onProxiesChanged(this.deps, () => void this.refresh());
     this.refreshTimer = setInterval(() => void this.refresh(), this.options.refreshMs);
     this.refreshTimer.unref();
   }
@@ -129,7 +127,7 @@ export class ProxyPool {
     try {
       rows = await loadProxyCredentials(this.deps);
     } catch (err) {
-      this.deps.log.error({ errMessage: maskSecrets((err as Error).message) }, 'cannot load proxies');
+      this.deps.log.error({ err }, 'cannot load proxies');
       if (this.loaded) return;
       throw err;
     }
@@ -141,7 +139,7 @@ export class ProxyPool {
         if (!this.unreadableLogged.has(p.id)) {
           this.unreadableLogged.add(p.id);
           this.deps.log.error(
-            { proxyId: p.id, errMessage: p.unreadable },
+            { proxyId: p.id, err: p.unreadable },
             'proxy password cannot be decrypted; proxy skipped',
           );
         }
@@ -287,7 +285,7 @@ export class ProxyPool {
           r = await this.budget.reserve(ready.map((l) => l.key));
         } catch (err) {
           // Without Redis the budgets cannot be honoured: no request goes out, the check is an error.
-          this.warnOnce('budget', { errMessage: (err as Error).message }, 'proxy budget unavailable (Redis)');
+          this.warnOnce('budget', { err }, 'proxy budget unavailable (Redis)');
           return { none: 'transient', detail: 'request budget unavailable (Redis unreachable)' };
         }
         if ('key' in r) {

@@ -258,11 +258,7 @@ export class RouteRunner {
       }
     } catch (err) {
       // Redis away: the answer still counts for this profile; the route's books catch up later.
-      this.warnOnce(
-        'health',
-        { route: route.name, errMessage: (err as Error).message },
-        'cannot record route health',
-      );
+      this.warnOnce('health', { route: route.name, err }, 'cannot record route health');
     }
   }
 
@@ -274,10 +270,7 @@ export class RouteRunner {
     try {
       at = await this.sessions.disable(s.id, reason);
     } catch (err) {
-      this.log.error(
-        { sessionId: s.id, errMessage: (err as Error).message },
-        'cannot store disabled session',
-      );
+      this.log.error({ sessionId: s.id, err }, 'cannot store disabled session');
       // Not stored (Postgres away): out of this process's rotation already. One alert for it, keyed so
       // that retries and other calls do not raise it again (epoch 0 stands for "not stored").
       at = new Date(0);

@@ -119,7 +119,7 @@ export class SessionPool {
     if (now - (this.touched.get(sessionId) ?? 0) < 60_000) return;
     this.touched.set(sessionId, now);
     touchSession(this.deps, sessionId).catch((err: unknown) => {
-      this.deps.log.warn({ sessionId, errMessage: (err as Error).message }, 'cannot record session use');
+      this.deps.log.warn({ sessionId, err }, 'cannot record session use');
     });
   }
 

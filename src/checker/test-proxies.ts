@@ -134,10 +134,7 @@ class BudgetGate {
       } catch (err) {
         if (this.use === 'used') {
           this.use = 'unavailable';
-          this.log.warn(
-            { errMessage: maskSecrets((err as Error).message) },
-            'proxy test: request budget unavailable (Redis), testing without it',
-          );
+          this.log.warn({ err }, 'proxy test: request budget unavailable (Redis), testing without it');
         }
         return { go: true };
       }

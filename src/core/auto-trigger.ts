@@ -1,7 +1,7 @@
 import { type Batch, createBatch } from './batches/index.js';
 import type { CoreDeps } from './deps.js';
 import { isUserError } from './errors.js';
-import { startOfDay } from './time.js';
+import { storiesTodayLookup } from './stories-today.js';
 
 /** Until a niche has history, assume one profile in ten shows a story when checked. */
 export const PRIOR_STORY_RATE = 0.1;
@@ -40,14 +40,12 @@ export function sizeAutoBatch(input: {
 
 /** Niches that need an auto batch now: a target above 0, fewer stories today, no active batch. */
 export async function planAutoBatches(deps: CoreDeps, timeZone: string): Promise<AutoPlan[]> {
-  const now = deps.clock.now();
-  const dayStart = startOfDay(now, timeZone);
+  const storiesToday = await storiesTodayLookup(deps, { timeZone, now: deps.clock.now() });
   const rows = await deps.sql<
     Array<{
       nicheId: number;
       niche: string;
       target: number;
-      today: number;
       active: number;
       checks: number;
       detected: number;
@@ -55,9 +53,6 @@ export async function planAutoBatches(deps: CoreDeps, timeZone: string): Promise
     }>
   >`
     select n.id as "nicheId", n.name as niche, n.daily_target as target,
-      -- Profiles with a story today: a re-check that sees the same story again is not another one.
-      (select count(distinct d.username)::int from detections d
-        where d.niche_id = n.id and d.detected_at >= ${dayStart} and d.detected_at <= ${now}) as today,
       coalesce(p.active, 0)::int as active, coalesce(p.checks, 0)::float8 as checks,
       coalesce(p.detected, 0)::float8 as detected,
       coalesce((select profiles_per_minute from settings where id = 1), 60) as ppm
@@ -72,7 +67,8 @@ export async function planAutoBatches(deps: CoreDeps, timeZone: string): Promise
     order by n.position, n.id`;
   const plans: AutoPlan[] = [];
   for (const r of rows) {
-    const missing = r.target - r.today;
+    const today = storiesToday(r.nicheId);
+    const missing = r.target - today;
     if (missing <= 0 || r.active <= 0) continue;
     // Ten pseudo-checks at the prior keep a young niche's first lucky or unlucky batch from dominating.
     const rate = (r.detected + 10 * PRIOR_STORY_RATE) / (r.checks + 10);
@@ -81,7 +77,7 @@ export async function planAutoBatches(deps: CoreDeps, timeZone: string): Promise
       nicheId: r.nicheId,
       niche: r.niche,
       target: r.target,
-      today: r.today,
+      today,
       missing,
       rate,
       activeProfiles: r.active,

@@ -1,12 +1,12 @@
 import type { CoreDeps } from './deps.js';
-import { startOfDay } from './time.js';
+import { storiesTodayLookup } from './stories-today.js';
 
 export interface DigestNiche {
   nicheId: number | null;
   nicheName: string;
   /** Usernames whose story was first seen inside the digest window, newest first. */
   usernames: string[];
-  /** Distinct profiles with a story detected since the start of the day, and the niche's daily target. */
+  /** Profiles with a story today (core/stories-today.ts: the count the auto-trigger uses), and the target. */
   today: number;
   target: number;
 }
@@ -19,14 +19,13 @@ export async function digestContent(
   deps: Pick<CoreDeps, 'sql'>,
   window: { from: Date; to: Date; timeZone: string },
 ): Promise<DigestNiche[]> {
-  const dayStart = startOfDay(window.to, window.timeZone);
+  const storiesToday = await storiesTodayLookup(deps, { timeZone: window.timeZone, now: window.to });
   const since24h = new Date(window.to.getTime() - 24 * 3600_000);
   const rows = await deps.sql<
     {
       niche_id: number | null;
       niche_name: string | null;
       usernames: string[] | null;
-      today: number;
       target: number | null;
     }[]
   >`
@@ -40,19 +39,12 @@ export async function digestContent(
       select f.username, f.first_at, p.niche_id
       from firsts f join profiles p on p.username = f.username
       where f.first_at > ${window.from}
-    ),
-    today as (
-      select p.niche_id, count(distinct d.username)::int as n
-      from detections d join profiles p on p.username = d.username
-      where d.detected_at >= ${dayStart} and d.detected_at <= ${window.to}
-      group by p.niche_id
     )
     select n.id as niche_id, n.name as niche_name, n.daily_target as target,
-           coalesce(t.n, 0) as today,
            (select array_agg(username order by first_at desc) from fresh where fresh.niche_id = n.id) as usernames
-    from niches n left join today t on t.niche_id = n.id
+    from niches n
     union all
-    select null, null, null, coalesce((select n from today where niche_id is null), 0),
+    select null, null, null,
            (select array_agg(username order by first_at desc) from fresh where fresh.niche_id is null)
   `;
   return rows
@@ -61,7 +53,7 @@ export async function digestContent(
       nicheId: r.niche_id,
       nicheName: r.niche_name ?? 'unassigned',
       usernames: r.usernames ?? [],
-      today: r.today,
+      today: storiesToday(r.niche_id),
       target: r.target ?? 0,
     }))
     .sort((a, b) => a.nicheName.localeCompare(b.nicheName));

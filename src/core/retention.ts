@@ -1,3 +1,4 @@
+import { purgeFinishedDeliveries } from './deliveries.js';
 import type { CoreDeps } from './deps.js';
 import { getSettings } from './settings.js';
 
@@ -98,13 +99,6 @@ export async function purgeExpired(
         select ctid from events where at < ${eventCutoff} limit ${chunk}))`;
     return r.count;
   });
-  await drain('deliveries', async () => {
-    const r = await sql`
-      delete from deliveries where ctid = any(array(
-        select ctid from deliveries
-        where status in ('sent', 'failed') and coalesce(sent_at, created_at) < ${deliveryCutoff}
-        limit ${chunk}))`;
-    return r.count;
-  });
+  await drain('deliveries', () => purgeFinishedDeliveries(deps, deliveryCutoff, chunk));
   return result;
 }

@@ -1,5 +1,6 @@
 import type { CoreDeps } from './deps.js';
 import { allProfileCounts } from './profiles/profile-counts.js';
+import { storiesTodayByNiche, todayWindow } from './stories-today.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -30,8 +31,11 @@ export interface ProxyStats {
 }
 
 export interface Stats {
+  /** The last 24 hours: batches, imports, errors and deliveries. */
   since: Date;
   until: Date;
+  /** The operator's day so far (midnight in `timeZone` to `until`): the niches and their totals. */
+  day: { since: Date; timeZone: string };
   profiles: { active: number; deleted: number; unassigned: number };
   niches: NicheDayStats[];
   totals: { checks: number; stories: number; hitRate: number | null };
@@ -66,13 +70,45 @@ export interface Stats {
 
 const rate = (stories: number, checks: number): number | null => (checks > 0 ? stories / checks : null);
 
+async function nicheDayStats(
+  deps: Pick<CoreDeps, 'sql'>,
+  day: { from: Date; to: Date },
+  timeZone: string,
+): Promise<NicheDayStats[]> {
+  type Row = { nicheId: number | null; niche: string | null; position: number | null };
+  // Checks come from batch items (one per profile per batch), by the niche of the batch.
+  const checkRows = await deps.sql<Array<Row & { n: number }>>`
+    select b.niche_id as "nicheId", n.name as niche, n.position, count(*)::int as n
+    from batches b join batch_items i on i.batch_id = b.id left join niches n on n.id = b.niche_id
+    where (b.finished_at is null or b.finished_at >= ${day.from})
+      and i.outcome in ('story', 'no_story', 'private', 'not_found', 'unavailable')
+      and i.checked_at >= ${day.from} and i.checked_at <= ${day.to}
+    group by 1, 2, 3`;
+  const storyRows = await storiesTodayByNiche(deps, { timeZone, now: day.to });
+  const keys = new Map<number | null, Row>();
+  for (const r of [...checkRows, ...storyRows]) keys.set(r.nicheId, r);
+  const checksOf = new Map(checkRows.map((r) => [r.nicheId, Number(r.n)]));
+  const storiesOf = new Map(storyRows.map((r) => [r.nicheId, r.count]));
+  // Niches in their list order; what removed niches did comes last.
+  const last = Number.POSITIVE_INFINITY;
+  const ordered = [...keys.values()].sort(
+    (a, b) => (a.position ?? last) - (b.position ?? last) || (a.niche ?? '').localeCompare(b.niche ?? ''),
+  );
+  return ordered.map(({ nicheId, niche }) => {
+    const checks = checksOf.get(nicheId) ?? 0;
+    const stories = storiesOf.get(nicheId) ?? 0;
+    return { nicheId, niche: niche ?? '(no niche)', checks, stories, hitRate: rate(stories, checks) };
+  });
+}
+
 /**
- * The operator's overview over the last 24 hours: checks, stories and hit rate per niche, batches,
- * imports, errors, and proxy performance (proxy counters are lifetime totals, as `proxy list` shows).
+ * The operator's overview: checks, stories and hit rate per niche over the day so far (in
+ * STORYWATCH_TIMEZONE), and over the last 24 hours batches, imports, errors and deliveries; proxy
+ * counters are lifetime totals, as `proxy list` shows.
  */
 export async function getStats(
   deps: Pick<CoreDeps, 'sql' | 'clock'>,
-  options: { recent?: number } = {},
+  options: { timeZone: string; recent?: number },
 ): Promise<Stats> {
   const until = deps.clock.now();
   const since = new Date(until.getTime() - DAY_MS);
@@ -85,28 +121,8 @@ export async function getStats(
     if (c.nicheId === null) profiles.unassigned += c.n;
   }
 
-  // Checks come from batch items (one per profile per batch), stories from detections: both by niche.
-  const perNiche = await sql<{ nicheId: number | null; niche: string; checks: number; stories: number }[]>`
-    with checks as (
-      select b.niche_id, count(*)::int as n
-      from batches b join batch_items i on i.batch_id = b.id
-      where (b.finished_at is null or b.finished_at >= ${since})
-        and i.outcome in ('story', 'no_story', 'private', 'not_found', 'unavailable')
-        and i.checked_at >= ${since} and i.checked_at <= ${until}
-      group by b.niche_id
-    ), stories as (
-      select niche_id, count(distinct username)::int as n from detections
-      where detected_at >= ${since} and detected_at <= ${until} group by niche_id
-    ), keys as (select niche_id from checks union select niche_id from stories)
-    select k.niche_id as "nicheId",
-      coalesce(n.name, '(no niche)') as niche,
-      coalesce(c.n, 0)::int as checks, coalesce(s.n, 0)::int as stories
-    from keys k
-    left join niches n on n.id = k.niche_id
-    left join checks c on c.niche_id is not distinct from k.niche_id
-    left join stories s on s.niche_id is not distinct from k.niche_id
-    order by n.position nulls last, niche`;
-  const niches = perNiche.map((r) => ({ ...r, hitRate: rate(r.stories, r.checks) }));
+  const day = todayWindow(until, options.timeZone);
+  const niches = await nicheDayStats(deps, day, options.timeZone);
   const checks = niches.reduce((a, n) => a + n.checks, 0);
   const stories = niches.reduce((a, n) => a + n.stories, 0);
 
@@ -155,6 +171,7 @@ export async function getStats(
   return {
     since,
     until,
+    day: { since: day.from, timeZone: options.timeZone },
     profiles,
     niches,
     totals: { checks, stories, hitRate: rate(stories, checks) },

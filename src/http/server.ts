@@ -63,7 +63,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       const message = maskSecrets(err instanceof Error ? err.message : String(err));
-      log.error({ path: req.url, errMessage: message }, 'http request failed');
+      log.error({ path: req.url, err }, 'http request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `error: ${message}\n`);
       else res.end();
     });

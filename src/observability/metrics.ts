@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouteView } from '../checker/route-health.js';
 import type { Sql } from '../core/db/client.js';
-import { loadMetricsSnapshot, type MetricsSnapshot } from './snapshot.js';
+import { loadMetricsSnapshot, type MetricsSnapshot } from '../core/metrics-snapshot.js';
 
 /** Anything with BullMQ's `getJobCounts` (a Queue): kept structural so tests and roles pass their own. */
 export interface CountableQueue {
@@ -11,6 +11,8 @@ export interface CountableQueue {
 
 export interface MetricsSources {
   sql: Sql;
+  /** STORYWATCH_TIMEZONE: stories "today" are counted from midnight there, as for the daily targets. */
+  timeZone: string;
   /** Queues whose depth is reported (batches, deliveries); may change as roles start. */
   queues(): readonly CountableQueue[];
   /** Process-local facts: bots connected, last scheduler tick (absent where the role does not run). */
@@ -81,10 +83,12 @@ const BATCH_BUCKETS = [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400]
 /** One scrape runs every collect callback; they share a single read of the tables. */
 const SNAPSHOT_TTL_MS = 1_000;
 
+type Snapshot = () => Promise<MetricsSnapshot | undefined>;
+
 /**
  * The /metrics registry. Every storywatch number here is computed at scrape time from Postgres, Redis
- * and BullMQ (see snapshot.ts for why), so counters are set from the stored totals rather than
- * incremented; Prometheus treats a drop (a purge) as a counter reset, which is what it was.
+ * and BullMQ (see core/metrics-snapshot.ts for why), so counters are set from the stored totals rather
+ * than incremented; Prometheus treats a drop (a purge) as a counter reset, which is what it was.
  * Every process reports the same global numbers: scrape one of them, or aggregate with max().
  */
 export function createMetricsRegistry(sources: MetricsSources): Registry {
@@ -92,7 +96,11 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'storywatch_process_' });
 
   const up = new Map<string, number>();
-  const snapshot = guarded('postgres', () => loadMetricsSnapshot(sources.sql), up);
+  const snapshot = guarded(
+    'postgres',
+    () => loadMetricsSnapshot({ sql: sources.sql }, { timeZone: sources.timeZone, now: new Date() }),
+    up,
+  );
   const queueCounts = guarded(
     'queues',
     () =>
@@ -114,7 +122,17 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       for (const [collector, v] of up) this.set({ collector }, v);
     },
   });
+  registerCheckMetrics(registers, snapshot);
+  registerBatchMetrics(registers, snapshot, queueCounts);
+  registerProxyMetrics(registers, snapshot);
+  if (routes) registerRouteMetrics(registers, routes);
+  registerDeliveryMetrics(registers, snapshot);
+  registerImportMetrics(registers, snapshot);
+  registerProcessMetrics(registers, sources);
+  return registry;
+}
 
+function registerCheckMetrics(registers: Registry[], snapshot: Snapshot): void {
   new Counter({
     name: 'storywatch_checks_total',
     help: 'Profile checks recorded by batches, by outcome (story, no_story, private, not_found, errors).',
@@ -139,17 +157,24 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     },
   });
   new Gauge({
-    name: 'storywatch_stories_last_24h',
-    help: 'Stories detected in the last 24 hours (the results window), by niche.',
+    name: 'storywatch_stories_today',
+    help: 'Profiles with a story today (since midnight in STORYWATCH_TIMEZONE), by niche: the count its daily target is compared to.',
     labelNames: ['niche'],
     registers,
     async collect() {
       const s = await snapshot();
       if (!s) return;
       this.reset();
-      for (const r of s.stories24h) this.set({ niche: r.niche }, r.count);
+      for (const r of s.storiesToday) this.set({ niche: r.niche }, r.count);
     },
   });
+}
+
+function registerBatchMetrics(
+  registers: Registry[],
+  snapshot: Snapshot,
+  queueCounts: () => Promise<Array<{ name: string; counts: Record<string, number> }> | undefined>,
+): void {
   new Gauge({
     name: 'storywatch_batches',
     help: 'Batches by status.',
@@ -189,8 +214,9 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       }
     },
   });
-  registerProxyMetrics(registers, snapshot);
-  if (routes) registerRouteMetrics(registers, routes);
+}
+
+function registerDeliveryMetrics(registers: Registry[], snapshot: Snapshot): void {
   new Gauge({
     name: 'storywatch_deliveries',
     help: 'Chat deliveries (digests, batch summaries) by status.',
@@ -217,6 +243,9 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       }
     },
   });
+}
+
+function registerImportMetrics(registers: Registry[], snapshot: Snapshot): void {
   new Counter({
     name: 'storywatch_imports_total',
     help: 'Username imports run (from the events log).',
@@ -243,14 +272,9 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       this.inc({ result: 'malformed' }, s.imports.malformed);
     },
   });
-  registerProcessMetrics(registers, sources);
-  return registry;
 }
 
-function registerProxyMetrics(
-  registers: Registry[],
-  snapshot: () => Promise<MetricsSnapshot | undefined>,
-): void {
+function registerProxyMetrics(registers: Registry[], snapshot: Snapshot): void {
   const labelNames = ['proxy', 'address'] as const;
   const labels = (p: MetricsSnapshot['proxies'][number]) => ({ proxy: String(p.id), address: p.address });
   new Counter({

@@ -1,12 +1,21 @@
-import type { AppContext } from '../app/context.js';
-import { type Batch, batchSummaryKey, describeBatch, getBatch } from '../core/batches/index.js';
-import { unsentBatchSummaries } from '../core/outbox.js';
-import { enqueueDelivery } from '../delivery/queue.js';
-import type { ChatTarget } from '../delivery/types.js';
+import {
+  type Batch,
+  batchProgressKey,
+  batchSummaryKey,
+  describeBatch,
+  getBatch,
+} from '../core/batches/index.js';
+import { unsentBatchSummaries } from '../core/deliveries.js';
+import type { CoreDeps } from '../core/deps.js';
+import { batchDetectionUsernames } from '../core/detections/index.js';
+import type { ChatTarget, DeliveryProducer } from '../delivery/types.js';
 import { type Reply, reply, textBlock, usernamesBlock } from '../reply/reply.js';
 
-export const progressKey = (batchId: number) => `batch:${batchId}:progress`;
-export const summaryKey = batchSummaryKey;
+/** What saying something about a batch in its chat needs. */
+export interface BatchMessageDeps {
+  core: CoreDeps;
+  deliveries: DeliveryProducer;
+}
 
 /** The chat that started the batch; the console and auto batches have none. */
 function targetOf(batch: Batch): ChatTarget | undefined {
@@ -22,10 +31,8 @@ export function progressReply(b: Batch): Reply {
   });
 }
 
-export async function summaryReply(app: AppContext, b: Batch): Promise<Reply> {
-  const rows = await app.core.sql<Array<{ username: string }>>`
-    select username from detections where batch_id = ${b.id} order by detected_at desc, username`;
-  const usernames = rows.map((r) => r.username);
+export async function summaryReply(deps: Pick<CoreDeps, 'sql'>, b: Batch): Promise<Reply> {
+  const usernames = await batchDetectionUsernames(deps, b.id);
   const tone = b.status === 'failed' ? 'error' : b.status === 'completed' ? 'success' : 'warning';
   const blocks = [textBlock(`Batch ${describeBatch(b)}`, tone)];
   if (usernames.length > 0) {
@@ -37,10 +44,10 @@ export async function summaryReply(app: AppContext, b: Batch): Promise<Reply> {
 const active = (b: Batch) => b.status === 'pending' || b.status === 'in_progress';
 
 /** Edits the progress message in the starting chat (the dedupe key is unique per update). */
-export async function publishProgress(app: AppContext, b: Batch): Promise<void> {
+export async function publishProgress(deps: BatchMessageDeps, b: Batch): Promise<void> {
   const target = targetOf(b);
   if (!target) return;
-  await enqueueDelivery(app, {
+  await deps.deliveries.enqueue({
     target,
     reply: progressReply(b),
     // The final state has one key: relayed again from the outbox (the chat away for hours), it is
@@ -48,19 +55,23 @@ export async function publishProgress(app: AppContext, b: Batch): Promise<void> 
     dedupeKey: active(b)
       ? `batch:${b.id}:progress:${b.checked}:${Date.now()}`
       : `batch:${b.id}:progress:final`,
-    replaceKey: progressKey(b.id),
+    replaceKey: batchProgressKey(b.id),
     // Counters only grow; the closing state outranks any progress with the same count.
     seq: b.checked * 2 + (active(b) ? 0 : 1),
   });
 }
 
 /** The final summary, once per batch across restarts (its dedupe key is the job id). */
-export async function publishSummary(app: AppContext, b: Batch): Promise<void> {
+export async function publishSummary(deps: BatchMessageDeps, b: Batch): Promise<void> {
   const target = targetOf(b);
   if (!target) return;
   // The progress message shows the final state too, so the chat never keeps a stale "40%".
-  await publishProgress(app, b);
-  await enqueueDelivery(app, { target, reply: await summaryReply(app, b), dedupeKey: summaryKey(b.id) });
+  await publishProgress(deps, b);
+  await deps.deliveries.enqueue({
+    target,
+    reply: await summaryReply(deps.core, b),
+    dedupeKey: batchSummaryKey(b.id),
+  });
 }
 
 /**
@@ -69,14 +80,14 @@ export async function publishSummary(app: AppContext, b: Batch): Promise<void> {
  * process did not get to (a crash after the close, a batch failed by recovery).
  */
 export async function relayBatchSummaries(
-  app: AppContext,
+  deps: BatchMessageDeps,
   options: { batchId?: number; olderThanMs?: number } = {},
 ): Promise<number> {
   let n = 0;
-  for (const id of await unsentBatchSummaries(app.core, options)) {
-    const b = await getBatch(app.core, id);
+  for (const id of await unsentBatchSummaries(deps.core, options)) {
+    const b = await getBatch(deps.core, id);
     if (!b) continue;
-    await publishSummary(app, b);
+    await publishSummary(deps, b);
     n++;
   }
   return n;

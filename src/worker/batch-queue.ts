@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AppContext } from '../app/context.js';
 import { bullErrorLogger } from '../core/log-throttle.js';
+import type { ProcessDeps } from '../runtime/deps.js';
 
 export const BATCHES_QUEUE = 'batches';
 
@@ -30,18 +30,20 @@ export interface BatchQueue {
   close(): Promise<void>;
 }
 
-export function createBatchQueue(app: AppContext): BatchQueue {
+export type BatchQueueDeps = Pick<ProcessDeps, 'redis' | 'queuePrefix' | 'log'>;
+
+export function createBatchQueue(deps: BatchQueueDeps): BatchQueue {
   const queue = new Queue<BatchJobData>(BATCHES_QUEUE, {
-    connection: app.redis('batches-producer'),
-    prefix: app.env.QUEUE_PREFIX,
+    connection: deps.redis('batches-producer'),
+    prefix: deps.queuePrefix,
   });
-  queue.on('error', bullErrorLogger(app.log, 'batch queue'));
+  queue.on('error', bullErrorLogger(deps.log, 'batch queue'));
   let redis: Redis | undefined;
   return {
     queue,
     async liveWorkers() {
-      redis ??= app.redis('batches-liveness');
-      return countLiveWorkers(redis, app.env.QUEUE_PREFIX);
+      redis ??= deps.redis('batches-liveness');
+      return countLiveWorkers(redis, deps.queuePrefix);
     },
     async enqueueBatch(batchId: number) {
       await queue.add('batch', { batchId }, { ...BATCH_JOB_OPTIONS, jobId: batchJobId(batchId) });

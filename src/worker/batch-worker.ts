@@ -1,19 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DelayedError, type Job, Worker } from 'bullmq';
-import type { AppContext } from '../app/context.js';
-import { lazyProxyBudget, retestDeadProxies } from '../checker/test-proxies.js';
 import type { StoryChecker } from '../checker/types.js';
-import { getBatch } from '../core/batches/index.js';
-import { bullErrorLogger, throttledWarn } from '../core/log-throttle.js';
+import { type Batch, getBatch } from '../core/batches/index.js';
+import { bullErrorLogger } from '../core/log-throttle.js';
+import type { Logger } from '../core/logger.js';
+import type { DeliveryProducer } from '../delivery/types.js';
+import type { ProcessDeps } from '../runtime/deps.js';
 import { publishProgress, relayBatchSummaries } from './batch-messages.js';
 import { announceWorker, BATCHES_QUEUE, type BatchJobData, createBatchQueue } from './batch-queue.js';
-import { runBatch } from './batch-runner.js';
+import { type RunnerDeps, runBatch } from './batch-runner.js';
 import { DEFAULT_LIMITS, GlobalLimits, type LimitOptions, LocalGate } from './limits.js';
 import { recoverBatches } from './recovery.js';
+import { type DeadProxyRetest, startSweeps } from './recovery-sweep.js';
 import { SettingsCache } from './settings-cache.js';
 
-export interface WorkerDeps {
+export type { DeadProxyRetest } from './recovery-sweep.js';
+
+export interface BatchWorkerDeps extends ProcessDeps {
+  /** Batch progress and summaries go to the starting chat through it. */
+  deliveries: DeliveryProducer;
+  deadProxyRetest: DeadProxyRetest;
+}
+
+export interface WorkerOptions {
   checker: StoryChecker;
   /** Shorter windows and leases for tests; production uses the defaults. */
   limits?: Partial<LimitOptions>;
@@ -40,110 +50,38 @@ export interface WorkerHandle {
   recoverNow(): Promise<{ resumed: number[]; failed: number[] }>;
 }
 
-export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
-  const log = app.log.child({ role: 'worker' });
-  const redis = app.redis('batch-limits', { pipelined: true });
-  const limits = new GlobalLimits(redis, app.env.QUEUE_PREFIX, { ...DEFAULT_LIMITS, ...deps.limits });
-  const gate = new LocalGate();
-  const settings = new SettingsCache(app.core, deps.settingsRefreshMs ?? 10_000);
-  const batchQueue = createBatchQueue(app);
-  const shutdown = new AbortController();
-  const running = new Map<number, Promise<unknown>>();
-
-  const processor = async (job: Job<BatchJobData>, token?: string) => {
-    const { batchId } = job.data;
-    // Recovery may queue a batch again while this process still runs it (Redis lost the first job).
-    const already = running.get(batchId);
-    if (already) {
-      await already.catch(() => {});
-      return 'joined';
-    }
-    const run = runBatch(
-      {
-        core: app.core,
-        checker: deps.checker,
-        limits,
-        gate,
-        settings,
-        log: log.child({ jobId: job.id }),
-        pollMs: deps.pollMs ?? 1_000,
-        progressEveryMs: deps.progressEveryMs ?? 3_000,
-        onProgress: async (b) => {
-          await job.updateProgress({ checked: b.checked, requested: b.requested, stories: b.stories });
-          await publishProgress(app, b);
-        },
-      },
-      batchId,
-      shutdown.signal,
-    );
-    running.set(batchId, run);
-    try {
-      const end = await run;
-      if (end === 'stopped') {
-        // Shutting down mid-batch: give the job back so the next worker resumes it right away.
-        await job.moveToDelayed(Date.now() + 1_000, token);
-        throw new DelayedError();
-      }
-      const b = await getBatch(app.core, batchId);
-      // The summary was put in the outbox with the close; hand it over now (the sweep would later).
-      if (end === 'finished' && b)
-        await relayBatchSummaries(app, { batchId }).catch((err: unknown) =>
-          log.warn({ batchId, errMessage: (err as Error).message }, 'summary left for the next sweep'),
-        );
-      return b?.status ?? end;
-    } finally {
-      running.delete(batchId);
-    }
+export function startWorker(deps: BatchWorkerDeps, options: WorkerOptions): WorkerHandle {
+  const log = deps.log.child({ role: 'worker' });
+  const redis = deps.redis('batch-limits', { pipelined: true });
+  const limits = new GlobalLimits(redis, deps.queuePrefix, { ...DEFAULT_LIMITS, ...options.limits });
+  const runner: Omit<RunnerDeps, 'log' | 'onProgress'> = {
+    core: deps.core,
+    checker: options.checker,
+    limits,
+    gate: new LocalGate(),
+    settings: new SettingsCache(deps.core, options.settingsRefreshMs ?? 10_000),
+    pollMs: options.pollMs ?? 1_000,
+    progressEveryMs: options.progressEveryMs ?? 3_000,
   };
-
+  const batchQueue = createBatchQueue(deps);
+  const shutdown = new AbortController();
+  const processor = batchProcessor(deps, runner, log, shutdown.signal);
   const unannounce = announceWorker(
     redis,
-    app.env.QUEUE_PREFIX,
+    deps.queuePrefix,
     `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
   );
-  const worker = new Worker<BatchJobData>(BATCHES_QUEUE, processor, {
-    connection: app.redis('batches-worker'),
-    prefix: app.env.QUEUE_PREFIX,
-    concurrency: deps.concurrency ?? 10,
-    lockDuration: deps.lockDurationMs ?? 30_000,
-    stalledInterval: deps.stalledIntervalMs ?? 30_000,
-    // A batch is safe to resume any number of times (idempotent items), so stalls must not fail it.
-    maxStalledCount: 100,
-  });
-  worker.on('error', bullErrorLogger(log, 'batch worker'));
-  worker.on('failed', (job, err) => {
-    if (err instanceof DelayedError) return;
-    log.warn({ jobId: job?.id, attempts: job?.attemptsMade, errMessage: err.message }, 'batch job failed');
-  });
-
-  const recoveryEveryMs = deps.recoveryEveryMs ?? 30_000;
+  const worker = openWorker(deps, options, processor, log);
   const recoverNow = () =>
-    recoverBatches(app, batchQueue.queue, { graceMs: deps.recoveryGraceMs ?? 60_000, redis });
-  // Timed sweeps run in one process at a time; the lock expires on its own if this process dies.
-  const sweep = async () => {
-    const lockKey = `${app.env.QUEUE_PREFIX}:recovery:lock`;
-    const got = await redis.set(
-      lockKey,
-      String(process.pid),
-      'PX',
-      Math.max(1_000, recoveryEveryMs - 500),
-      'NX',
-    );
-    if (got) {
-      await recoverNow();
-      const retest = { instagramUrl: app.env.INSTAGRAM_WEB_URL, timeoutMs: app.env.CHECK_TIMEOUT_MS };
-      await retestDeadProxies(app.core, { ...retest, budget: lazyProxyBudget(() => redis, app.env) });
-      const relayed = await relayBatchSummaries(app, { olderThanMs: deps.summaryRelayAfterMs ?? 10_000 });
-      if (relayed > 0) log.info({ relayed }, 'batch summaries relayed from the outbox');
-    }
-  };
-  const sweepWarn = throttledWarn(log);
-  const recoveryTimer = setInterval(() => {
-    sweep().catch((err: unknown) =>
-      sweepWarn('sweep', { errMessage: (err as Error).message }, 'recovery sweep failed'),
-    );
-  }, recoveryEveryMs);
-  recoveryTimer.unref();
+    recoverBatches(deps, batchQueue.queue, { graceMs: options.recoveryGraceMs ?? 60_000, redis });
+  const stopSweeps = startSweeps({
+    deps,
+    redis,
+    log,
+    everyMs: options.recoveryEveryMs ?? 30_000,
+    summaryRelayAfterMs: options.summaryRelayAfterMs ?? 10_000,
+    recoverNow,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -151,7 +89,7 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
     recoverNow,
     close() {
       closing ??= (async () => {
-        clearInterval(recoveryTimer);
+        stopSweeps();
         unannounce();
         shutdown.abort();
         await worker.close();
@@ -161,4 +99,68 @@ export function startWorker(app: AppContext, deps: WorkerDeps): WorkerHandle {
       return closing;
     },
   };
+}
+
+type Processor = (job: Job<BatchJobData>, token?: string) => Promise<string>;
+
+/** Runs a batch job through runBatch, then hands the batch's summary to the delivery queue. */
+function batchProcessor(
+  deps: BatchWorkerDeps,
+  runner: Omit<RunnerDeps, 'log' | 'onProgress'>,
+  log: Logger,
+  shutdown: AbortSignal,
+): Processor {
+  const running = new Map<number, Promise<unknown>>();
+  return async (job, token) => {
+    const { batchId } = job.data;
+    // Recovery may queue a batch again while this process still runs it (Redis lost the first job).
+    const already = running.get(batchId);
+    if (already) {
+      await already.catch(() => {});
+      return 'joined';
+    }
+    const onProgress = (b: Batch) => publishProgress(deps, b);
+    const run = runBatch({ ...runner, log: log.child({ jobId: job.id }), onProgress }, batchId, shutdown);
+    running.set(batchId, run);
+    try {
+      const end = await run;
+      if (end === 'stopped') {
+        // Shutting down mid-batch: give the job back so the next worker resumes it right away.
+        await job.moveToDelayed(Date.now() + 1_000, token);
+        throw new DelayedError();
+      }
+      const b = await getBatch(deps.core, batchId);
+      // The summary was put in the outbox with the close; hand it over now (the sweep would later).
+      if (end === 'finished' && b)
+        await relayBatchSummaries(deps, { batchId }).catch((err: unknown) =>
+          log.warn({ batchId, err }, 'summary left for the next sweep'),
+        );
+      return b?.status ?? end;
+    } finally {
+      running.delete(batchId);
+    }
+  };
+}
+
+function openWorker(
+  deps: Pick<ProcessDeps, 'redis' | 'queuePrefix'>,
+  options: WorkerOptions,
+  processor: Processor,
+  log: Logger,
+): Worker<BatchJobData> {
+  const worker = new Worker<BatchJobData>(BATCHES_QUEUE, processor, {
+    connection: deps.redis('batches-worker'),
+    prefix: deps.queuePrefix,
+    concurrency: options.concurrency ?? 10,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    // A batch is safe to resume any number of times (idempotent items), so stalls must not fail it.
+    maxStalledCount: 100,
+  });
+  worker.on('error', bullErrorLogger(log, 'batch worker'));
+  worker.on('failed', (job, err) => {
+    if (err instanceof DelayedError) return;
+    log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'batch job failed');
+  });
+  return worker;
 }

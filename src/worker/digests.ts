@@ -1,15 +1,39 @@
 import { Queue, Worker } from 'bullmq';
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
-import type { AppContext } from '../app/context.js';
-import { deliveries, deliveryTargets } from '../core/db/schema/index.js';
+import { dueDigestTargets, recordDigestHour } from '../core/deliveries.js';
+import type { DeliveryTarget } from '../core/delivery-targets.js';
+import type { CoreDeps } from '../core/deps.js';
 import { digestContent } from '../core/digest.js';
 import { bullErrorLogger, queueErrorLogger } from '../core/log-throttle.js';
 import { floorToHour } from '../core/time.js';
-import { createDeliveryProducer } from '../delivery/queue.js';
 import type { Delivery, DeliveryProducer } from '../delivery/types.js';
+import type { ProcessDeps } from '../runtime/deps.js';
 import { formatDigest } from './digest-format.js';
 
 export const DIGESTS_QUEUE = 'digests';
+
+export interface DigestDeps {
+  core: CoreDeps;
+  deliveries: DeliveryProducer;
+  /** The zone the digest's hours and days are told in. */
+  timeZone: string;
+}
+
+/** The digest of one target from its watermark to `windowEnd`; none for an hour without stories. */
+async function digestFor(
+  deps: DigestDeps,
+  target: DeliveryTarget,
+  windowEnd: Date,
+): Promise<Delivery | undefined> {
+  const from = target.lastDigestAt ?? new Date(windowEnd.getTime() - 3600_000);
+  const window = { from, to: windowEnd, timeZone: deps.timeZone };
+  const content = await digestContent(deps.core, window);
+  if (content.length === 0) return undefined;
+  return {
+    target: { platform: target.platform, chatId: target.chatId },
+    reply: formatDigest(content, window),
+    dedupeKey: `digest:${target.id}:${windowEnd.toISOString()}`,
+  };
+}
 
 /**
  * Builds the digest of every hour that ended since each target's watermark. The outbox row and the new
@@ -17,53 +41,22 @@ export const DIGESTS_QUEUE = 'digests';
  * stories twice; the queue's job id (the dedupe key) makes the send itself happen once.
  */
 export async function runDigestTick(
-  app: AppContext,
-  producer: DeliveryProducer,
-  now: Date = app.core.clock.now(),
+  deps: DigestDeps,
+  now: Date = deps.core.clock.now(),
 ): Promise<{ queued: number }> {
   const windowEnd = floorToHour(now);
-  const timeZone = app.env.STORYWATCH_TIMEZONE;
-  const due = await app.core.db
-    .select()
-    .from(deliveryTargets)
-    .where(
-      and(
-        eq(deliveryTargets.enabled, true),
-        or(isNull(deliveryTargets.lastDigestAt), lt(deliveryTargets.lastDigestAt, windowEnd)),
-      ),
-    );
   const queued: Delivery[] = [];
-  for (const target of due) {
-    const from = target.lastDigestAt ?? new Date(windowEnd.getTime() - 3600_000);
-    const content = await digestContent(app.core, { from, to: windowEnd, timeZone });
-    const delivery: Delivery | undefined =
-      content.length > 0
-        ? {
-            target: { platform: target.platform, chatId: target.chatId },
-            reply: formatDigest(content, { from, to: windowEnd, timeZone }),
-            dedupeKey: `digest:${target.id}:${windowEnd.toISOString()}`,
-          }
-        : undefined;
-    await app.core.db.transaction(async (tx) => {
-      if (delivery) {
-        await tx
-          .insert(deliveries)
-          .values({
-            dedupeKey: delivery.dedupeKey,
-            targetId: target.id,
-            payload: delivery as unknown as Record<string, unknown>,
-          })
-          .onConflictDoNothing();
-      }
-      await tx
-        .update(deliveryTargets)
-        .set({ lastDigestAt: windowEnd })
-        .where(eq(deliveryTargets.id, target.id));
-    });
+  for (const target of await dueDigestTargets(deps.core, windowEnd)) {
+    const delivery = await digestFor(deps, target, windowEnd);
+    const outbox = delivery && {
+      dedupeKey: delivery.dedupeKey,
+      payload: delivery as unknown as Record<string, unknown>,
+    };
+    await recordDigestHour(deps.core, target.id, windowEnd, outbox);
     if (delivery) queued.push(delivery);
   }
-  for (const d of queued) await producer.enqueue(d);
-  await producer.relayOutbox();
+  for (const d of queued) await deps.deliveries.enqueue(d);
+  await deps.deliveries.relayOutbox();
   return { queued: queued.length };
 }
 
@@ -72,12 +65,13 @@ export interface DigestScheduler {
 }
 
 /** Schedules the digest at minute 1 of every hour, once across all processes (BullMQ job scheduler). */
-export async function startDigests(app: AppContext): Promise<DigestScheduler> {
-  const log = app.log.child({ role: 'digests' });
-  const producer = createDeliveryProducer(app);
+export async function startDigests(
+  deps: ProcessDeps & { deliveries: DeliveryProducer; timeZone: string },
+): Promise<DigestScheduler> {
+  const log = deps.log.child({ role: 'digests' });
   const queue = new Queue(DIGESTS_QUEUE, {
-    connection: app.redis('digests-queue'),
-    prefix: app.env.QUEUE_PREFIX,
+    connection: deps.redis('digests-queue'),
+    prefix: deps.queuePrefix,
   });
   // The connection logs its own errors (context.ts); unheard, BullMQ would print each as a stack trace.
   queue.on('error', queueErrorLogger(log, DIGESTS_QUEUE));
@@ -85,18 +79,17 @@ export async function startDigests(app: AppContext): Promise<DigestScheduler> {
   const worker = new Worker(
     DIGESTS_QUEUE,
     async () => {
-      const result = await runDigestTick(app, producer);
+      const result = await runDigestTick(deps);
       log.info(result, 'digest tick');
       return result;
     },
-    { connection: app.redis('digests-worker'), prefix: app.env.QUEUE_PREFIX, concurrency: 1 },
+    { connection: deps.redis('digests-worker'), prefix: deps.queuePrefix, concurrency: 1 },
   );
   worker.on('error', bullErrorLogger(log, 'digest worker'));
   return {
     async stop() {
       await worker.close();
       await queue.close();
-      await producer.close();
     },
   };
 }

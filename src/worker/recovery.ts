@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
-import type { AppContext } from '../app/context.js';
 import { failBatch, listActiveBatches } from '../core/batches/index.js';
+import type { ProcessDeps, Redis } from '../runtime/deps.js';
 import { BATCH_JOB_OPTIONS, type BatchJobData, batchJobId } from './batch-queue.js';
 
 const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -19,32 +19,32 @@ export interface RecoveryResult {
  * BullMQ's to move back to waiting; this sweep is for work that disappeared altogether.
  */
 export async function recoverBatches(
-  app: AppContext,
+  deps: Pick<ProcessDeps, 'core' | 'log' | 'queuePrefix'>,
   queue: Queue<BatchJobData>,
-  options: { graceMs: number; redis: ReturnType<AppContext['redis']> },
+  options: { graceMs: number; redis: Redis },
 ): Promise<RecoveryResult> {
   const out: RecoveryResult = { resumed: [], failed: [] };
-  const now = app.core.clock.now().getTime();
-  for (const b of await listActiveBatches(app.core)) {
-    const log = app.log.child({ batchId: b.id, niche: b.nicheName });
+  const now = deps.core.clock.now().getTime();
+  for (const b of await listActiveBatches(deps.core)) {
+    const log = deps.log.child({ batchId: b.id, niche: b.nicheName });
     const job = await queue.getJob(batchJobId(b.id));
     const state = job ? await job.getState() : 'missing';
     if (LIVE_STATES.has(state)) continue;
     if (state === 'failed') {
       const reason = `the batch job failed after ${job?.attemptsMade ?? 0} attempts: ${job?.failedReason ?? 'unknown error'}`;
-      await failBatch(app.core, b.id, reason);
+      await failBatch(deps.core, b.id, reason);
       log.warn({ reason }, 'batch failed by recovery');
       out.failed.push(b.id);
       continue;
     }
     // Give a just-created batch time to be queued by whoever created it.
     if (now - b.createdAt.getTime() < options.graceMs) continue;
-    const countKey = `${app.env.QUEUE_PREFIX}:recovery:resumes:${b.id}`;
+    const countKey = `${deps.queuePrefix}:recovery:resumes:${b.id}`;
     const resumes = await options.redis.incr(countKey);
     await options.redis.expire(countKey, 7 * 24 * 3600);
     if (resumes > MAX_RESUMES) {
       const reason = `its queued work vanished ${resumes - 1} times (Redis data lost or workers crashing)`;
-      await failBatch(app.core, b.id, reason);
+      await failBatch(deps.core, b.id, reason);
       log.warn({ reason }, 'batch failed by recovery');
       out.failed.push(b.id);
       continue;

@@ -1,12 +1,20 @@
-import type { AppContext } from '../app/context.js';
 import type { CheckerAlert } from '../checker/alerts.js';
 import type { DoctorReport } from '../checker/doctor.js';
-import { runAutoTrigger } from '../core/auto-trigger.js';
+import { type AutoTriggerResult, runAutoTrigger } from '../core/auto-trigger.js';
 import { purgeOldDetections } from '../core/detections/index.js';
 import { throttledWarn } from '../core/log-throttle.js';
+import type { Logger } from '../core/logger.js';
 import { purgeExpired } from '../core/retention.js';
-import { createBatchQueue } from './batch-queue.js';
+import type { ProcessDeps, Redis } from '../runtime/deps.js';
+import { type BatchQueue, createBatchQueue } from './batch-queue.js';
 import { probeRoutes } from './route-probe.js';
+
+export interface SchedulerDeps extends Pick<ProcessDeps, 'core' | 'log' | 'redis' | 'queuePrefix'> {
+  /** The operator's time zone (STORYWATCH_TIMEZONE): a niche's daily target counts from its midnight. */
+  timeZone: string;
+  /** Whether auto batches may check without a proxy (ALLOW_DIRECT). */
+  allowDirect: boolean;
+}
 
 export interface SchedulerOptions {
   /** One auto-trigger per period; an hour in production, seconds in tests. */
@@ -33,143 +41,184 @@ export interface SchedulerHandle {
  * starts late in the hour still fires it if nobody has. Also purges expired detections, and runs the
  * Instagram route probe once a period (route-probe.ts).
  */
-export function startScheduler(app: AppContext, options: SchedulerOptions = {}): SchedulerHandle {
-  const periodMs = options.periodMs ?? 3_600_000;
-  const checkEveryMs = options.checkEveryMs ?? 15_000;
-  const purgeEveryMs = options.purgeEveryMs ?? 5 * 60_000;
-  const random = options.random ?? Math.random;
-  const log = app.log.child({ role: 'scheduler' });
-  const redis = app.redis('scheduler');
-  const batchQueue = createBatchQueue(app);
-  const prefix = `${app.env.QUEUE_PREFIX}:sched`;
-  let lastTick: Date | null = null;
-  let lastPurge = 0;
+export function startScheduler(deps: SchedulerDeps, options: SchedulerOptions = {}): SchedulerHandle {
+  const scheduler = new Scheduler(deps, options);
+  const tickWarn = throttledWarn(scheduler.log);
   let busy = false;
-  let probing: Promise<void> | undefined;
-
-  /**
-   * The hour's auto-trigger, niche by niche: one process at a time works on it (a short lock), each
-   * niche is marked done once it got its batch or a final refusal, and the others are tried again at
-   * the next tick: a database hiccup, or no usable proxy until one comes back, no longer costs the hour.
-   */
-  const fireAutoTrigger = async (period: number, slot: number, ttlMs: number) => {
-    if (await redis.get(`${prefix}:fired:${period}`)) return;
-    const lockKey = `${prefix}:firing:${period}`;
-    if (!(await redis.set(lockKey, String(process.pid), 'PX', Math.max(30_000, checkEveryMs * 2), 'NX')))
-      return;
-    try {
-      const doneKey = `${prefix}:auto:${period}`;
-      const state = await redis.hgetall(doneKey);
-      const first = Object.keys(state).length === 0;
-      const result = await runAutoTrigger(app.core, {
-        timeZone: app.env.STORYWATCH_TIMEZONE,
-        allowDirect: app.env.ALLOW_DIRECT,
-        enqueue: (id) => batchQueue.enqueueBatch(id),
-        only: (id) => state[String(id)] !== 'done',
-        announce: (id) => state[String(id)] !== 'waiting',
-      });
-      const marks: Record<string, string> = { started: '1' };
-      for (const c of result.created) marks[String(c.plan.nicheId)] = 'done';
-      for (const sk of result.skipped) marks[String(sk.plan.nicheId)] = sk.retry ? 'waiting' : 'done';
-      await redis.hset(doneKey, marks);
-      await redis.pexpire(doneKey, ttlMs);
-      const open = result.failed.length > 0 || result.skipped.some((sk) => sk.retry);
-      if (!open) await redis.set(`${prefix}:fired:${period}`, String(process.pid), 'PX', ttlMs);
-      if (first || result.created.length > 0 || result.failed.length > 0)
-        log.info(
-          {
-            period,
-            atMs: slot,
-            created: result.created.map((c) => ({
-              batchId: c.batch.id,
-              niche: c.plan.niche,
-              size: c.plan.size,
-            })),
-            skipped: result.skipped.map((sk) => ({
-              niche: sk.plan.niche,
-              reason: sk.reason,
-              retry: sk.retry,
-            })),
-            failed: result.failed.map((f) => ({ niche: f.plan.niche, error: f.error })),
-          },
-          first ? 'auto-trigger ran' : 'auto-trigger retried',
-        );
-    } finally {
-      await redis.del(lockKey).catch(() => {});
-    }
-  };
-
-  const tick = async () => {
-    const now = app.core.clock.now().getTime();
-    const period = Math.floor(now / periodMs);
-    const periodStart = period * periodMs;
-    const ttlMs = periodMs * 3;
-    const elapsed = now - periodStart;
-    // Minutes already past cannot be chosen, so a late-starting process still fires this hour.
-    const proposed = Math.floor(elapsed + random() * (periodMs - elapsed));
-    await redis.set(`${prefix}:slot:${period}`, String(proposed), 'PX', ttlMs, 'NX');
-    const slot = Number(await redis.get(`${prefix}:slot:${period}`));
-    if (Number.isFinite(slot) && elapsed >= slot) await fireAutoTrigger(period, slot, ttlMs);
-    if (options.routeProbe && !probing) {
-      const probe = options.routeProbe;
-      // In the background: probing every proxy takes seconds and must not hold the trigger up.
-      probing = probeRoutes({
-        redis,
-        prefix,
-        period,
-        ttlMs,
-        probe: () => probe.run(),
-        announce: probe.announce,
-      })
-        .then((r) => {
-          if (r.ran) log.info({ period, changed: r.changed.map((c) => c.key) }, 'instagram routes probed');
-        })
-        .catch((err: unknown) =>
-          log.warn({ errMessage: (err as Error).message }, 'instagram route probe failed'),
-        )
-        .finally(() => {
-          probing = undefined;
-        });
-    }
-    if (now - lastPurge >= purgeEveryMs) {
-      const purged = await purgeOldDetections(app.core);
-      lastPurge = now;
-      if (purged > 0) log.info({ purged }, 'expired detections purged');
-      // Batches, items, events and deliveries past the operator's retention, in short chunks.
-      // A bounded share per tick (20 chunks of 5,000 rows a table): a first backlog drains over several
-      // ticks instead of holding up the auto-trigger and a shutdown.
-      const expired = await purgeExpired(app.core, { maxChunks: 20 });
-      const { deleted } = expired;
-      if (deleted.batchItems + deleted.batches + deleted.events + deleted.deliveries > 0) {
-        log.info({ ...deleted, more: expired.more }, 'rows past retention purged');
-      }
-    }
-    lastTick = new Date(now);
-  };
-
-  const tickWarn = throttledWarn(log);
   const run = () => {
     if (busy) return;
     busy = true;
-    tick()
-      .catch((err: unknown) =>
-        tickWarn('tick', { errMessage: (err as Error).message }, 'scheduler tick failed'),
-      )
+    scheduler
+      .tick()
+      .catch((err: unknown) => tickWarn('tick', { err }, 'scheduler tick failed'))
       .finally(() => {
         busy = false;
       });
   };
-  const timer = setInterval(run, checkEveryMs);
+  const timer = setInterval(run, scheduler.checkEveryMs);
   run();
 
   return {
     async stop() {
       clearInterval(timer);
       while (busy) await new Promise((r) => setTimeout(r, 20));
-      await probing;
-      await batchQueue.close();
+      await scheduler.close();
     },
-    lastTickAt: () => lastTick,
+    lastTickAt: () => scheduler.lastTick,
+  };
+}
+
+/** Where the current period stands, as every step of a tick sees it. */
+interface Period {
+  now: number;
+  period: number;
+  /** Keys of a period live three periods, long enough for every process to have looked at it. */
+  ttlMs: number;
+  elapsed: number;
+}
+
+/** One scheduler process's state between ticks: when it last purged, the probe under way. */
+class Scheduler {
+  readonly log: Logger;
+  readonly checkEveryMs: number;
+  lastTick: Date | null = null;
+  private readonly periodMs: number;
+  private readonly purgeEveryMs: number;
+  private readonly random: () => number;
+  private readonly redis: Redis;
+  private readonly batchQueue: BatchQueue;
+  private readonly prefix: string;
+  private lastPurge = 0;
+  private probing: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.periodMs = options.periodMs ?? 3_600_000;
+    this.checkEveryMs = options.checkEveryMs ?? 15_000;
+    this.purgeEveryMs = options.purgeEveryMs ?? 5 * 60_000;
+    this.random = options.random ?? Math.random;
+    this.log = deps.log.child({ role: 'scheduler' });
+    this.redis = deps.redis('scheduler');
+    this.batchQueue = createBatchQueue(deps);
+    this.prefix = `${deps.queuePrefix}:sched`;
+  }
+
+  async tick(): Promise<void> {
+    const now = this.deps.core.clock.now().getTime();
+    const period = Math.floor(now / this.periodMs);
+    const at: Period = { now, period, ttlMs: this.periodMs * 3, elapsed: now - period * this.periodMs };
+    const slot = await this.slotOf(at);
+    if (Number.isFinite(slot) && at.elapsed >= slot) await this.fireAutoTrigger(at, slot);
+    this.startProbe(at);
+    if (now - this.lastPurge >= this.purgeEveryMs) await this.purge(now);
+    this.lastTick = new Date(now);
+  }
+
+  /** Waits for the probe under way and closes the queue the trigger puts batches on. */
+  async close(): Promise<void> {
+    await this.probing;
+    await this.batchQueue.close();
+  }
+
+  /** The period's moment, as the first process to look proposed it. */
+  private async slotOf(at: Period): Promise<number> {
+    // Minutes already past cannot be chosen, so a late-starting process still fires this hour.
+    const proposed = Math.floor(at.elapsed + this.random() * (this.periodMs - at.elapsed));
+    await this.redis.set(`${this.prefix}:slot:${at.period}`, String(proposed), 'PX', at.ttlMs, 'NX');
+    return Number(await this.redis.get(`${this.prefix}:slot:${at.period}`));
+  }
+
+  /**
+   * The hour's auto-trigger, niche by niche: one process at a time works on it (a short lock), each
+   * niche is marked done once it got its batch or a final refusal, and the others are tried again at
+   * the next tick: a database hiccup, or no usable proxy until one comes back, no longer costs the hour.
+   */
+  private async fireAutoTrigger(at: Period, slot: number): Promise<void> {
+    const { period, ttlMs } = at;
+    if (await this.redis.get(`${this.prefix}:fired:${period}`)) return;
+    const lockKey = `${this.prefix}:firing:${period}`;
+    const lockMs = Math.max(30_000, this.checkEveryMs * 2);
+    if (!(await this.redis.set(lockKey, String(process.pid), 'PX', lockMs, 'NX'))) return;
+    try {
+      const doneKey = `${this.prefix}:auto:${period}`;
+      const state = await this.redis.hgetall(doneKey);
+      const first = Object.keys(state).length === 0;
+      const result = await runAutoTrigger(this.deps.core, {
+        timeZone: this.deps.timeZone,
+        allowDirect: this.deps.allowDirect,
+        enqueue: (id) => this.batchQueue.enqueueBatch(id),
+        only: (id) => state[String(id)] !== 'done',
+        announce: (id) => state[String(id)] !== 'waiting',
+      });
+      await this.redis.hset(doneKey, nicheMarks(result));
+      await this.redis.pexpire(doneKey, ttlMs);
+      const open = result.failed.length > 0 || result.skipped.some((sk) => sk.retry);
+      if (!open) await this.redis.set(`${this.prefix}:fired:${period}`, String(process.pid), 'PX', ttlMs);
+      if (first || result.created.length > 0 || result.failed.length > 0)
+        this.log.info(
+          { period, atMs: slot, ...describeAutoTrigger(result) },
+          first ? 'auto-trigger ran' : 'auto-trigger retried',
+        );
+    } finally {
+      await this.redis.del(lockKey).catch(() => {});
+    }
+  }
+
+  /** The period's route probe, in the background: probing every proxy takes seconds and must not hold the trigger up. */
+  private startProbe(at: Period): void {
+    const probe = this.options.routeProbe;
+    if (!probe || this.probing) return;
+    this.probing = probeRoutes({
+      redis: this.redis,
+      prefix: this.prefix,
+      period: at.period,
+      ttlMs: at.ttlMs,
+      probe: () => probe.run(),
+      announce: probe.announce,
+    })
+      .then((r) => {
+        if (r.ran)
+          this.log.info(
+            { period: at.period, changed: r.changed.map((c) => c.key) },
+            'instagram routes probed',
+          );
+      })
+      .catch((err: unknown) => this.log.warn({ err }, 'instagram route probe failed'))
+      .finally(() => {
+        this.probing = undefined;
+      });
+  }
+
+  private async purge(now: number): Promise<void> {
+    const purged = await purgeOldDetections(this.deps.core);
+    this.lastPurge = now;
+    if (purged > 0) this.log.info({ purged }, 'expired detections purged');
+    // Batches, items, events and deliveries past the operator's retention, in short chunks.
+    // A bounded share per tick (20 chunks of 5,000 rows a table): a first backlog drains over several
+    // ticks instead of holding up the auto-trigger and a shutdown.
+    const expired = await purgeExpired(this.deps.core, { maxChunks: 20 });
+    const { deleted } = expired;
+    if (deleted.batchItems + deleted.batches + deleted.events + deleted.deliveries > 0) {
+      this.log.info({ ...deleted, more: expired.more }, 'rows past retention purged');
+    }
+  }
+}
+
+/** Per niche: done (got its batch, or refused for good) or waiting (may work later this hour). */
+function nicheMarks(result: AutoTriggerResult): Record<string, string> {
+  const marks: Record<string, string> = { started: '1' };
+  for (const c of result.created) marks[String(c.plan.nicheId)] = 'done';
+  for (const sk of result.skipped) marks[String(sk.plan.nicheId)] = sk.retry ? 'waiting' : 'done';
+  return marks;
+}
+
+function describeAutoTrigger(result: AutoTriggerResult) {
+  return {
+    created: result.created.map((c) => ({ batchId: c.batch.id, niche: c.plan.niche, size: c.plan.size })),
+    skipped: result.skipped.map((sk) => ({ niche: sk.plan.niche, reason: sk.reason, retry: sk.retry })),
+    failed: result.failed.map((f) => ({ niche: f.plan.niche, error: f.error })),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../core/deps.js';
+import { getSettings } from '../core/settings.js';
 
 export interface EngineSettings {
   threads: number;
@@ -31,16 +32,12 @@ export class SettingsCache {
 
   private async load(): Promise<void> {
     try {
-      const [row] = await this.core.sql<EngineSettings[]>`
-        select threads, profiles_per_minute as "profilesPerMinute" from settings where id = 1`;
-      if (row) this.value = row;
+      const { threads, profilesPerMinute } = await getSettings(this.core);
+      this.value = { threads, profilesPerMinute };
       this.loadedAt = Date.now();
     } catch (err) {
       // Keep the last known settings while the database is away; try again on the next call.
-      this.core.log.warn(
-        { errMessage: (err as Error).message },
-        'cannot read settings; keeping the last ones',
-      );
+      this.core.log.warn({ err }, 'cannot read settings; keeping the last ones');
     }
   }
 }

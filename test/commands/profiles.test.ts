@@ -81,7 +81,11 @@ describe('profiles list, more', () => {
     if (!found || !next) throw new Error('button command not found');
     const page2 = await dispatch(
       { command: found.command, values: next.args },
-      { core: deps, actor: { platform: 'console', userId: 't', chatId: 'console' }, services: {} },
+      {
+        core: deps,
+        actor: { platform: 'console', userId: 't', chatId: 'console', commandPrefix: '/' },
+        services: {},
+      },
     );
     expect(page2.data).toMatchObject({ page: 2, pages: 3, sort: 'count', status: 'all', total: 120 });
     const expected = await deps.sql<{ username: string }[]>`

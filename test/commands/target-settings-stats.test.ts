@@ -94,7 +94,7 @@ describe('settings commands', () => {
 });
 
 describe('stats command', () => {
-  it('GIVEN a few checks, a story and an error THEN stats shows the 24 h summary, the niche table and the error', async () => {
+  it('GIVEN a few checks, a story and an error THEN stats shows the summary of today, the niche table and the error', async () => {
     const [niche] = await deps.sql<{ id: number }[]>`select id from niches where name = 'fitness'`;
     await deps.sql`insert into profiles (username, niche_id) values ('s1', ${niche?.id ?? 0}), ('s2', ${niche?.id ?? 0})`;
     const [batch] = await deps.sql<{ id: string }[]>`
@@ -107,7 +107,7 @@ describe('stats command', () => {
     await deps.sql`insert into events (kind, level, message) values ('batch', 'error', 'Batch #9 failed: proxy refused')`;
     const { text, reply } = await run(deps, 'stats');
     expect(text).toContain(
-      'Last 24 h: 2 checks, 1 stories, hit rate 50.0 %. Master list: 2 active, 0 deleted, 0 unassigned.',
+      'Today (UTC): 2 checks, 1 stories, hit rate 50.0 %. Master list: 2 active, 0 deleted, 0 unassigned.',
     );
     expect(text).toMatch(/fitness\s+2\s+1\s+50.0 %/);
     expect(text).toContain('Proxies: none, so batches cannot run; add one with `proxy add`.');

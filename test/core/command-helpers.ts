@@ -17,7 +17,11 @@ export async function run(
   const { values, unexpected } = parseWords(found.command, words.slice(found.consumed));
   const reply = await dispatch(
     { command: found.command, values, unexpected },
-    { core, actor: { platform: 'console', userId: 'tester', chatId: 'console' }, services },
+    {
+      core,
+      actor: { platform: 'console', userId: 'tester', chatId: 'console', commandPrefix: '/' },
+      services,
+    },
   );
   return { reply, text: renderPlain(reply) };
 }

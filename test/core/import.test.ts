@@ -210,7 +210,11 @@ describe('import command', () => {
     const { values, unexpected } = parseWords(found.command, words.slice(found.consumed));
     const reply = await dispatch(
       { command: found.command, values, unexpected, ...(f ? { file: f } : {}) },
-      { core: deps, actor: { platform: 'telegram', userId: 'tester', chatId: 'c1' }, services: {} },
+      {
+        core: deps,
+        actor: { platform: 'telegram', userId: 'tester', chatId: 'c1', commandPrefix: '/' },
+        services: {},
+      },
     );
     return { reply, text: renderPlain(reply) };
   };

@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('stats', () => {
   it('GIVEN checks and stories inside and outside the last 24 h THEN per niche counts and hit rates cover only the window', async () => {
-    const s = await getStats(deps);
+    const s = await getStats(deps, { timeZone: 'UTC' });
     expect(s.since).toEqual(ago(24 * 60));
     expect(s.niches).toEqual([
       { nicheId: expect.any(Number), niche: 'fitness', checks: 3, stories: 1, hitRate: 1 / 3 },
@@ -81,7 +81,7 @@ describe('stats', () => {
   });
 
   it('GIVEN batches of today, yesterday and one running THEN batch totals count today and the running one', async () => {
-    const s = await getStats(deps);
+    const s = await getStats(deps, { timeZone: 'UTC' });
     expect(s.batches).toEqual({
       byStatus: { completed: 2, in_progress: 1 },
       active: 1,
@@ -92,7 +92,7 @@ describe('stats', () => {
   });
 
   it('GIVEN imports and errors THEN the 24 h counts and the most recent ones are reported', async () => {
-    const s = await getStats(deps);
+    const s = await getStats(deps, { timeZone: 'UTC' });
     // The niche events written by createNiche/removeNiche are not imports or errors.
     expect(s.imports.count).toBe(1);
     expect(s.imports.recent.map((e) => e.message)).toEqual([
@@ -108,7 +108,7 @@ describe('stats', () => {
   });
 
   it('GIVEN proxies with successes and failures THEN health and request totals are summed', async () => {
-    const { proxies } = await getStats(deps);
+    const { proxies } = await getStats(deps, { timeZone: 'UTC' });
     expect(proxies).toMatchObject({
       total: 3,
       enabled: 2,

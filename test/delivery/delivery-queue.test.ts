@@ -1,19 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliveries, deliveryTargets, events } from '../../src/core/db/schema/index.js';
-import {
-  closeDeliveryProducer,
-  createDeliveryProducer,
-  enqueueDelivery,
-  rememberProgressMessage,
-  startDeliveryWorker,
-} from '../../src/delivery/queue.js';
+import { createDeliveryProducer } from '../../src/delivery/producer.js';
+import { createProgressMessages } from '../../src/delivery/progress.js';
 import {
   type ChatSender,
   type Delivery,
   PermanentDeliveryError,
   RetryAfterError,
 } from '../../src/delivery/types.js';
+import { startDeliveryWorker } from '../../src/delivery/worker.js';
 import { type Reply, renderPlain as renderPlainText, reply } from '../../src/reply/reply.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -59,7 +55,6 @@ describe('delivery queue', () => {
   afterEach(async () => {
     await handle?.close();
     handle = undefined;
-    await closeDeliveryProducer(app);
     await app.destroy();
   });
 
@@ -67,7 +62,7 @@ describe('delivery queue', () => {
     sender.failures.push(new RetryAfterError('Too Many Requests', 700));
     handle = startDeliveryWorker(app, { telegram: sender });
     const queuedAt = Date.now();
-    await enqueueDelivery(app, digest('digest:1:2026-11-23T20:00:00.000Z'));
+    await app.deliveries.enqueue(digest('digest:1:2026-11-23T20:00:00.000Z'));
     await until(() => sender.sent.length === 1);
     expect(sender.calls).toBe(2);
     expect(sender.sent[0]!.at - queuedAt).toBeGreaterThanOrEqual(700);
@@ -77,16 +72,16 @@ describe('delivery queue', () => {
 
   it('GIVEN the same digest is queued twice, even after a restart THEN it is sent once', async () => {
     handle = startDeliveryWorker(app, { telegram: sender });
-    await enqueueDelivery(app, digest('digest:1:2026-11-23T21:00:00.000Z'));
+    await app.deliveries.enqueue(digest('digest:1:2026-11-23T21:00:00.000Z'));
     await until(() => sender.sent.length === 1);
-    await enqueueDelivery(app, digest('digest:1:2026-11-23T21:00:00.000Z'));
+    await app.deliveries.enqueue(digest('digest:1:2026-11-23T21:00:00.000Z'));
     // A restart: new worker, and the queue's memory of the job gone (only Postgres remembers).
     await handle.close();
-    await closeDeliveryProducer(app);
+    await app.deliveries.close();
     await app.wipeRedis();
     handle = startDeliveryWorker(app, { telegram: sender });
-    await enqueueDelivery(app, digest('digest:1:2026-11-23T21:00:00.000Z'));
-    await enqueueDelivery(app, digest('digest:1:2026-11-23T22:00:00.000Z'));
+    await app.deliveries.enqueue(digest('digest:1:2026-11-23T21:00:00.000Z'));
+    await app.deliveries.enqueue(digest('digest:1:2026-11-23T22:00:00.000Z'));
     await until(() => sender.calls >= 2);
     await new Promise((r) => setTimeout(r, 500));
     expect(sender.sent.map((s) => s.reply.blocks)).toHaveLength(2);
@@ -99,7 +94,7 @@ describe('delivery queue', () => {
       .returning();
     sender.failures.push(new PermanentDeliveryError('Forbidden: bot was kicked from the group chat', 403));
     handle = startDeliveryWorker(app, { telegram: sender });
-    await enqueueDelivery(app, digest('digest:x:1', '77'));
+    await app.deliveries.enqueue(digest('digest:x:1', '77'));
     await until(async () => {
       const [t] = await app.core.db.select().from(deliveryTargets).where(eq(deliveryTargets.id, target!.id));
       return t?.enabled === false;
@@ -115,21 +110,21 @@ describe('delivery queue', () => {
   it('GIVEN a 5xx from the platform THEN the delivery is retried with backoff until it succeeds', async () => {
     sender.failures.push(new Error('502 Bad Gateway'), new Error('500 Internal Server Error'));
     handle = startDeliveryWorker(app, { telegram: sender });
-    await enqueueDelivery(app, digest('summary:batch:9'));
+    await app.deliveries.enqueue(digest('summary:batch:9'));
     await until(() => sender.sent.length === 1, 20_000);
     expect(sender.calls).toBe(3);
   });
 
   it('GIVEN a progress message was remembered THEN progress deliveries edit it instead of posting new ones', async () => {
     handle = startDeliveryWorker(app, { telegram: sender });
-    await rememberProgressMessage(app, {
+    await createProgressMessages(app).remember({
       platform: 'telegram',
       chatId: '42',
       replaceKey: 'batch:5:progress',
       messageId: '555',
     });
     for (const checked of [10, 20]) {
-      await enqueueDelivery(app, {
+      await app.deliveries.enqueue({
         ...digest(`batch:5:progress:${checked}`),
         reply: reply.text(`${checked}/50 checked`),
         replaceKey: 'batch:5:progress',
@@ -140,7 +135,7 @@ describe('delivery queue', () => {
   });
 
   it('GIVEN an older progress edit retried after a 429 lands after the final state THEN it is dropped, not shown', async () => {
-    await rememberProgressMessage(app, {
+    await createProgressMessages(app).remember({
       platform: 'telegram',
       chatId: '42',
       replaceKey: 'batch:6:progress',
@@ -155,9 +150,9 @@ describe('delivery queue', () => {
     // The 40% edit is answered 429 and waits; meanwhile the batch ends and its final edit goes out.
     sender.failures.push(new RetryAfterError('Too Many Requests', 800));
     handle = startDeliveryWorker(app, { telegram: sender }, { concurrency: 1 });
-    await enqueueDelivery(app, progress(20, 40, '20/50 checked (40%)'));
+    await app.deliveries.enqueue(progress(20, 40, '20/50 checked (40%)'));
     await until(() => sender.calls === 1);
-    await enqueueDelivery(app, progress(50, 101, 'completed, 50/50 checked'));
+    await app.deliveries.enqueue(progress(50, 101, 'completed, 50/50 checked'));
     await until(() => sender.sent.length === 1);
     await new Promise((r) => setTimeout(r, 1_500));
     console.log(`edits shown, in order: ${sender.sent.map((s) => renderPlainText(s.reply)).join(' | ')}`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import type { CommandServices } from '../../src/bot/commands/types.js';
 import {
   checkerOptionsFromEnv,
@@ -6,11 +7,7 @@ import {
   type RunningStoryChecker,
 } from '../../src/checker/index.js';
 import { batches, detections, niches, profiles } from '../../src/core/db/schema/index.js';
-import {
-  closeDeliveryProducer,
-  type DeliveryWorkerHandle,
-  startDeliveryWorker,
-} from '../../src/delivery/queue.js';
+import { type DeliveryWorkerHandle, startDeliveryWorker } from '../../src/delivery/worker.js';
 import { type BatchQueue, createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/batch-worker.js';
 import { type FakeInstagram, generateUsers, startFakeInstagram } from '../fakes/fake-instagram.js';
@@ -43,7 +40,7 @@ describe('Discord: a batch run with progress edits, its summary, and /results', 
         healthFlushMs: 100,
       },
     });
-    worker = startWorker(h.app, {
+    worker = startWorker(batchWorkerDeps(h.app), {
       checker,
       pollMs: 200,
       progressEveryMs: 300,
@@ -58,7 +55,6 @@ describe('Discord: a batch run with progress edits, its summary, and /results', 
     await checker?.close();
     await deliveries?.close();
     await queue?.close();
-    if (h) await closeDeliveryProducer(h.app);
     await h?.close();
     await ig?.stop();
   });

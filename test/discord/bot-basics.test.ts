@@ -6,6 +6,7 @@ import { events } from '../../src/core/db/schema/index.js';
 import {
   CHANNEL,
   type DiscordHarness,
+  discordApplication,
   GUILD,
   OWNER,
   STRANGER,
@@ -45,14 +46,14 @@ describe('Discord bot against the fake Discord', () => {
   it('GIVEN registration runs again with the same set THEN nothing is written (idempotent)', async () => {
     const before = h.fake.requestsTo('PUT', /\/commands$/).length;
     const ids = (h.fake.commands.get(GUILD) ?? []).map((c) => c.id);
-    const again = await registerDiscordCommands(h.app.env);
+    const again = await registerDiscordCommands(discordApplication(h.app));
     expect(again).toMatchObject({ scope: 'guild', changed: false, count: ids.length });
     expect(h.fake.requestsTo('PUT', /\/commands$/).length).toBe(before);
     expect((h.fake.commands.get(GUILD) ?? []).map((c) => c.id)).toEqual(ids);
   });
 
   it('GIVEN no DISCORD_GUILD_ID THEN the set is registered globally', async () => {
-    const global = await registerDiscordCommands({ ...h.app.env, DISCORD_GUILD_ID: undefined });
+    const global = await registerDiscordCommands({ ...discordApplication(h.app), guildId: undefined });
     expect(global).toMatchObject({ scope: 'global', changed: true });
     expect(h.fake.commands.get('global')?.map((c) => c.name)).toEqual(global.names);
   });

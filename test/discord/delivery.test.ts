@@ -9,13 +9,10 @@ import {
   niches,
   profiles,
 } from '../../src/core/db/schema/index.js';
-import {
-  createDeliveryProducer,
-  type DeliveryWorkerHandle,
-  startDeliveryWorker,
-} from '../../src/delivery/queue.js';
+import { createDeliveryProducer } from '../../src/delivery/producer.js';
 import type { DeliveryProducer } from '../../src/delivery/types.js';
 import { PermanentDeliveryError, RetryAfterError } from '../../src/delivery/types.js';
+import { type DeliveryWorkerHandle, startDeliveryWorker } from '../../src/delivery/worker.js';
 import { reply, usernamesBlock } from '../../src/reply/reply.js';
 import { runDigestTick } from '../../src/worker/digests.js';
 import { type DiscordHarness, startDiscordHarness, until } from './harness.js';
@@ -131,7 +128,14 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
     h.fake.failNext({ method: 'POST', path }, { status: 429, retryAfterS: 1 });
 
     const tickAt = new Date(Date.now() + 2 * 3600_000);
-    expect((await runDigestTick(h.app, producer, tickAt)).queued).toBe(1);
+    expect(
+      (
+        await runDigestTick(
+          { core: h.app.core, deliveries: producer, timeZone: h.app.env.STORYWATCH_TIMEZONE },
+          tickAt,
+        )
+      ).queued,
+    ).toBe(1);
     await h.fake.waitFor(() => channelPosts(DIGEST_CHANNEL).length === 1, 15_000);
     const [digest] = channelPosts(DIGEST_CHANNEL);
     expect(digest!.content).toContain('anna_fit');
@@ -143,7 +147,14 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
       async () =>
         (await h.app.core.db.select().from(deliveries).where(eq(deliveries.status, 'sent'))).length === 1,
     );
-    expect((await runDigestTick(h.app, producer, tickAt)).queued).toBe(0);
+    expect(
+      (
+        await runDigestTick(
+          { core: h.app.core, deliveries: producer, timeZone: h.app.env.STORYWATCH_TIMEZONE },
+          tickAt,
+        )
+      ).queued,
+    ).toBe(0);
     await producer.relayOutbox(0);
     const [row] = await h.app.core.db.select().from(deliveries).where(eq(deliveries.status, 'sent'));
     expect(row?.dedupeKey).toMatch(/^digest:/);
@@ -167,7 +178,10 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
       .values({ username: 'erin_fit', nicheId: niche!.id, detectedAt: new Date(Date.now() + 90_000) });
     const path = new RegExp(`^/channels/${channel}/messages$`);
     h.fake.failNext({ method: 'POST', path }, { status: 502 });
-    await runDigestTick(h.app, producer, new Date(Date.now() + 4 * 3600_000));
+    await runDigestTick(
+      { core: h.app.core, deliveries: producer, timeZone: h.app.env.STORYWATCH_TIMEZONE },
+      new Date(Date.now() + 4 * 3600_000),
+    );
     await h.fake.waitFor(() => channelPosts(channel).length === 1, 20_000);
     expect(channelPosts(channel)[0]!.content).toContain('erin_fit');
     expect(h.fake.requestsTo('POST', path).map((r) => r.status)).toEqual([502, 200]);
@@ -181,7 +195,10 @@ describe('Discord deliveries (digests, summaries, progress) through the delivery
     await h.app.core.db
       .insert(detections)
       .values({ username: 'cara_fit', nicheId: niche!.id, detectedAt: new Date(Date.now() + 120_000) });
-    await runDigestTick(h.app, producer, new Date(Date.now() + 3 * 3600_000));
+    await runDigestTick(
+      { core: h.app.core, deliveries: producer, timeZone: h.app.env.STORYWATCH_TIMEZONE },
+      new Date(Date.now() + 3 * 3600_000),
+    );
     const target = and(
       eq(deliveryTargets.platform, 'discord'),
       eq(deliveryTargets.chatId, FORBIDDEN_CHANNEL),

@@ -1,5 +1,7 @@
+import { discordDeps } from '../../src/app/bot-role.js';
 import type { CommandServices } from '../../src/bot/commands/types.js';
-import { type DiscordFrontEnd, startDiscord } from '../../src/bot/discord/index.js';
+import { type DiscordApplication, type DiscordFrontEnd, startDiscord } from '../../src/bot/discord/index.js';
+import { createProgressMessages } from '../../src/delivery/progress.js';
 import { FakeDiscord, type FakeMessage, type InteractionRecord } from '../fakes/fake-discord.js';
 import type { SlashInput } from '../fakes/fake-discord-interactions.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -34,7 +36,10 @@ export async function startDiscordHarness(
     DISCORD_GUILD_ID: GUILD,
     ...env,
   });
-  const bot = await startDiscord(app, services);
+  const progress = createProgressMessages(app);
+  const deps = discordDeps(app, services, progress);
+  if (!deps) throw new Error('the harness sets DISCORD_TOKEN');
+  const bot = await startDiscord(deps);
   return {
     app,
     fake,
@@ -50,9 +55,21 @@ export async function startDiscordHarness(
     },
     async close() {
       await bot.stop();
+      await progress.close();
       await fake.stop();
       await app.destroy();
     },
+  };
+}
+
+/** The Discord application the harness's bot registers its commands with. */
+export function discordApplication(app: TestApp): DiscordApplication {
+  const { env } = app;
+  return {
+    token: env.DISCORD_TOKEN,
+    applicationId: env.DISCORD_APPLICATION_ID,
+    guildId: env.DISCORD_GUILD_ID,
+    apiUrl: env.DISCORD_API_URL,
   };
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discordDeps } from '../../src/app/bot-role.js';
 import { startDiscord } from '../../src/bot/discord/index.js';
+import { createProgressMessages } from '../../src/delivery/progress.js';
 import { FakeDiscord } from '../fakes/fake-discord.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { GUILD, OWNER } from './harness.js';
@@ -25,7 +27,8 @@ describe('Discord start-up failures', () => {
   });
 
   it('GIVEN a token Discord refuses THEN start-up fails with a clear error that does not contain the token', async () => {
-    const outcome = await startDiscord(app, {}).catch((e: unknown) => e);
+    const deps = discordDeps(app, {}, createProgressMessages(app));
+    const outcome = await startDiscord(deps!).catch((e: unknown) => e);
     expect(outcome).toBeInstanceOf(Error);
     const err = outcome as Error;
     expect(err.message).toMatch(/^Discord start failed: /);

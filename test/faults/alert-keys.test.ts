@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverCheckerAlert } from '../../src/app/alerts.js';
 import { sessionAlert } from '../../src/checker/alerts.js';
 import { addSession, disableSession } from '../../src/core/sessions/index.js';
-import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { DELIVERIES_QUEUE } from '../../src/delivery/types.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -13,7 +12,6 @@ describe('never lose #14.8: a session disabled again after being re-added is ann
     app = await createTestApp({ CREDENTIALS_KEY: 'ab'.repeat(32) });
   });
   afterAll(async () => {
-    await closeDeliveryProducer(app);
     await app.destroy();
   });
 

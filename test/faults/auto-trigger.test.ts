@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { schedulerDeps } from '../../src/app/worker-deps.js';
 import { nextAutoRun, type SchedulerHandle, startScheduler } from '../../src/worker/scheduler.js';
 import { run } from '../core/command-helpers.js';
 import { seedNiche, seedProxy } from '../helpers/batch-fixtures.js';
@@ -19,7 +20,11 @@ async function setup() {
   cleanups.push(() => app.close());
   const start = () => {
     // A long "hour" whose moment is now: every retry below happens within the same period.
-    const s: SchedulerHandle = startScheduler(app, { periodMs: 600_000, checkEveryMs: 100, random: () => 0 });
+    const s: SchedulerHandle = startScheduler(schedulerDeps(app), {
+      periodMs: 600_000,
+      checkEveryMs: 100,
+      random: () => 0,
+    });
     cleanups.push(() => s.stop());
     return s;
   };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import { cancelBatch, createBatch, getBatch } from '../../src/core/batches/index.js';
 import { notifyProxiesChanged } from '../../src/core/proxies/index.js';
-import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/batch-worker.js';
 import { run } from '../core/command-helpers.js';
@@ -27,11 +27,10 @@ async function waitingBatch(cooling = '5 minutes') {
   cleanups.push(() => deleteRedisPrefix(prefix));
   const app = createTestApp(db.url, prefix);
   cleanups.push(() => app.close());
-  cleanups.push(() => closeDeliveryProducer(app));
   await setSettings(db.sql, { threads: 3, profilesPerMinute: 600 });
   const checker = await testChecker(app, world.fake.url, prefix, { refreshMs: 500 });
   cleanups.push(() => checker.close());
-  const worker: WorkerHandle = startWorker(app, {
+  const worker: WorkerHandle = startWorker(batchWorkerDeps(app), {
     checker,
     pollMs: 1_000,
     progressEveryMs: 500,

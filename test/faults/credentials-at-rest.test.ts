@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runConsole } from '../../src/bot/console/run-console.js';
+import { runConsoleCommand } from '../../src/app/console-role.js';
 import type { CheckTarget } from '../../src/checker/index.js';
 import { encryptSecretV1 } from '../../src/core/crypto/credentials.js';
 import { upgradeCredentialBinding } from '../../src/core/crypto/upgrade-binding.js';
@@ -280,7 +280,10 @@ describe('never lose #14.3: console secrets are read from stdin or a file, never
     const err: string[] = [];
     Object.defineProperty(stdin, 'isTTY', { value: true, configurable: true, writable: true });
     try {
-      const code = await runConsole(['proxy', 'add'], { out: (t) => out.push(t), err: (t) => err.push(t) });
+      const code = await runConsoleCommand(['proxy', 'add'], {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+      });
       expect(code).not.toBe(0);
     } finally {
       Object.defineProperty(stdin, 'isTTY', { value: wasTTY, configurable: true, writable: true });

@@ -2,8 +2,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../../src/core/db/schema/index.js';
 import { deliveryOutcome } from '../../src/delivery/outcome.js';
-import { createDeliveryProducer, startDeliveryWorker } from '../../src/delivery/queue.js';
+import { createDeliveryProducer } from '../../src/delivery/producer.js';
 import { type ChatSender, PermanentDeliveryError } from '../../src/delivery/types.js';
+import { startDeliveryWorker } from '../../src/delivery/worker.js';
 import { reply } from '../../src/reply/reply.js';
 import { type BotHarness, startBotHarness, visible } from '../telegram/harness.js';
 

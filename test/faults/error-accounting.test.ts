@@ -45,7 +45,7 @@ describe('never lose #14.12: one error count, one classification, a proxy health
       (${b!.id}, 'a1', 'story', now()), (${b!.id}, 'a2', 'no_story', now()),
       (${b!.id}, 'a3', 'proxy_failed', now()), (${b!.id}, 'a4', 'proxy_failed', now())`;
     await sql`insert into detections (username, niche_id, batch_id) values ('a1', ${n!.id}, ${b!.id})`;
-    const s = await getStats(deps);
+    const s = await getStats(deps, { timeZone: 'UTC' });
     expect(s.niches[0]).toMatchObject({ checks: 2, stories: 1, hitRate: 0.5 });
     expect(s.errors).toMatchObject({ count: 2, checks: { proxy_failed: 2 }, service: 0 });
     const { text } = await run(deps, 'stats');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schedulerDeps } from '../../src/app/worker-deps.js';
 import { startScheduler } from '../../src/worker/scheduler.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -15,7 +16,7 @@ describe('never lose #14.14: a Redis outage does not flood the log', () => {
 
   it('GIVEN the scheduler ticking every 100 ms with Redis down for 4 s THEN each kind of trouble is said about once', async () => {
     const before = app.logs.lines.length;
-    const scheduler = startScheduler(app, { checkEveryMs: 100 });
+    const scheduler = startScheduler(schedulerDeps(app), { checkEveryMs: 100 });
     await new Promise((r) => setTimeout(r, 4_000));
     void scheduler.stop();
     const lines = app.logs.lines.slice(before).map((l) => JSON.parse(l) as { msg: string });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeliveryProducer } from '../../src/delivery/queue.js';
+import { createDeliveryProducer } from '../../src/delivery/producer.js';
 import { reply } from '../../src/reply/reply.js';
 import { run } from '../core/command-helpers.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import { createBatch, failBatch, finishBatch, getBatch, startBatch } from '../../src/core/batches/index.js';
-import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { DELIVERIES_QUEUE, type Delivery } from '../../src/delivery/types.js';
 import { startWorker } from '../../src/worker/batch-worker.js';
 import { seedNiche, seedProxy } from '../helpers/batch-fixtures.js';
@@ -22,7 +22,6 @@ async function world() {
   cleanups.push(() => deleteRedisPrefix(prefix));
   const app = createTestApp(db.url, prefix);
   cleanups.push(() => app.close());
-  cleanups.push(() => closeDeliveryProducer(app));
   const queue = new Queue<Delivery>(DELIVERIES_QUEUE, { connection: { url: app.env.REDIS_URL }, prefix });
   cleanups.push(() => queue.close());
   const jobs = async () =>
@@ -40,7 +39,7 @@ async function world() {
   };
   /** The worker's sweep, with nothing for it to run: it only relays what is in the outbox. */
   const sweeper = () => {
-    const w = startWorker(app, {
+    const w = startWorker(batchWorkerDeps(app), {
       checker: new ScriptedChecker(1),
       recoveryEveryMs: 200,
       summaryRelayAfterMs: 0,

@@ -5,6 +5,7 @@
  * on SIGTERM closes the way production does, printing "closed <ms>".
  */
 import { createAppContext } from '../../src/app/context.js';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import { checkerOptionsFromEnv, createStoryChecker } from '../../src/checker/index.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -18,7 +19,7 @@ const checker = await createStoryChecker({
   redis: app.redis('checker', { pipelined: true }),
   options: { ...checkerOptionsFromEnv(env), healthFlushMs: 200 },
 });
-const handle = startWorker(app, {
+const handle = startWorker(batchWorkerDeps(app), {
   checker,
   limits: { leaseMs: 3_000 },
   lockDurationMs: 3_000,

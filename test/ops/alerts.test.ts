@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverCheckerAlert } from '../../src/app/alerts.js';
-import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { DELIVERIES_QUEUE, type Delivery } from '../../src/delivery/types.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -18,7 +17,6 @@ describe('checker alerts reach the operator', () => {
   });
   afterAll(async () => {
     await queue.close();
-    await closeDeliveryProducer(app);
     await app.destroy();
   });
 

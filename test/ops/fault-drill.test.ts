@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -8,12 +7,9 @@ import { readRouteView } from '../../src/checker/index.js';
 import { createBatch, finishBatch, getBatch, startBatch } from '../../src/core/batches/index.js';
 import { deliveries, deliveryTargets, detections, niches, profiles } from '../../src/core/db/schema/index.js';
 import { floorToHour } from '../../src/core/time.js';
-import {
-  closeDeliveryProducer,
-  createDeliveryProducer,
-  startDeliveryWorker,
-} from '../../src/delivery/queue.js';
+import { createDeliveryProducer } from '../../src/delivery/producer.js';
 import { type ChatSender, DELIVERIES_QUEUE, type Delivery } from '../../src/delivery/types.js';
+import { startDeliveryWorker } from '../../src/delivery/worker.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { relayBatchSummaries } from '../../src/worker/batch-messages.js';
 import { createBatchQueue } from '../../src/worker/batch-queue.js';
@@ -79,7 +75,14 @@ describe('never lose #14 fault drill', () => {
       { unreachableBackoff: { baseMs: 20, capMs: 150 } },
     );
     cleanups.push(() => deliveryWorker.close());
-    expect((await runDigestTick(app, producer, new Date(hour.getTime() + 60_000))).queued).toBe(1);
+    expect(
+      (
+        await runDigestTick(
+          { core: app.core, deliveries: producer, timeZone: app.env.STORYWATCH_TIMEZONE },
+          new Date(hour.getTime() + 60_000),
+        )
+      ).queued,
+    ).toBe(1);
     await finishBatch(app.core, batch.id);
     expect(await relayBatchSummaries(app, { batchId: batch.id })).toBe(1);
     await deliverCheckerAlert(app, {
@@ -164,6 +167,7 @@ describe('never lose #14 fault drill', () => {
     countsQueue.on('error', () => {});
     const metrics = createMetricsRegistry({
       sql: db.sql,
+      timeZone: 'UTC',
       queues: () => [countsQueue],
       routes: () => readRouteView(metricsRedis, `${prefix}:checker`),
     });
@@ -222,7 +226,6 @@ describe('never lose #14 fault drill', () => {
     cleanups.push(() => deleteRedisPrefix(prefix));
     const app = createTestApp(db.url, prefix);
     cleanups.push(() => app.close());
-    cleanups.push(() => closeDeliveryProducer(app));
     const env = {
       DATABASE_URL: db.url,
       REDIS_URL: 'redis://127.0.0.1:6379',

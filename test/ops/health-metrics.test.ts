@@ -51,6 +51,7 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     });
     const metrics = createMetricsRegistry({
       sql: app.database.sql,
+      timeZone: 'UTC',
       queues: () => [queue],
       bots: () => parts.bots,
     });
@@ -161,7 +162,7 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     expect(value('storywatch_checks_total{outcome="not_found"}')).toBe(2);
     expect(value('storywatch_checks_total{outcome="rate_limited"}')).toBe(2);
     expect(value('storywatch_stories_found_total')).toBe(3);
-    expect(value('storywatch_stories_last_24h{niche="fitness"}')).toBe(1);
+    expect(value('storywatch_stories_today{niche="fitness"}')).toBe(1);
     expect(value('storywatch_batch_duration_seconds_count{status="completed",trigger="manual"}')).toBe(1);
     expect(
       value('storywatch_batch_duration_seconds_bucket{le="300",status="completed",trigger="manual"}'),
@@ -201,6 +202,7 @@ describe('/healthz and /metrics on real Postgres and Redis', () => {
     };
     const metrics = createMetricsRegistry({
       sql: app.database.sql,
+      timeZone: 'UTC',
       queues: () => [stuckQueue],
       routes: () => (redisUp ? readRouteView(redis, prefix) : new Promise(() => {})),
     });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import {
   checkerOptionsFromEnv,
   createStoryChecker,
   type RunningStoryChecker,
 } from '../../src/checker/index.js';
-import { startDeliveryWorker } from '../../src/delivery/queue.js';
+import { startDeliveryWorker } from '../../src/delivery/worker.js';
 import { type BatchQueue, createBatchQueue, startWorker, type WorkerHandle } from '../../src/worker/index.js';
 import { type ConnectProxy, startConnectProxies, stopAll } from '../fakes/connect-proxy.js';
 import { type FakeInstagram, generateUsers, startFakeInstagram } from '../fakes/fake-instagram.js';
@@ -47,7 +48,7 @@ describe('Telegram: a batch from the chat, with the real worker, checker and fak
         refreshMs: 500,
       },
     });
-    worker = startWorker(h.app, {
+    worker = startWorker(batchWorkerDeps(h.app), {
       checker,
       pollMs: 100,
       progressEveryMs: 200,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryTargets, events } from '../../src/core/db/schema/index.js';
-import { createDeliveryProducer, startDeliveryWorker } from '../../src/delivery/queue.js';
+import { createDeliveryProducer } from '../../src/delivery/producer.js';
+import { startDeliveryWorker } from '../../src/delivery/worker.js';
 import { reply } from '../../src/reply/reply.js';
 import { type BotHarness, startBotHarness, visible } from './harness.js';
 

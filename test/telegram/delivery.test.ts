@@ -9,8 +9,9 @@ import {
   profiles,
 } from '../../src/core/db/schema/index.js';
 import { floorToHour } from '../../src/core/time.js';
-import { createDeliveryProducer, startDeliveryWorker } from '../../src/delivery/queue.js';
+import { createDeliveryProducer } from '../../src/delivery/producer.js';
 import { type Delivery, PermanentDeliveryError, RetryAfterError } from '../../src/delivery/types.js';
+import { startDeliveryWorker } from '../../src/delivery/worker.js';
 import { reply, textBlock, usernamesBlock } from '../../src/reply/reply.js';
 import { runDigestTick } from '../../src/worker/digests.js';
 import { type BotHarness, OWNER, startBotHarness, until, visible } from './harness.js';
@@ -176,7 +177,14 @@ describe('Telegram delivery (the queue’s sender and the hourly digest)', () =>
     const producer = createDeliveryProducer(h.app);
     let worker = startDeliveryWorker(h.app, { telegram: h.bot.sender });
     try {
-      expect((await runDigestTick(h.app, producer, tickAt)).queued).toBe(1);
+      expect(
+        (
+          await runDigestTick(
+            { core: h.app.core, deliveries: producer, timeZone: h.app.env.STORYWATCH_TIMEZONE },
+            tickAt,
+          )
+        ).queued,
+      ).toBe(1);
       const digest = await h.fake.waitFor(() => h.fake.messagesTo(OWNER).slice(before)[0]);
       expect(visible(digest)).toContain('Fitness: 2 new');
       expect(visible(digest)).toContain('anna');
@@ -195,7 +203,14 @@ describe('Telegram delivery (the queue’s sender and the hourly digest)', () =>
       // the outbox relay run again, and the digest's own delivery is queued once more.
       await worker.close();
       worker = startDeliveryWorker(h.app, { telegram: h.bot.sender }, { concurrency: 1 });
-      expect((await runDigestTick(h.app, producer, tickAt)).queued).toBe(0);
+      expect(
+        (
+          await runDigestTick(
+            { core: h.app.core, deliveries: producer, timeZone: h.app.env.STORYWATCH_TIMEZONE },
+            tickAt,
+          )
+        ).queued,
+      ).toBe(0);
       await producer.relayOutbox(0);
       await producer.enqueue(row!.payload as unknown as Delivery);
       await producer.enqueue({

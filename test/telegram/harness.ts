@@ -1,5 +1,7 @@
+import { telegramDeps } from '../../src/app/bot-role.js';
 import type { CommandServices } from '../../src/bot/commands/types.js';
 import { startTelegram, type TelegramFrontEnd, type TelegramOptions } from '../../src/bot/telegram/index.js';
+import { createProgressMessages } from '../../src/delivery/progress.js';
 import { type BotMessage, type FakeDocument, FakeTelegram } from '../fakes/fake-telegram.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -31,7 +33,10 @@ export async function startBotHarness(
     TELEGRAM_API_ROOT: fake.apiRoot,
     ...env,
   });
-  const bot = await startTelegram(app, typeof services === 'function' ? services(app) : services, options);
+  const progress = createProgressMessages(app);
+  const deps = telegramDeps(app, typeof services === 'function' ? services(app) : services, progress);
+  if (!deps) throw new Error('the harness sets TELEGRAM_BOT_TOKEN');
+  const bot = await startTelegram(deps, options);
   const harness: BotHarness = {
     app,
     fake,
@@ -54,6 +59,7 @@ export async function startBotHarness(
     },
     async close() {
       await bot.stop();
+      await progress.close();
       await fake.stop();
       await app.destroy();
     },

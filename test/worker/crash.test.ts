@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';

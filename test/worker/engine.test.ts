@@ -1,8 +1,9 @@
 import { Queue, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import { cancelBatch, createBatch, getBatch } from '../../src/core/batches/index.js';
-import { closeDeliveryProducer, jobIdFor } from '../../src/delivery/queue.js';
+import { jobIdFor } from '../../src/delivery/producer.js';
 import { DELIVERIES_QUEUE } from '../../src/delivery/types.js';
 import { BATCHES_QUEUE, batchJobId, createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/batch-worker.js';
@@ -48,7 +49,6 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
   });
   afterAll(async () => {
     for (const a of apps) {
-      await closeDeliveryProducer(a);
       await a.close();
     }
     await deleteRedisPrefix(prefix);
@@ -61,7 +61,7 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     const checker = new ScriptedChecker(20, (u) =>
       u.endsWith('0') ? 'story' : u.endsWith('7') ? 'private' : 'no_story',
     );
-    workers.push(startWorker(app(), { checker, ...FAST }));
+    workers.push(startWorker(batchWorkerDeps(app()), { checker, ...FAST }));
     const q = createBatchQueue(app());
     const batch = await createBatch(app().core, {
       niche: 'life',
@@ -115,7 +115,10 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     await setSettings(db.sql, { threads: 3, profilesPerMinute: 600 });
     const checker = new ScriptedChecker(60);
     // Two AppContexts: separate pools and Redis connections, as two worker processes would have.
-    workers.push(startWorker(app(), { checker, ...FAST }), startWorker(newApp(), { checker, ...FAST }));
+    workers.push(
+      startWorker(batchWorkerDeps(app()), { checker, ...FAST }),
+      startWorker(batchWorkerDeps(newApp()), { checker, ...FAST }),
+    );
     const q = createBatchQueue(app());
     const a = await createBatch(app().core, {
       niche: 'threadsa',
@@ -154,7 +157,13 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     await seedNiche(db.sql, 'Rate', 35, { prefix: 'rate_' });
     await setSettings(db.sql, { threads: 8, profilesPerMinute: 10 });
     const checker = new ScriptedChecker(10);
-    workers.push(startWorker(app(), { checker, ...FAST, limits: { rateWindowMs: 1_000, rateGuardMs: 20 } }));
+    workers.push(
+      startWorker(batchWorkerDeps(app()), {
+        checker,
+        ...FAST,
+        limits: { rateWindowMs: 1_000, rateGuardMs: 20 },
+      }),
+    );
     const q = createBatchQueue(app());
     const batch = await createBatch(app().core, {
       niche: 'rate',
@@ -186,7 +195,13 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     await seedNiche(db.sql, 'Grouped', 140, { prefix: 'grp_' });
     await setSettings(db.sql, { threads: 8, profilesPerMinute: 10 });
     const checker = new ScriptedChecker(10, () => 'no_story', 4);
-    workers.push(startWorker(app(), { checker, ...FAST, limits: { rateWindowMs: 1_000, rateGuardMs: 20 } }));
+    workers.push(
+      startWorker(batchWorkerDeps(app()), {
+        checker,
+        ...FAST,
+        limits: { rateWindowMs: 1_000, rateGuardMs: 20 },
+      }),
+    );
     const q = createBatchQueue(app());
     const batch = await createBatch(app().core, {
       niche: 'grouped',
@@ -229,7 +244,7 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     await seedNiche(db.sql, 'Cancel', 200, { prefix: 'can_' });
     await setSettings(db.sql, { threads: 4, profilesPerMinute: 600 });
     const checker = new ScriptedChecker(150);
-    workers.push(startWorker(app(), { checker, ...FAST }));
+    workers.push(startWorker(batchWorkerDeps(app()), { checker, ...FAST }));
     const q = createBatchQueue(app());
     const batch = await createBatch(app().core, {
       niche: 'cancel',
@@ -284,7 +299,12 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
       });
     }
     const checker = new ScriptedChecker(5);
-    const w = startWorker(app(), { checker, ...FAST, recoveryEveryMs: 60_000, recoveryGraceMs: 1_000 });
+    const w = startWorker(batchWorkerDeps(app()), {
+      checker,
+      ...FAST,
+      recoveryEveryMs: 60_000,
+      recoveryGraceMs: 1_000,
+    });
     workers.push(w);
     const r = await w.recoverNow();
     expect(r.resumed).toEqual([batch.id]);
@@ -320,7 +340,11 @@ describe('batch engine (BullMQ on real Redis, scripted checker)', () => {
     await waitFor('job failed', async () => (await q.queue.getJob(batchJobId(batch.id)))?.failedReason);
     await failing.close();
     await q.close();
-    const w = startWorker(app(), { checker: new ScriptedChecker(5), ...FAST, recoveryEveryMs: 60_000 });
+    const w = startWorker(batchWorkerDeps(app()), {
+      checker: new ScriptedChecker(5),
+      ...FAST,
+      recoveryEveryMs: 60_000,
+    });
     workers.push(w);
     const r = await w.recoverNow();
     const b = await getBatch(app().core, batch.id);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import type { CheckerAlert } from '../../src/checker/alerts.js';
 import { createStoryChecker, type RunningStoryChecker } from '../../src/checker/index.js';
 import { createBatch, getBatch } from '../../src/core/batches/index.js';
@@ -7,7 +8,6 @@ import type { CoreDeps } from '../../src/core/deps.js';
 import { setInstagramSetting } from '../../src/core/instagram/index.js';
 import { addProxies } from '../../src/core/proxies/index.js';
 import { addSession } from '../../src/core/sessions/index.js';
-import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker } from '../../src/worker/batch-worker.js';
 import { type ConnectProxy, startConnectProxies, stopAll } from '../fakes/connect-proxy.js';
@@ -85,7 +85,6 @@ async function setup(options: {
   cleanups.push(() => deleteRedisPrefix(prefix));
   const app = createTestApp(db.url, prefix, { CREDENTIALS_KEY: randomBytes(32).toString('hex') });
   cleanups.push(() => app.close());
-  cleanups.push(() => closeDeliveryProducer(app));
   await addProxies(app.core, proxies.map((p) => p.line).join('\n'));
   await setInstagramSetting(app.core, 'canaries', 'canary_daily');
   if (options.session) await addSession(app.core, COOKIE);
@@ -113,7 +112,12 @@ async function setup(options: {
     },
   });
   cleanups.push(() => checker.close());
-  const worker = startWorker(app, { checker, pollMs: 200, progressEveryMs: 500, settingsRefreshMs: 300 });
+  const worker = startWorker(batchWorkerDeps(app), {
+    checker,
+    pollMs: 200,
+    progressEveryMs: 500,
+    settingsRefreshMs: 300,
+  });
   cleanups.push(() => worker.close());
   return {
     core: app.core,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
+import { batchWorkerDeps } from '../../src/app/worker-deps.js';
 import { cancelBatch, createBatch, getBatch } from '../../src/core/batches/index.js';
-import { closeDeliveryProducer } from '../../src/delivery/queue.js';
 import { createBatchQueue } from '../../src/worker/batch-queue.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/batch-worker.js';
 import { setSettings } from '../helpers/batch-fixtures.js';
@@ -42,10 +42,9 @@ async function setup(options: {
   for (let i = 0; i < options.processes; i++) {
     const app = createTestApp(db.url, prefix);
     cleanups.push(() => app.close());
-    cleanups.push(() => closeDeliveryProducer(app));
     const checker = await testChecker(app, world.fake.url, prefix, { healthFlushMs: 200 });
     cleanups.push(() => checker.close());
-    const w = startWorker(app, {
+    const w = startWorker(batchWorkerDeps(app), {
       checker,
       ...FAST,
       // The cap counts a check when it starts; its request reaches Instagram once its proxy's slot

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
+import { schedulerDeps } from '../../src/app/worker-deps.js';
 import { type SchedulerHandle, startScheduler } from '../../src/worker/scheduler.js';
 import { seedNiche, seedProxy } from '../helpers/batch-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -28,7 +29,7 @@ describe('scheduler', () => {
     for (let i = 0; i < 3; i++) {
       const app = createTestApp(db.url, prefix);
       apps.push(app);
-      handles.push(startScheduler(app, { periodMs, checkEveryMs: 50, purgeEveryMs: 200 }));
+      handles.push(startScheduler(schedulerDeps(app), { periodMs, checkEveryMs: 50, purgeEveryMs: 200 }));
     }
     // Each fire creates an auto batch; closing it right away lets the next period create another.
     const fired: Array<{ period: number; offset: number }> = [];
@@ -109,7 +110,7 @@ describe('scheduler', () => {
       const app = createTestApp(db.url, probePrefix);
       apps.push(app);
       handles.push(
-        startScheduler(app, {
+        startScheduler(schedulerDeps(app), {
           periodMs,
           checkEveryMs: 50,
           random: () => 0.99,

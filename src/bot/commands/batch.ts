@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   type Batch,
+  batchProgressKey,
   cancelBatch,
   createBatch,
   describeBatch,
@@ -63,7 +64,7 @@ export const batchCommands: AnyCommand[] = [
           await ctx.services.enqueueBatch(batch.id);
         } catch (err) {
           // The batch row exists; the workers' recovery sweep queues pending batches it finds unqueued.
-          ctx.core.log.warn({ batchId: batch.id, errMessage: (err as Error).message }, 'cannot queue batch');
+          ctx.core.log.warn({ batchId: batch.id, err }, 'cannot queue batch');
           queued =
             'created, but the queue is unreachable right now; a worker will pick it up within a few minutes';
         }
@@ -74,15 +75,15 @@ export const batchCommands: AnyCommand[] = [
         [
           textBlock(
             `Batch #${batch.id} for ${batch.nicheName}: ${batch.requested} ${batch.requested === 1 ? 'profile' : 'profiles'} (${POLICY_WORDS[batch.policy] ?? batch.policy}), ${queued}. ${
-              ctx.actor.platform === 'console'
-                ? `Follow it with \`batch status\`; stop it with \`batch cancel #${batch.id}\`.`
-                : `Progress shows here; stop it with \`batch cancel #${batch.id}\`.`
+              ctx.actor.seesProgress
+                ? `Progress shows here; stop it with \`batch cancel #${batch.id}\`.`
+                : `Follow it with \`batch status\`; stop it with \`batch cancel #${batch.id}\`.`
             }`,
             'success',
           ),
         ],
         {
-          progressKey: `batch:${batch.id}:progress`,
+          progressKey: batchProgressKey(batch.id),
           data: {
             batchId: batch.id,
             niche: batch.nicheName,

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { isUserError } from '../../core/errors.js';
 import { containsCredentials, maskSecrets } from '../../core/mask.js';
 import { maskReply } from '../../reply/mask-reply.js';
 import { type Reply, reply } from '../../reply/reply.js';
+import { internalFailure } from '../shared/internal-failure.js';
 import { usageLine } from './parse-words.js';
 import type { AnyCommand, CommandContext, IncomingFile } from './types.js';
 
@@ -29,17 +29,17 @@ function describeIssues(error: z.ZodError): string {
  * Validates and runs one command, turning every failure into a reply: wrong arguments get the usage
  * line, a UserError its own message, anything else a short reference to the log entry.
  */
-export async function dispatch(inv: Invocation, ctx: CommandContext, usagePrefix = '/'): Promise<Reply> {
-  const result = maskReply(await answer(inv, ctx, usagePrefix));
+export async function dispatch(inv: Invocation, ctx: CommandContext): Promise<Reply> {
+  const result = maskReply(await answer(inv, ctx));
   // A refusal of a credentials command may quote what was typed: as private as its success.
   return inv.command.sensitive ? { ...result, ephemeral: true } : result;
 }
 
-async function answer(inv: Invocation, ctx: CommandContext, usagePrefix: string): Promise<Reply> {
+async function answer(inv: Invocation, ctx: CommandContext): Promise<Reply> {
   const { command } = inv;
   const name = command.path.join(' ');
   const log = ctx.core.log.child({ command: name, platform: ctx.actor.platform, userId: ctx.actor.userId });
-  const usage = usageLine(command, usagePrefix);
+  const usage = usageLine(command, ctx.actor.commandPrefix);
   if (inv.unexpected && inv.unexpected.length > 0) {
     const shown = inv.unexpected
       .slice(0, 5)
@@ -64,17 +64,7 @@ async function answer(inv: Invocation, ctx: CommandContext, usagePrefix: string)
       log.info({ code: err.code }, 'command refused');
       return reply.error(err.message, { code: err.code, ...err.details });
     }
-    const ref = randomBytes(4).toString('hex');
-    const message = err instanceof Error ? maskSecrets(err.message) : 'unknown error';
-    log.error(
-      { ref, errMessage: message, stack: err instanceof Error ? maskSecrets(err.stack ?? '') : undefined },
-      'command failed',
-    );
-    return reply.error(
-      `Something failed on our side (logged as ${ref}). Nothing was changed unless a reply said so.`,
-      {
-        ref,
-      },
-    );
+    const { ref, text } = internalFailure(log, err, 'command failed');
+    return reply.error(text, { ref });
   }
 }

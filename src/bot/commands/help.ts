@@ -12,9 +12,9 @@ export const helpCommands: AnyCommand[] = [
     async handler(_input, ctx) {
       // Imported lazily: the registry imports this module, so a static import would be circular.
       const { commands } = await import('./registry.js');
-      const prefix = ctx.actor.platform === 'console' ? 'storywatch ' : '/';
+      const prefix = ctx.actor.commandPrefix;
       const data = { commands: commands.map((c) => c.path.join(' ')) };
-      if (ctx.actor.platform === 'discord') {
+      if (ctx.actor.describesCommands) {
         // Discord's command picker shows each description as you type "/"; the usage lines alone fit
         // one message, where usage plus summaries would arrive as an attachment.
         const usage = commands.map((c) => usageLine(c, prefix));

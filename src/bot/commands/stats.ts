@@ -15,14 +15,14 @@ const errorsOf = (byClass: Record<string, number>) => Object.values(byClass).red
 export const statsCommands: AnyCommand[] = [
   defineCommand({
     path: ['stats'],
-    summary: 'Last 24 h: checks, stories and hit rate per niche; batches, imports, errors, proxies',
+    summary: 'Today: checks, stories and hit rate per niche; last 24 h: batches, imports, errors; proxies',
     args: [],
     schema: z.object({}),
     async handler(_input, ctx) {
-      const s = await getStats(ctx.core);
+      const s = await getStats(ctx.core, { timeZone: ctx.services.timeZone ?? 'UTC' });
       const blocks: Block[] = [
         textBlock(
-          `Last 24 h: ${s.totals.checks} checks, ${s.totals.stories} stories, hit rate ${pct(s.totals.hitRate)}. Master list: ${s.profiles.active} active, ${s.profiles.deleted} deleted, ${s.profiles.unassigned} unassigned.`,
+          `Today (${s.day.timeZone}): ${s.totals.checks} checks, ${s.totals.stories} stories, hit rate ${pct(s.totals.hitRate)}. Master list: ${s.profiles.active} active, ${s.profiles.deleted} deleted, ${s.profiles.unassigned} unassigned.`,
         ),
       ];
       if (s.niches.length > 0) {

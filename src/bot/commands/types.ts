@@ -7,11 +7,18 @@ import type { Reply } from '../../reply/reply.js';
 
 export type Platform = 'console' | 'telegram' | 'discord';
 
+/** Who runs a command, and what their front-end can show: set by each front-end, read by handlers. */
 export interface Actor {
   platform: Platform;
   userId: string;
   /** The chat or channel the command came from (the console uses 'console'). */
   chatId: string;
+  /** How a command is written there (`/` in a chat, `storywatch ` in the shell), for usage lines. */
+  commandPrefix: string;
+  /** Batch progress is posted there and edited in place (a chat); elsewhere one has to ask for it. */
+  seesProgress?: boolean;
+  /** The platform shows each command's description while "/" is typed (Discord's picker). */
+  describesCommands?: boolean;
 }
 
 /** An uploaded file (Telegram document, Discord attachment, console path), read lazily. */
@@ -48,6 +55,8 @@ export interface CommandServices {
   testProxies?(proxyId?: number): Promise<ProxyTestReport>;
   /** ALLOW_DIRECT: batches may start without a usable proxy (absent means false). */
   allowDirect?: boolean;
+  /** STORYWATCH_TIMEZONE: where "today" (daily targets, stories today) starts; absent means UTC. */
+  timeZone?: string;
   /** Probes every Instagram route through every proxy and session (needs Redis and the proxies). */
   instagramDoctor?(): Promise<DoctorReport>;
   /** The routes' shared health, as every worker sees it. */

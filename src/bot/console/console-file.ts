@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { decodeText } from '../../core/import/decode-text.js';
-import type { IncomingFile } from '../commands/types.js';
+import type { AnyCommand, IncomingFile } from '../commands/types.js';
 
 /**
  * Where relative paths start: `npm run storywatch -- ...` runs in the package root, and npm keeps the
@@ -87,4 +87,40 @@ export async function readSecretStdin(
     chunks.push(buf);
   }
   return decodeSecretText(Buffer.concat(chunks), 'Standard input');
+}
+
+/** Pulls a path for the command's file argument out of the words: `--file PATH` or a word naming a file. */
+export async function extractFile(
+  command: AnyCommand,
+  words: string[],
+): Promise<{ words: string[]; file?: IncomingFile; problem?: string }> {
+  if (!command.args.some((a) => a.type === 'file')) return { words };
+  // `--file PATH` wherever it stands; then the single-word arguments before the list (the niche of
+  // `import NICHE ...`) are never paths: a niche may well be called "gym/health".
+  const paths: string[] = [];
+  const others: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    if (w === '--file' && i + 1 < words.length) paths.push(words[++i] ?? '');
+    else if (w.startsWith('--file=')) paths.push(w.slice('--file='.length));
+    else others.push(w);
+  }
+  const fixed = command.args.findIndex((a) => a.type === 'rest' || a.type === 'file' || a.keyword);
+  const skip = Math.max(0, fixed === -1 ? command.args.length : fixed);
+  const rest: string[] = others.slice(0, skip);
+  for (const w of others.slice(skip)) {
+    const kind = await fileWord(w);
+    if (kind === 'file') paths.push(w);
+    else if (kind === 'missing')
+      return {
+        words,
+        problem: isAbsolute(w) ? `No file "${w}".` : `No file "${w}" (paths are relative to ${baseDir()}).`,
+      };
+    else rest.push(w);
+  }
+  if (paths.length > 1) return { words, problem: `Give one file at a time (got ${paths.join(', ')}).` };
+  const path = paths[0];
+  if (path === undefined) return { words: rest };
+  if ((await fileWord(path)) !== 'file') return { words, problem: `No file "${path}".` };
+  return { words: rest, file: await consoleFile(path) };
 }

@@ -5,26 +5,27 @@ import {
   type Interaction,
   MessageFlags,
 } from 'discord.js';
-import type { AppContext } from '../../app/context.js';
 import type { Logger } from '../../core/logger.js';
-import { rememberProgressMessage } from '../../delivery/queue.js';
+import type { ProgressMessages } from '../../delivery/progress.js';
 import { type Reply, reply } from '../../reply/reply.js';
 import { dispatch } from '../commands/dispatch.js';
-import { findCommand } from '../commands/registry.js';
-import type { AnyCommand, CommandContext, CommandServices } from '../commands/types.js';
+import type { Actor, AnyCommand } from '../commands/types.js';
+import { EXPIRED_BUTTON, pressedInvocation } from '../shared/button-press.js';
+import { type CommandBase, chatActor, commandContext } from '../shared/command-context.js';
+import type { OwnerGate } from '../shared/owner-gate.js';
 import type { DiscordButtonStore } from './button-store.js';
 import { commandFor, discordName } from './command-json.js';
 import { invocationFrom } from './invocation.js';
 import { nicheChoices } from './niche-choices.js';
 import { buildOutgoing, interactionOptions } from './outgoing.js';
-import { type DiscordOwnerGate, REFUSAL } from './owner-gate.js';
 
-export interface InteractionDeps {
-  app: AppContext;
-  services: CommandServices;
+export const REFUSAL = 'This bot is private: only its owners can use it. Your attempt was logged.';
+
+export interface InteractionDeps extends CommandBase {
+  progress: ProgressMessages;
   commands: readonly AnyCommand[];
   buttons: DiscordButtonStore;
-  gate: DiscordOwnerGate;
+  gate: OwnerGate;
 }
 
 /** Autocomplete must be answered within Discord's 3 s; past this we answer with no choices. */
@@ -37,12 +38,9 @@ export async function handleInteraction(deps: InteractionDeps, interaction: Inte
   log.debug({ type: interaction.type }, 'ignored an interaction type we do not use');
 }
 
-function context(deps: InteractionDeps, userId: string, chatId: string, log: Logger): CommandContext {
-  return {
-    core: { ...deps.app.core, log },
-    actor: { platform: 'discord', userId, chatId },
-    services: deps.services,
-  };
+/** Discord's picker describes every command as "/" is typed, so help need not repeat the summaries. */
+function discordActor(userId: string, chatId: string): Actor {
+  return { ...chatActor('discord', userId, chatId), describesCommands: true };
 }
 
 async function refuse(
@@ -58,7 +56,7 @@ async function refuse(
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });
-  const recorded = await deps.gate.refuse({ userId, channelId: interaction.channelId ?? 'dm', what });
+  const recorded = await deps.gate.refuse({ userId, chatId: interaction.channelId ?? 'dm', what });
   log.warn({ recorded }, 'refused a user who is not an owner');
 }
 
@@ -86,17 +84,15 @@ async function handleCommand(deps: InteractionDeps, interaction: ChatInputComman
   const result =
     'refusal' in built
       ? reply.error(built.refusal)
-      : await dispatch(built.invocation, context(deps, interaction.user.id, chatId, log));
+      : await dispatch(
+          built.invocation,
+          commandContext(deps, discordActor(interaction.user.id, chatId), log),
+        );
   // The reply's message id is known from the deferral, so progress edits are pointed at it before the
   // reply is even edited: the batch may already be reporting progress by then.
   const messageId = deferred.interaction.responseMessageId;
   if (result.progressKey && messageId && !ephemeral && !result.ephemeral) {
-    await rememberProgressMessage(deps.app, {
-      platform: 'discord',
-      chatId,
-      replaceKey: result.progressKey,
-      messageId,
-    });
+    await deps.progress.remember({ platform: 'discord', chatId, replaceKey: result.progressKey, messageId });
   }
   await answer(deps, interaction, result, ephemeral);
 }
@@ -120,21 +116,18 @@ async function answer(
 async function handleButton(deps: InteractionDeps, interaction: ButtonInteraction, log: Logger) {
   if (!deps.gate.isOwner(interaction.user.id)) return refuse(deps, interaction, 'a button', log);
   const stored = await deps.buttons.resolve(interaction.customId);
-  const found = stored ? findCommand(stored.command.split(' ')) : undefined;
-  if (!stored || !found) {
-    await interaction.reply({
-      content: 'This button has expired. Run the command again.',
-      flags: MessageFlags.Ephemeral,
-    });
+  const invocation = pressedInvocation(stored);
+  if (!invocation) {
+    await interaction.reply({ content: EXPIRED_BUTTON, flags: MessageFlags.Ephemeral });
     return;
   }
   // The click turns the page in place: acknowledge as an update, then edit the message it is on.
   await interaction.deferUpdate();
   const chatId = interaction.channelId ?? interaction.user.id;
-  const values = Object.fromEntries(Object.entries(stored.args).map(([k, v]) => [k, String(v)]));
+  const actor = discordActor(interaction.user.id, chatId);
   const result = await dispatch(
-    { command: found.command, values },
-    context(deps, interaction.user.id, chatId, log.child({ button: stored.command })),
+    invocation,
+    commandContext(deps, actor, log.child({ button: stored?.command })),
   );
   const onEphemeral = interaction.message.flags.has(MessageFlags.Ephemeral);
   await answer(deps, interaction, result, onEphemeral);
@@ -145,7 +138,7 @@ async function handleAutocomplete(deps: InteractionDeps, interaction: Autocomple
     await interaction.respond([]);
     await deps.gate.refuse({
       userId: interaction.user.id,
-      channelId: interaction.channelId ?? 'dm',
+      chatId: interaction.channelId ?? 'dm',
       what: `autocomplete /${interaction.commandName}`,
     });
     return;
@@ -166,10 +159,9 @@ async function handleAutocomplete(deps: InteractionDeps, interaction: Autocomple
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), AUTOCOMPLETE_BUDGET_MS);
   });
-  const choices = await Promise.race([
-    nicheChoices(deps.app.core, source, String(focused.value)),
-    late,
-  ]).finally(() => clearTimeout(timer));
+  const choices = await Promise.race([nicheChoices(deps.core, source, String(focused.value)), late]).finally(
+    () => clearTimeout(timer),
+  );
   if (choices === 'late')
     log.warn({ option: focused.name }, 'autocomplete too slow; answered with no choices');
   await interaction.respond(choices === 'late' ? [] : choices);

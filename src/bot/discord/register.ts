@@ -1,5 +1,4 @@
 import { REST, Routes } from 'discord.js';
-import type { Env } from '../../config/env.js';
 import type { Logger } from '../../core/logger.js';
 import { maskSecrets } from '../../core/mask.js';
 import { commands as registry } from '../commands/registry.js';
@@ -15,10 +14,14 @@ export interface RegisterResult {
   names: string[];
 }
 
-type DiscordEnv = Pick<
-  Env,
-  'DISCORD_TOKEN' | 'DISCORD_APPLICATION_ID' | 'DISCORD_GUILD_ID' | 'DISCORD_API_URL'
->;
+/** The Discord application the commands belong to (DISCORD_TOKEN, DISCORD_APPLICATION_ID, ...). */
+export interface DiscordApplication {
+  token?: string | undefined;
+  applicationId?: string | undefined;
+  /** Set: the commands go on this guild only, where updates show at once. */
+  guildId?: string | undefined;
+  apiUrl: string;
+}
 
 /**
  * Puts the slash-command set on one guild (DISCORD_GUILD_ID: updates show at once) or globally. It
@@ -26,19 +29,18 @@ type DiscordEnv = Pick<
  * from `storywatch discord register` is idempotent and cheap.
  */
 export async function registerDiscordCommands(
-  env: DiscordEnv,
+  app: DiscordApplication,
   options: { rest?: REST; log?: Logger; commands?: readonly AnyCommand[] } = {},
 ): Promise<RegisterResult> {
-  const token = env.DISCORD_TOKEN;
-  const appId = env.DISCORD_APPLICATION_ID;
+  const token = app.token;
+  const appId = app.applicationId;
   if (!token || !appId)
     throw new Error('Set DISCORD_TOKEN and DISCORD_APPLICATION_ID to register Discord commands');
-  const rest =
-    options.rest ?? new REST({ api: env.DISCORD_API_URL, makeRequest: makeDiscordRequest }).setToken(token);
-  const route = env.DISCORD_GUILD_ID
-    ? Routes.applicationGuildCommands(appId, env.DISCORD_GUILD_ID)
+  const rest = options.rest ?? new REST({ api: app.apiUrl, makeRequest: makeDiscordRequest }).setToken(token);
+  const route = app.guildId
+    ? Routes.applicationGuildCommands(appId, app.guildId)
     : Routes.applicationCommands(appId);
-  const scope = env.DISCORD_GUILD_ID ? 'guild' : 'global';
+  const scope = app.guildId ? 'guild' : 'global';
   const desired = buildCommandSet(options.commands ?? registry);
   const names = desired.map((c) => c.name);
   try {

@@ -5,6 +5,12 @@ export interface RefusalRedis {
   set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<string | null>;
 }
 
+/** Each platform's Redis namespace, its name in an event, and its word for where a message was sent. */
+export const PLATFORM_WORDS = {
+  telegram: { ns: 'tg', name: 'Telegram', where: 'chat' },
+  discord: { ns: 'dc', name: 'Discord', where: 'channel' },
+} as const;
+
 /** Repeated attempts by one refused user are recorded as events at most this often (no flooding). */
 const EVENT_THROTTLE_S = 600;
 
@@ -14,9 +20,9 @@ const EVENT_THROTTLE_S = 600;
  */
 export async function logRefusal(
   deps: { core: Pick<CoreDeps, 'db' | 'clock'>; redis: RefusalRedis; prefix: string },
-  attempt: { platform: 'telegram' | 'discord'; userId: string; chatId: string; what: string; where: string },
+  attempt: { platform: keyof typeof PLATFORM_WORDS; userId: string; chatId: string; what: string },
 ): Promise<boolean> {
-  const ns = attempt.platform === 'telegram' ? 'tg' : 'dc';
+  const { ns, name, where } = PLATFORM_WORDS[attempt.platform];
   const fresh =
     (await deps.redis.set(
       `${deps.prefix}:${ns}:refused-event:${attempt.userId}`,
@@ -26,11 +32,10 @@ export async function logRefusal(
       'NX',
     )) === 'OK';
   if (fresh) {
-    const platformName = attempt.platform === 'telegram' ? 'Telegram' : 'Discord';
     await recordEvent(deps.core, {
       kind: 'auth',
       level: 'warn',
-      message: `Refused ${platformName} user ${attempt.userId} in ${attempt.where} ${attempt.chatId} (${attempt.what})`,
+      message: `Refused ${name} user ${attempt.userId} in ${where} ${attempt.chatId} (${attempt.what})`,
       data: {
         platform: attempt.platform,
         userId: attempt.userId,

@@ -1,35 +1,41 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Telegraf } from 'telegraf';
-import type { AppContext } from '../../app/context.js';
+import type { Logger } from '../../core/logger.js';
 import { maskSecrets } from '../../core/mask.js';
+import type { ProgressMessages } from '../../delivery/progress.js';
 import type { ChatSender } from '../../delivery/types.js';
-import type { CommandServices } from '../commands/types.js';
-import { TELEGRAM_MENU } from './bot-commands.js';
+import type { ProcessDeps } from '../../runtime/deps.js';
+import type { CommandBase } from '../shared/command-context.js';
+import { withoutSecrets } from '../shared/internal-failure.js';
+import { OwnerGate } from '../shared/owner-gate.js';
+import { telegramMenu } from './bot-commands.js';
 import { ButtonStore } from './button-store.js';
+import { createChatQueue } from './chat-queue.js';
 import { telegramChatSender } from './chat-sender.js';
-import {
-  acceptCallback,
-  deleteCredentials,
-  handleMessage,
-  reportFailure,
-  runCallback,
-  type TgCallbackQuery,
-  type TgMessage,
-  type UpdateDeps,
-} from './handle-update.js';
-import { OwnerGate } from './owner-gate.js';
+import { type WebhookRoute, watchPolling, watchWebhook, webhookHandler } from './connection-watch.js';
+import { deleteCredentials } from './delete-credentials.js';
+import { acceptCallback, reportFailure, runCallback } from './handle-callback.js';
+import { handleMessage } from './handle-update.js';
 import { telegrafApi } from './telegraf-api.js';
+import type { TgCallbackQuery, TgMessage, UpdateDeps } from './update-types.js';
 
 export interface TelegramFrontEnd {
   stop(): Promise<void>;
   sender: ChatSender;
   isConnected(): boolean;
-  /** Webhook mode (TELEGRAM_WEBHOOK_URL): the route the HTTP server must serve for Telegram's calls. */
+  /** Webhook mode (webhookUrl): the route the HTTP server must serve for Telegram's calls. */
   webhookRoute?: WebhookRoute;
 }
 
-type WebhookRoute = { path: string; handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
+/** What the Telegram front-end is started with (the bot role builds it from the env). */
+export interface TelegramDeps extends ProcessDeps, CommandBase {
+  progress: ProgressMessages;
+  token: string;
+  ownerIds: readonly string[];
+  apiRoot: string;
+  /** Set: Telegram calls this URL with updates (webhook mode); unset: long polling. */
+  webhookUrl?: string;
+}
 
 export interface TelegramOptions {
   /** Webhook mode: how often Telegram is asked (getWebhookInfo) whether its deliveries reach us. */
@@ -47,75 +53,121 @@ const ALLOWED_UPDATES: Array<'message' | 'callback_query'> = ['message', 'callba
 /** A slow import must not be cut off by telegraf's default 90 s handler timeout. */
 const HANDLER_TIMEOUT_MS = 15 * 60_000;
 
+type Me = Awaited<ReturnType<Telegraf['telegram']['getMe']>>;
+
+/** Whether the bot hears Telegram, as polling or the webhook checks last saw it. */
+interface ConnectionState {
+  connected: boolean;
+  stopped: boolean;
+  set(ok: boolean, why?: string): void;
+}
+
 /**
- * Starts the Telegram front-end with long polling. Updates are handled one at a time per chat (so a
- * chat's commands keep their order) while other chats and the polling loop carry on.
+ * Starts the Telegram front-end with long polling (or on a webhook). Updates are handled one at a
+ * time per chat (so a chat's commands keep their order) while other chats and the polling loop carry on.
  */
 export async function startTelegram(
-  app: AppContext,
-  services: CommandServices,
+  deps: TelegramDeps,
   options: TelegramOptions = {},
 ): Promise<TelegramFrontEnd> {
-  const token = app.env.TELEGRAM_BOT_TOKEN;
-  if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set');
-  const mask = (err: unknown) => maskSecrets(err instanceof Error ? err.message : String(err), [token]);
-  const log = app.log.child({ platform: 'telegram' });
-
+  const { token } = deps;
+  const log = deps.log.child({ platform: 'telegram' });
   const bot = new Telegraf(token, {
-    telegram: { apiRoot: app.env.TELEGRAM_API_ROOT },
+    telegram: { apiRoot: deps.apiRoot },
     handlerTimeout: HANDLER_TIMEOUT_MS,
   });
-
-  const webhookUrl = app.env.TELEGRAM_WEBHOOK_URL;
   // Telegram sends this header with every webhook call; derived from the token so it needs no setting.
   const secretToken = createHash('sha256').update(`storywatch-webhook:${token}`).digest('hex');
-  let me: Awaited<ReturnType<typeof bot.telegram.getMe>>;
+  const me = await introduce(bot, deps.webhookUrl, secretToken, token);
+  bot.botInfo = me;
+  // Opened only once Telegram answered: a supervisor retrying a failed start must not pile up connections.
+  const api = telegrafApi(bot.telegram);
+  const redis = deps.redis('telegram');
+  const buttons = new ButtonStore(redis, deps.queuePrefix);
+  const gate = new OwnerGate('telegram', deps.ownerIds, redis, deps.queuePrefix, deps.core);
+  const updateDeps: UpdateDeps = {
+    ...commandBase(deps),
+    progress: deps.progress,
+    api,
+    buttons,
+    gate,
+    botUsername: me.username,
+  };
+  const chats = createChatQueue();
+  bot.use(updateMiddleware(updateDeps, chats.schedule, log, token));
+  bot.catch((err) => log.error({ err: withoutSecrets(err, [token]) }, 'telegram middleware error'));
+
+  const state = connectionState(log);
+  watchPolling(bot, state.set);
+  const receiving = deps.webhookUrl
+    ? onWebhook(bot, deps.webhookUrl, secretToken, { options, state, log, me, token })
+    : onPolling(bot, { state, log, me, token });
+  return {
+    sender: telegramChatSender(api, buttons, log.child({ component: 'sender' })),
+    ...(receiving.webhookRoute ? { webhookRoute: receiving.webhookRoute } : {}),
+    isConnected: () => state.connected && !state.stopped,
+    async stop() {
+      if (state.stopped) return;
+      state.stopped = true;
+      try {
+        bot.stop('shutdown');
+      } catch {
+        // Webhook mode, or polling already ended on its own.
+      }
+      await receiving.stop();
+      await chats.drain();
+      log.info('telegram front-end stopped');
+    },
+  };
+}
+
+function commandBase(deps: CommandBase): CommandBase {
+  return { core: deps.core, services: deps.services };
+}
+
+/** Tells Telegram who we are: getMe, the webhook (set or deleted) and the command menu. */
+async function introduce(
+  bot: Telegraf,
+  webhookUrl: string | undefined,
+  secretToken: string,
+  token: string,
+): Promise<Me> {
   try {
-    me = await bot.telegram.getMe();
+    const me = await bot.telegram.getMe();
     if (webhookUrl)
       await bot.telegram.setWebhook(webhookUrl, {
         secret_token: secretToken,
         allowed_updates: ALLOWED_UPDATES,
       });
     else await bot.telegram.deleteWebhook();
-    await bot.telegram.setMyCommands([...TELEGRAM_MENU]);
+    await bot.telegram.setMyCommands(telegramMenu());
+    return me;
   } catch (err) {
-    throw new Error(`Telegram start failed: ${mask(err)}`);
+    throw new Error(
+      `Telegram start failed: ${maskSecrets(err instanceof Error ? err.message : String(err), [token])}`,
+    );
   }
-  bot.botInfo = me;
-  // Opened only once Telegram answered: a supervisor retrying a failed start must not pile up connections.
-  const api = telegrafApi(bot.telegram);
-  const redis = app.redis('telegram');
-  const buttons = new ButtonStore(redis, app.env.QUEUE_PREFIX);
-  const gate = new OwnerGate(app.env.TELEGRAM_OWNER_IDS, redis, app.env.QUEUE_PREFIX, app.core);
-  const deps: UpdateDeps = { app, services, api, buttons, gate, botUsername: me.username };
+}
 
-  const chains = new Map<string, Promise<void>>();
-  const inFlight = new Set<Promise<void>>();
-  const schedule = (chatKey: string, work: () => Promise<void>) => {
-    const previous = chains.get(chatKey) ?? Promise.resolve();
-    const next = previous.then(work);
-    chains.set(chatKey, next);
-    inFlight.add(next);
-    void next.finally(() => {
-      inFlight.delete(next);
-      if (chains.get(chatKey) === next) chains.delete(chatKey);
-    });
-  };
-
-  bot.use(async (ctx) => {
+/** Puts each update in its chat's turn; credentials are deleted and presses answered before that. */
+function updateMiddleware(
+  deps: UpdateDeps,
+  schedule: (chatKey: string, work: () => Promise<void>) => void,
+  log: Logger,
+  token: string,
+) {
+  return async (ctx: { update: unknown }) => {
     const update = ctx.update as { update_id: number; message?: TgMessage; callback_query?: TgCallbackQuery };
     const msg = update.message;
     const cq = update.callback_query;
     const chatId = msg ? String(msg.chat.id) : cq?.message ? String(cq.message.chat.id) : undefined;
-    const userId = msg?.from?.id ?? cq?.from.id;
-    const ulog = log.child({ updateId: update.update_id, chatId, userId });
+    const ulog = log.child({ updateId: update.update_id, chatId, userId: msg?.from?.id ?? cq?.from.id });
     const run = (work: () => Promise<void>) =>
       schedule(chatId ?? 'none', async () => {
         try {
           await work();
         } catch (err) {
-          await reportFailure(deps, chatId, new Error(mask(err)), ulog);
+          await reportFailure(deps, chatId, withoutSecrets(err, [token]), ulog);
         }
       });
     if (msg) {
@@ -134,145 +186,62 @@ export async function startTelegram(
         if (press) await runCallback(deps, press, ulog);
       });
     }
-  });
-  bot.catch((err) => log.error({ errMessage: mask(err) }, 'telegram middleware error'));
-
-  let connected = true;
-  let stopped = false;
-  const setConnected = (ok: boolean, why?: string) => {
-    if (ok !== connected)
-      log[ok ? 'info' : 'warn']({ connected: ok, why }, 'telegram connection state changed');
-    connected = ok;
   };
-  watchPolling(bot, setConnected);
-  let polling: Promise<void> = Promise.resolve();
-  let webhookRoute: WebhookRoute | undefined;
-  let stopWatching = async () => {};
-  if (webhookUrl) {
-    const path = new URL(webhookUrl).pathname;
-    webhookRoute = { path, handle: webhookHandler(bot, secretToken) };
-    stopWatching = watchWebhook(bot, {
-      everyMs: options.webhookCheckMs ?? WEBHOOK_CHECK_MS,
-      errorWindowMs: options.webhookErrorWindowMs ?? WEBHOOK_ERROR_WINDOW_MS,
-      mask,
-      onState: setConnected,
-    });
-    log.info({ bot: me.username, path }, 'telegram front-end on webhook');
-  } else {
-    // launch() resolves only when polling stops; getMe is already done above.
-    polling = bot.launch({ allowedUpdates: ALLOWED_UPDATES }).then(
-      () => {
-        connected = false;
-      },
-      (err: unknown) => {
-        connected = false;
-        log.error({ errMessage: mask(err) }, 'telegram polling stopped');
-      },
-    );
-    log.info({ bot: me.username }, 'telegram front-end polling');
-  }
+}
 
-  return {
-    sender: telegramChatSender(api, buttons, log.child({ component: 'sender' })),
-    ...(webhookRoute ? { webhookRoute } : {}),
-    isConnected: () => connected && !stopped,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        bot.stop('shutdown');
-      } catch {
-        // Webhook mode, or polling already ended on its own.
-      }
-      await Promise.all([polling, stopWatching()]);
-      await Promise.allSettled([...inFlight]);
-      log.info('telegram front-end stopped');
+function connectionState(log: Logger): ConnectionState {
+  const state: ConnectionState = {
+    connected: true,
+    stopped: false,
+    set(ok, why) {
+      if (ok !== state.connected)
+        log[ok ? 'info' : 'warn']({ connected: ok, why }, 'telegram connection state changed');
+      state.connected = ok;
     },
   };
+  return state;
 }
 
-/**
- * telegraf retries failed getUpdates calls on its own without telling anyone, so /healthz would call
- * the bot connected while Telegram is unreachable. Observing the calls is the one place this adapter
- * reaches into telegraf's client.
- */
-function watchPolling(bot: Telegraf, onState: (ok: boolean) => void): void {
-  const client = bot.telegram;
-  const callApi = client.callApi.bind(client);
-  client.callApi = (async (method: Parameters<typeof callApi>[0], payload: never, options?: never) => {
-    try {
-      const result = await callApi(method, payload, options);
-      if (method === 'getUpdates') onState(true);
-      return result;
-    } catch (err) {
-      if (method === 'getUpdates' && !(err instanceof Error && err.name === 'AbortError')) onState(false);
-      throw err;
-    }
-  }) as typeof client.callApi;
+interface Receiving {
+  webhookRoute?: WebhookRoute;
+  stop(): Promise<void>;
 }
 
-/**
- * Telegram calls the webhook URL exactly as set, query string included, while telegraf compares the
- * path it was given with the whole request URL: a query in TELEGRAM_WEBHOOK_URL made every update a
- * 403. The HTTP server has matched the route by path already, so telegraf is handed the URL actually
- * called; its secret-token check, the real guard, still refuses unsigned calls.
- */
-function webhookHandler(bot: Telegraf, secretToken: string): WebhookRoute['handle'] {
-  return (req, res) => bot.webhookCallback(req.url ?? '/', { secretToken })(req, res);
+interface ReceiveContext {
+  state: ConnectionState;
+  log: Logger;
+  me: Me;
+  token: string;
 }
 
-/**
- * In webhook mode nothing of ours calls Telegram, so only Telegram can tell whether its deliveries
- * reach us: getWebhookInfo, asked every `everyMs`, reports the last failed one. Unreachable, a recent
- * failure, or no webhook set (another instance took over with polling) all mean not connected.
- * Returns the stop function, which waits for a check under way.
- */
-function watchWebhook(
+function onWebhook(
   bot: Telegraf,
-  opts: {
-    everyMs: number;
-    errorWindowMs: number;
-    mask(err: unknown): string;
-    onState(ok: boolean, why?: string): void;
-  },
-): () => Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const check = async () => {
-    try {
-      const info = await bot.telegram.getWebhookInfo();
-      const problem = webhookProblem(info, Date.now() - opts.errorWindowMs);
-      opts.onState(problem === undefined, problem === undefined ? undefined : opts.mask(problem));
-    } catch (err) {
-      opts.onState(false, `getWebhookInfo failed: ${opts.mask(err)}`);
-    }
-  };
-  const next = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = check().finally(next);
-    }, opts.everyMs);
-    // Health watching alone must not keep the process alive.
-    timer.unref();
-  };
-  next();
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-  };
+  webhookUrl: string,
+  secretToken: string,
+  ctx: ReceiveContext & { options: TelegramOptions },
+): Receiving {
+  const path = new URL(webhookUrl).pathname;
+  const stop = watchWebhook(bot, {
+    everyMs: ctx.options.webhookCheckMs ?? WEBHOOK_CHECK_MS,
+    errorWindowMs: ctx.options.webhookErrorWindowMs ?? WEBHOOK_ERROR_WINDOW_MS,
+    mask: (err) => maskSecrets(err instanceof Error ? err.message : String(err), [ctx.token]),
+    onState: ctx.state.set,
+  });
+  ctx.log.info({ bot: ctx.me.username, path }, 'telegram front-end on webhook');
+  return { webhookRoute: { path, handle: webhookHandler(bot, secretToken) }, stop };
 }
 
-type WebhookInfo = Awaited<ReturnType<Telegraf['telegram']['getWebhookInfo']>>;
-
-/** Why Telegram's webhook info says its updates do not reach us, or undefined when they do. */
-function webhookProblem(
-  info: Pick<WebhookInfo, 'url' | 'last_error_date' | 'last_error_message'>,
-  recentSinceMs: number,
-): string | undefined {
-  if (!info.url) return 'no webhook is set';
-  if (info.last_error_date !== undefined && info.last_error_date * 1000 >= recentSinceMs)
-    return `Telegram's last delivery failed: ${info.last_error_message ?? 'no reason given'}`;
-  return undefined;
+function onPolling(bot: Telegraf, ctx: ReceiveContext): Receiving {
+  // launch() resolves only when polling stops; getMe is already done.
+  const polling = bot.launch({ allowedUpdates: ALLOWED_UPDATES }).then(
+    () => {
+      ctx.state.connected = false;
+    },
+    (err: unknown) => {
+      ctx.state.connected = false;
+      ctx.log.error({ err: withoutSecrets(err, [ctx.token]) }, 'telegram polling stopped');
+    },
+  );
+  ctx.log.info({ bot: ctx.me.username }, 'telegram front-end polling');
+  return { stop: () => polling };
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { batches, deliveries, events } from '../db/schema/index.js';
+import { batches, events } from '../db/schema/index.js';
+import { addToOutbox } from '../deliveries.js';
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
 import { activeBatchForNiche, countPendingItems, findNiche, getBatch } from './queries.js';
@@ -77,9 +78,23 @@ export async function cancelBatch(
 /** Outbox rows of this kind carry a batch's end; the relay builds the summary from the batch row. */
 export const BATCH_SUMMARY = 'batch_summary';
 export const batchSummaryKey = (batchId: number) => `batch:${batchId}:summary`;
+/** The reply's `progressKey` for a batch: the message its progress edits land on, in the chat that started it. */
+export const batchProgressKey = (batchId: number) => `batch:${batchId}:progress`;
 
 /** Postgres channel the batch runners listen on (cancels reach them without waiting for a poll). */
 export const BATCH_CHANNEL = 'storywatch_batches';
+
+/** Calls `listener` the moment a cancel of this batch is requested; returns the unsubscribe. */
+export async function onBatchCancel(
+  deps: Pick<CoreDeps, 'sql'>,
+  batchId: number,
+  listener: () => void,
+): Promise<() => Promise<void>> {
+  const sub = await deps.sql.listen(BATCH_CHANNEL, (payload) => {
+    if (payload === `cancel:${batchId}`) listener();
+  });
+  return () => sub.unlisten();
+}
 
 /** What a running batch is waiting for (null once it checks again); written only when it changes. */
 export async function setBatchWaiting(
@@ -161,10 +176,10 @@ async function closeBatch(
       .returning();
     const origin = closed?.origin;
     if (closed && origin && (origin.platform === 'telegram' || origin.platform === 'discord')) {
-      await tx
-        .insert(deliveries)
-        .values({ dedupeKey: batchSummaryKey(id), payload: { kind: BATCH_SUMMARY, batchId: id } })
-        .onConflictDoNothing();
+      await addToOutbox(tx, {
+        dedupeKey: batchSummaryKey(id),
+        payload: { kind: BATCH_SUMMARY, batchId: id },
+      });
     }
     return closed;
   });

@@ -1,7 +1,6 @@
 import { and, eq, like } from 'drizzle-orm';
 import { igSessions, proxies } from '../db/schema/index.js';
 import type { CoreDeps } from '../deps.js';
-import { maskSecrets } from '../mask.js';
 import {
   decryptSecret,
   encryptSecret,
@@ -49,10 +48,7 @@ export async function upgradeCredentialBinding(
         plain = decryptSecret(row.passwordEnc, key, context);
       } catch (err) {
         result.unreadable++;
-        deps.log.warn(
-          { proxyId: row.id, errMessage: maskSecrets((err as Error).message) },
-          'proxy password cannot be decrypted; left as it is',
-        );
+        deps.log.warn({ proxyId: row.id, err }, 'proxy password cannot be decrypted; left as it is');
         continue;
       }
       await tx
@@ -74,10 +70,7 @@ export async function upgradeCredentialBinding(
         plain = decryptSecret(row.cookiesEnc, key, context);
       } catch (err) {
         result.unreadable++;
-        deps.log.warn(
-          { sessionId: row.id, errMessage: maskSecrets((err as Error).message) },
-          'session cookies cannot be decrypted; left as they are',
-        );
+        deps.log.warn({ sessionId: row.id, err }, 'session cookies cannot be decrypted; left as they are');
         continue;
       }
       await tx

@@ -38,3 +38,8 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     },
   };
 }
+
+/** One round trip to Postgres: throws when the database does not answer (the /healthz probe). */
+export async function pingDatabase(deps: { sql: Sql }): Promise<void> {
+  await deps.sql`select 1`;
+}

@@ -1,1 +1,2 @@
+export * from './by-batch.js';
 export * from './results-window.js';

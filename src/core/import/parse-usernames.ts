@@ -138,175 +138,198 @@ export function parseUsernames(
   text: string,
   options: { maxExamples?: number; detectHeader?: boolean; typedWords?: boolean } = {},
 ): ParsedUsernames {
-  const maxExamples = options.maxExamples ?? 10;
-  const typedWords = options.typedWords ?? false;
-  let lookForHeader = options.detectHeader ?? true;
-  let watchFreeText = lookForHeader;
-  const comments: CommentLines = { count: 0, lines: [] };
-  const trailingComments: CommentLines = { count: 0, lines: [] };
-  const seen = new Set<string>();
-  const usernames: string[] = [];
-  const malformedExamples: MalformedEntry[] = [];
-  let repeated = 0;
-  let malformed = 0;
-  let entries = 0;
-  let lineNo = 0;
+  const parser = new UsernameParser(
+    options.maxExamples ?? 10,
+    options.typedWords ?? false,
+    options.detectHeader ?? true,
+  );
   let start = 0;
-  // Assigned in handleLine: the casts keep TypeScript from narrowing them to null below.
-  let header = null as HeaderLine | null;
-  let freeTextRow: FreeTextRow | null = null;
+  LINE_BREAK_RE.lastIndex = 0;
+  for (let m = LINE_BREAK_RE.exec(text); m !== null; m = LINE_BREAK_RE.exec(text)) {
+    parser.line(text.slice(start, m.index));
+    start = m.index + m[0].length;
+  }
+  if (start < text.length) parser.line(text.slice(start));
+  return parser.end();
+}
+
+/** The state of one parse, fed a line at a time (see parseUsernames for the rules). */
+class UsernameParser {
+  private readonly comments: CommentLines = { count: 0, lines: [] };
+  private readonly trailingComments: CommentLines = { count: 0, lines: [] };
+  private readonly seen = new Set<string>();
+  private readonly usernames: string[] = [];
+  private readonly malformedExamples: MalformedEntry[] = [];
+  private repeated = 0;
+  private malformed = 0;
+  private entries = 0;
+  private lineNo = 0;
+  private header: HeaderLine | null = null;
+  private freeTextRow: FreeTextRow | null = null;
   /** Set when a CSV header chose a column: only that cell of each row is read. */
-  let rows = null as CsvRows | null;
+  private rows: CsvRows | null = null;
   /** The line an entry is on: the first line of a row that spans several. */
-  let entryLine = 0;
+  private entryLine = 0;
+  private lookForHeader: boolean;
+  private watchFreeText: boolean;
 
-  const addMalformed = (text: string, reason: string) => {
-    malformed++;
-    if (malformedExamples.length < maxExamples) {
-      malformedExamples.push({ line: entryLine, text: clip(text), reason });
+  constructor(
+    private readonly maxExamples: number,
+    private readonly typedWords: boolean,
+    detectHeader: boolean,
+  ) {
+    this.lookForHeader = detectHeader;
+    this.watchFreeText = detectHeader;
+  }
+
+  line(line: string): void {
+    this.lineNo++;
+    this.entryLine = this.lineNo;
+    if (this.rows !== null) {
+      this.rows.push(line, this.lineNo);
+      return;
     }
-  };
+    if (ONLY_SPACE_RE.test(line)) return;
+    if (this.typedWords) {
+      for (const part of line.split(SEPARATORS_RE)) this.part(part);
+      return;
+    }
+    // Tried before comments: a header's first cell may be "#" (a row-number column).
+    if (this.lookForHeader && this.readHeader(line)) return;
+    if (COMMENT_LINE_RE.test(line)) {
+      this.noteComment(this.comments);
+      return;
+    }
+    // Comment lines may come before a header; any other line ends the search.
+    this.lookForHeader = false;
+    const body = this.cutComment(line);
+    // Most lines hold one name: skip the split for them.
+    if (!HAS_SEPARATOR_RE.test(body)) {
+      this.part(body);
+      return;
+    }
+    this.watchForFreeText(body);
+    this.words(body);
+  }
 
-  const noteComment = (kind: CommentLines) => {
+  end(): ParsedUsernames {
+    if (this.rows !== null && this.header !== null) {
+      this.rows.end();
+      this.header.unclosedQuoteLine = this.rows.unclosedQuoteLine;
+    }
+    return {
+      usernames: this.usernames,
+      repeated: this.repeated,
+      malformed: this.malformed,
+      malformedExamples: this.malformedExamples,
+      entries: this.entries,
+      lines: this.lineNo,
+      header: this.header,
+      freeTextRow: this.freeTextRow,
+      comments: this.comments,
+      trailingComments: this.trailingComments,
+    };
+  }
+
+  private addMalformed(text: string, reason: string): void {
+    this.malformed++;
+    if (this.malformedExamples.length < this.maxExamples) {
+      this.malformedExamples.push({ line: this.entryLine, text: clip(text), reason });
+    }
+  }
+
+  private noteComment(kind: CommentLines): void {
     kind.count++;
-    if (kind.lines.length < maxExamples) kind.lines.push(lineNo);
-  };
+    if (kind.lines.length < this.maxExamples) kind.lines.push(this.lineNo);
+  }
 
-  const handlePart = (part: string, t: Token = parseToken(part)) => {
+  private part(part: string, t: Token = parseToken(part)): void {
     if (part === '') return;
-    entries++;
+    this.entries++;
     if (t.ok) {
-      if (seen.has(t.username)) repeated++;
+      if (this.seen.has(t.username)) this.repeated++;
       else {
-        seen.add(t.username);
-        usernames.push(t.username);
+        this.seen.add(t.username);
+        this.usernames.push(t.username);
       }
       return;
     }
-    addMalformed(part, t.reason);
-  };
+    this.addMalformed(part, t.reason);
+  }
 
-  const handleRow = (row: string, line: number, delimiter: string, h: HeaderLine) => {
+  /** One row under a CSV header: only the header's column is an entry. */
+  private row(row: string, line: number, delimiter: string, h: HeaderLine): void {
     if (ONLY_SPACE_RE.test(row)) return;
-    entryLine = line;
+    this.entryLine = line;
     const cells = splitCsvLine(row, delimiter);
     const cell = cells[h.index];
     const text = row.includes('\n') ? row.replace(/\s*\n\s*/g, ' ') : row;
     if (cell === undefined) {
-      entries++;
+      this.entries++;
       const n = cells.length;
-      addMalformed(text, `no column "${h.column}" (the row has ${n} ${n === 1 ? 'cell' : 'cells'})`);
+      this.addMalformed(text, `no column "${h.column}" (the row has ${n} ${n === 1 ? 'cell' : 'cells'})`);
       return;
     }
     if (cell === '') {
-      entries++;
-      addMalformed(text, `empty cell in the column "${h.column}"`);
-    } else handlePart(cell);
-    // The other columns are not read; an @name or profile link in them is counted for the report.
-    for (let i = 0; i < cells.length; i++) {
-      const other = cells[i] ?? '';
-      if (i === h.index || !OTHER_PROFILE_RE.test(other)) continue;
-      const t = parseToken(other);
-      const own = cell === '' ? null : parseToken(cell);
-      if (!t.ok || (own?.ok && own.username === t.username)) continue;
-      h.otherProfiles++;
-      h.otherProfileExample ??= { line, text: clip(other) };
-    }
-  };
+      this.entries++;
+      this.addMalformed(text, `empty cell in the column "${h.column}"`);
+    } else this.part(cell);
+    countOtherProfiles(cells, cell, line, h);
+  }
 
   /** Whether `line` is a header; a CSV header switches to reading one column per row. */
-  const readHeader = (line: string): boolean => {
-    const found = detectHeader(line, lineNo, isUsername);
+  private readHeader(line: string): boolean {
+    const found = detectHeader(line, this.lineNo, isUsername);
     if (!found) return false;
-    lookForHeader = false;
+    this.lookForHeader = false;
     const h = found.header;
-    header = h;
+    this.header = h;
     const delimiter = found.delimiter;
     if (delimiter !== null) {
-      watchFreeText = false;
-      rows = new CsvRows(delimiter, (row, at) => handleRow(row, at, delimiter, h));
+      this.watchFreeText = false;
+      this.rows = new CsvRows(delimiter, (row, at) => this.row(row, at, delimiter, h));
     }
     return true;
-  };
+  }
 
   /** The line without a trailing " #" comment (noted). */
-  const cutComment = (line: string): string => {
+  private cutComment(line: string): string {
     const cut = TRAILING_COMMENT_RE.exec(line);
     if (!cut) return line;
-    noteComment(trailingComments);
+    this.noteComment(this.trailingComments);
     return line.slice(0, cut.index);
-  };
+  }
 
-  const watchForFreeText = (line: string) => {
-    if (!watchFreeText || !CELL_SEPARATOR_RE.test(line) || !HAS_UPPER_RE.test(line)) return;
+  private watchForFreeText(line: string): void {
+    if (!this.watchFreeText || !CELL_SEPARATOR_RE.test(line) || !HAS_UPPER_RE.test(line)) return;
     const cell = freeTextCell(line);
     if (cell === null) return;
-    freeTextRow = { line: lineNo, cell: clip(cell) };
-    watchFreeText = false;
-  };
+    this.freeTextRow = { line: this.lineNo, cell: clip(cell) };
+    this.watchFreeText = false;
+  }
 
   /** A line of several words: each an entry, unless a space makes it text (then one malformed entry). */
-  const handleWords = (line: string) => {
+  private words(line: string): void {
     const words = line.split(SEPARATORS_RE).filter((w) => w !== '');
     const tokens = words.map((w) => parseToken(w));
     if (words.length > 1 && INNER_SPACE_RE.test(line) && tokens.some((t) => !t.ok)) {
-      entries++;
-      addMalformed(line.trim(), textLineReason(words, tokens));
+      this.entries++;
+      this.addMalformed(line.trim(), textLineReason(words, tokens));
       return;
     }
-    for (const [i, w] of words.entries()) handlePart(w, tokens[i]);
-  };
-
-  const handleLine = (line: string) => {
-    lineNo++;
-    entryLine = lineNo;
-    if (rows !== null) {
-      rows.push(line, lineNo);
-      return;
-    }
-    if (ONLY_SPACE_RE.test(line)) return;
-    if (typedWords) {
-      for (const part of line.split(SEPARATORS_RE)) handlePart(part);
-      return;
-    }
-    // Tried before comments: a header's first cell may be "#" (a row-number column).
-    if (lookForHeader && readHeader(line)) return;
-    if (COMMENT_LINE_RE.test(line)) {
-      noteComment(comments);
-      return;
-    }
-    // Comment lines may come before a header; any other line ends the search.
-    lookForHeader = false;
-    const body = cutComment(line);
-    // Most lines hold one name: skip the split for them.
-    if (!HAS_SEPARATOR_RE.test(body)) {
-      handlePart(body);
-      return;
-    }
-    watchForFreeText(body);
-    handleWords(body);
-  };
-
-  LINE_BREAK_RE.lastIndex = 0;
-  for (let m = LINE_BREAK_RE.exec(text); m !== null; m = LINE_BREAK_RE.exec(text)) {
-    handleLine(text.slice(start, m.index));
-    start = m.index + m[0].length;
+    for (const [i, w] of words.entries()) this.part(w, tokens[i]);
   }
-  if (start < text.length) handleLine(text.slice(start));
-  if (rows !== null && header !== null) {
-    rows.end();
-    header.unclosedQuoteLine = rows.unclosedQuoteLine;
+}
+
+/** The other columns are not read; an @name or profile link in them is counted for the report. */
+function countOtherProfiles(cells: readonly string[], cell: string, line: number, h: HeaderLine): void {
+  for (let i = 0; i < cells.length; i++) {
+    const other = cells[i] ?? '';
+    if (i === h.index || !OTHER_PROFILE_RE.test(other)) continue;
+    const t = parseToken(other);
+    const own = cell === '' ? null : parseToken(cell);
+    if (!t.ok || (own?.ok && own.username === t.username)) continue;
+    h.otherProfiles++;
+    h.otherProfileExample ??= { line, text: clip(other) };
   }
-  return {
-    usernames,
-    repeated,
-    malformed,
-    malformedExamples,
-    entries,
-    lines: lineNo,
-    header,
-    freeTextRow,
-    comments,
-    trailingComments,
-  };
 }

@@ -137,3 +137,69 @@ export async function escalateProxyCooldown(
     select cooling_until from proxies where id = ${proxyId}`;
   return { escalated: false, coolingUntil: current?.cooling_until ?? null, cooldownLevel: null };
 }
+
+/** How many recent latencies a proxy row keeps for its median. */
+export const LATENCY_WINDOW = 25;
+
+/** What the checker's requests through one proxy added up to since the last flush. */
+export interface ProxyHealthStats {
+  id: number;
+  successes: number;
+  failures: number;
+  byOutcome: Record<string, number>;
+  /** Newest last; the row keeps the latest LATENCY_WINDOW of its own and these. */
+  latencies: number[];
+  /** Already masked. */
+  lastError: string | null;
+  lastUsedAt: Date | null;
+}
+
+/**
+ * Adds the checker's accumulated request stats to the proxies' rows in one statement (one per
+ * flush, not per request: a write per request would make Postgres the checker's bottleneck).
+ */
+export async function addProxyHealthStats(
+  deps: Pick<CoreDeps, 'sql'>,
+  stats: readonly ProxyHealthStats[],
+): Promise<void> {
+  if (stats.length === 0) return;
+  const rows = stats.map((p) => ({
+    id: p.id,
+    s: p.successes,
+    f: p.failures,
+    fb: p.byOutcome,
+    lat: p.latencies,
+    err: p.lastError,
+    used: p.lastUsedAt?.toISOString() ?? null,
+  }));
+  await deps.sql`
+    update proxies p set
+      successes = p.successes + v.s,
+      failures = p.failures + v.f,
+      failures_by_outcome = (
+        select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
+          select k, sum(n)::int as n from (
+            select key as k, value::int as n from jsonb_each_text(p.failures_by_outcome)
+            union all
+            select key, value::int from jsonb_each_text(v.fb)
+          ) a group by k
+        ) b
+      ),
+      recent_latencies_ms = (
+        select coalesce(jsonb_agg(x order by ord), '[]'::jsonb) from (
+          select x, ord from jsonb_array_elements(p.recent_latencies_ms || v.lat) with ordinality as t(x, ord)
+          order by ord desc limit ${LATENCY_WINDOW}
+        ) r
+      ),
+      last_error = coalesce(v.err, p.last_error),
+      last_used_at = greatest(p.last_used_at, v.used),
+      -- A success outside a cooldown ends the backoff streak.
+      cooldown_level = case when v.s > 0 and (p.cooling_until is null or p.cooling_until <= now()) then 0
+                            else p.cooldown_level end,
+      -- What happened to it last: answers (ok), or only failures since its last answer (failing);
+      -- 'dead' is the proxy test's word and only a success or a passing test lifts it.
+      health = case when v.s > 0 then 'ok' when v.f > 0 and p.health <> 'dead' then 'failing' else p.health end
+    from jsonb_to_recordset(${deps.sql.json(rows)}::jsonb)
+      as v(id int, s int, f int, fb jsonb, lat jsonb, err text, used timestamptz)
+    where p.id = v.id`;
+}

@@ -86,9 +86,43 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
     // Refuse before storing anything: a proxy without its password would fail every request.
     encryptSecret('', deps.credentialsKey, '');
   }
+  const { unique, duplicates } = withoutRepeatedLines(parsed);
+  const { added, updated, alreadyStored } = await storeProxies(deps, unique);
+  duplicates.push(...alreadyStored);
+  duplicates.sort((a, b) => a.lineNumber - b.lineNumber);
+  if (added.length > 0 || updated.length > 0) {
+    await notifyProxiesChanged(deps);
+    await recordProxiesAdded(deps, {
+      added,
+      updated,
+      duplicates: duplicates.length,
+      refused: refused.length,
+    });
+  }
+  deps.log.info(
+    {
+      added: added.length,
+      updated: updated.length,
+      duplicates: duplicates.length,
+      refused: refused.length,
+      comments: comments.length,
+      trailingComments: trailingComments.length,
+    },
+    'proxies added',
+  );
+  return { added, updated, duplicates, refused, comments, trailingComments };
+}
+
+type ProxyLine = { lineNumber: number; proxy: ParsedProxy };
+
+/** The first line of each proxy; later lines naming the same one are duplicates of it. */
+function withoutRepeatedLines(parsed: readonly ProxyLine[]): {
+  unique: ProxyLine[];
+  duplicates: DuplicateProxy[];
+} {
   const duplicates: DuplicateProxy[] = [];
   const firstSeen = new Map<string, { lineNumber: number; password: string | null }>();
-  const unique: Array<{ lineNumber: number; proxy: ParsedProxy }> = [];
+  const unique: ProxyLine[] = [];
   for (const p of parsed) {
     const key = identity(p.proxy);
     const earlier = firstSeen.get(key);
@@ -105,108 +139,114 @@ export async function addProxies(deps: CoreDeps, text: string): Promise<AddProxi
     firstSeen.set(key, { lineNumber: p.lineNumber, password: p.proxy.password });
     unique.push(p);
   }
+  return { unique, duplicates };
+}
 
+const identityColumns = {
+  id: proxies.id,
+  host: proxies.host,
+  port: proxies.port,
+  username: proxies.username,
+  passwordEnc: proxies.passwordEnc,
+};
+
+async function storedIdentities(deps: Pick<CoreDeps, 'db'>, lines: readonly ProxyLine[]) {
+  const hosts = [...new Set(lines.map((u) => u.proxy.host))];
+  const rows = await deps.db.select(identityColumns).from(proxies).where(inArray(proxies.host, hosts));
+  return new Map<string, StoredIdentity>(rows.map((r) => [identity(r), r]));
+}
+
+/** Inserts the proxies not stored yet; returns the ids of those this call inserted, by identity. */
+async function insertProxies(deps: CoreDeps, fresh: readonly ProxyLine[]): Promise<Map<string, number>> {
+  if (fresh.length === 0) return new Map();
+  const inserted = await deps.db
+    .insert(proxies)
+    .values(
+      fresh.map(({ proxy }) => ({
+        host: proxy.host,
+        port: proxy.port,
+        username: proxy.username,
+        passwordEnc:
+          proxy.password === null
+            ? null
+            : encryptSecret(proxy.password, deps.credentialsKey, proxyCredentialContext(proxy)),
+      })),
+    )
+    .onConflictDoNothing()
+    .returning(identityColumns);
+  return new Map(inserted.map((r) => [identity(r), r.id]));
+}
+
+async function storeProxies(
+  deps: CoreDeps,
+  unique: readonly ProxyLine[],
+): Promise<{ added: AddedProxy[]; updated: UpdatedProxy[]; alreadyStored: DuplicateProxy[] }> {
   const added: AddedProxy[] = [];
   const updated: UpdatedProxy[] = [];
-  if (unique.length > 0) {
-    const columns = {
-      id: proxies.id,
-      host: proxies.host,
-      port: proxies.port,
-      username: proxies.username,
-      passwordEnc: proxies.passwordEnc,
-    };
-    const storedFor = async (hosts: string[]): Promise<Map<string, StoredIdentity>> => {
-      const rows = await deps.db.select(columns).from(proxies).where(inArray(proxies.host, hosts));
-      return new Map(rows.map((r) => [identity(r), r]));
-    };
-    let stored = await storedFor([...new Set(unique.map((u) => u.proxy.host))]);
-    const fresh = unique.filter((u) => !stored.has(identity(u.proxy)));
-    const inserted =
-      fresh.length === 0
-        ? []
-        : await deps.db
-            .insert(proxies)
-            .values(
-              fresh.map(({ proxy }) => ({
-                host: proxy.host,
-                port: proxy.port,
-                username: proxy.username,
-                passwordEnc:
-                  proxy.password === null
-                    ? null
-                    : encryptSecret(proxy.password, deps.credentialsKey, proxyCredentialContext(proxy)),
-              })),
-            )
-            .onConflictDoNothing()
-            .returning(columns);
-    const insertedIds = new Map(inserted.map((r) => [identity(r), r.id]));
-    const raced = fresh.filter((u) => !insertedIds.has(identity(u.proxy)));
-    if (raced.length > 0) {
-      // Added by someone else between the look-up and the insert: compare with what they stored.
-      stored = new Map([...stored, ...(await storedFor([...new Set(raced.map((r) => r.proxy.host))]))]);
-    }
-    for (const u of unique) {
-      const key = identity(u.proxy);
-      const entry = { lineNumber: u.lineNumber, address: proxyAddress(u.proxy), username: u.proxy.username };
-      const id = insertedIds.get(key);
-      const row = stored.get(key);
-      if (id !== undefined) added.push({ id, ...entry });
-      else if (row && !samePassword(row, u.proxy.password, deps.credentialsKey)) {
-        await deps.db
-          .update(proxies)
-          .set({
-            // Bound to the row's own identity (the same as the line's: that is how it was matched).
-            passwordEnc:
-              u.proxy.password === null
-                ? null
-                : encryptSecret(u.proxy.password, deps.credentialsKey, proxyCredentialContext(row)),
-            // The old health was earned with the old password (often a 407): start again.
-            health: 'unknown',
-            coolingUntil: null,
-            cooldownLevel: 0,
-            lastError: null,
-          })
-          .where(eq(proxies.id, row.id));
-        updated.push({ id: row.id, ...entry });
-      } else duplicates.push({ ...entry, existingId: row?.id });
-    }
+  const alreadyStored: DuplicateProxy[] = [];
+  if (unique.length === 0) return { added, updated, alreadyStored };
+  let stored = await storedIdentities(deps, unique);
+  const fresh = unique.filter((u) => !stored.has(identity(u.proxy)));
+  const insertedIds = await insertProxies(deps, fresh);
+  const raced = fresh.filter((u) => !insertedIds.has(identity(u.proxy)));
+  if (raced.length > 0) {
+    // Added by someone else between the look-up and the insert: compare with what they stored.
+    stored = new Map([...stored, ...(await storedIdentities(deps, raced))]);
   }
-  duplicates.sort((a, b) => a.lineNumber - b.lineNumber);
-  if (added.length > 0 || updated.length > 0) {
-    await notifyProxiesChanged(deps);
-    const parts = [
-      added.length > 0
-        ? `Added ${added.length} prox${added.length === 1 ? 'y' : 'ies'}: ${added.map((a) => `#${a.id} ${a.address}`).join(', ')}`
-        : '',
-      updated.length > 0
-        ? `updated the password of ${updated.map((a) => `#${a.id} ${a.address}`).join(', ')}`
-        : '',
-    ].filter(Boolean);
-    const message = parts.join('; ');
-    await recordEvent(deps, {
-      kind: 'proxy',
-      message: message.charAt(0).toUpperCase() + message.slice(1),
-      data: {
-        added: added.map((a) => a.id),
-        updated: updated.map((a) => a.id),
-        duplicates: duplicates.length,
-        refused: refused.length,
-      },
-    });
+  for (const u of unique) {
+    const key = identity(u.proxy);
+    const entry = { lineNumber: u.lineNumber, address: proxyAddress(u.proxy), username: u.proxy.username };
+    const id = insertedIds.get(key);
+    const row = stored.get(key);
+    if (id !== undefined) added.push({ id, ...entry });
+    else if (row && !samePassword(row, u.proxy.password, deps.credentialsKey)) {
+      await replacePassword(deps, row, u.proxy.password);
+      updated.push({ id: row.id, ...entry });
+    } else alreadyStored.push({ ...entry, existingId: row?.id });
   }
-  deps.log.info(
-    {
-      added: added.length,
-      updated: updated.length,
-      duplicates: duplicates.length,
-      refused: refused.length,
-      comments: comments.length,
-      trailingComments: trailingComments.length,
+  return { added, updated, alreadyStored };
+}
+
+async function replacePassword(deps: CoreDeps, row: StoredIdentity, password: string | null): Promise<void> {
+  await deps.db
+    .update(proxies)
+    .set({
+      // Bound to the row's own identity (the same as the line's: that is how it was matched).
+      passwordEnc:
+        password === null ? null : encryptSecret(password, deps.credentialsKey, proxyCredentialContext(row)),
+      // The old health was earned with the old password (often a 407): start again.
+      health: 'unknown',
+      coolingUntil: null,
+      cooldownLevel: 0,
+      lastError: null,
+    })
+    .where(eq(proxies.id, row.id));
+}
+
+async function recordProxiesAdded(
+  deps: CoreDeps,
+  result: { added: AddedProxy[]; updated: UpdatedProxy[]; duplicates: number; refused: number },
+): Promise<void> {
+  const { added, updated } = result;
+  const parts = [
+    added.length > 0
+      ? `Added ${added.length} prox${added.length === 1 ? 'y' : 'ies'}: ${added.map((a) => `#${a.id} ${a.address}`).join(', ')}`
+      : '',
+    updated.length > 0
+      ? `updated the password of ${updated.map((a) => `#${a.id} ${a.address}`).join(', ')}`
+      : '',
+  ].filter(Boolean);
+  const message = parts.join('; ');
+  await recordEvent(deps, {
+    kind: 'proxy',
+    message: message.charAt(0).toUpperCase() + message.slice(1),
+    data: {
+      added: added.map((a) => a.id),
+      updated: updated.map((a) => a.id),
+      duplicates: result.duplicates,
+      refused: result.refused,
     },
-    'proxies added',
-  );
-  return { added, updated, duplicates, refused, comments, trailingComments };
+  });
 }
 
 export interface ProxyListItem {
@@ -332,6 +372,15 @@ function proxyRef(text: string): { host: string; port: number; username?: string
 
 export async function notifyProxiesChanged(deps: Pick<CoreDeps, 'sql'>): Promise<void> {
   await deps.sql`select pg_notify(${PROXY_CHANNEL}, 'changed')`;
+}
+
+/** Calls `listener` whenever a proxy is added, changed or removed (from any process); returns the stop. */
+export async function onProxiesChanged(
+  deps: Pick<CoreDeps, 'sql'>,
+  listener: () => void,
+): Promise<() => Promise<void>> {
+  const sub = await deps.sql.listen(PROXY_CHANNEL, listener);
+  return () => sub.unlisten();
 }
 
 export interface ProxyCredentials {

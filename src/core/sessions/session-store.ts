@@ -171,10 +171,7 @@ export async function loadActiveSessions(
       out.push({ ...cookies, id: r.id, proxyId: r.proxyId, userAgent: r.userAgent });
     } catch (err) {
       // One unreadable session (key changed) must not stop the others from being used.
-      deps.log.error(
-        { sessionId: r.id, errMessage: maskSecrets((err as Error).message) },
-        'session cannot be decrypted; skipped',
-      );
+      deps.log.error({ sessionId: r.id, err }, 'session cannot be decrypted; skipped');
     }
   }
   return out;

@@ -1,9 +1,9 @@
-import { maskSecrets } from '../../core/mask.js';
-import { runConsole } from './run-console.js';
+import { maskSecrets } from '../core/mask.js';
+import { runConsoleCommand } from './console-role.js';
 
 // Exit by code, not process.exit(): pending stdout writes finish and every pool is already closed.
 try {
-  process.exitCode = await runConsole(process.argv.slice(2));
+  process.exitCode = await runConsoleCommand(process.argv.slice(2));
 } catch (err) {
   const message = maskSecrets(err instanceof Error ? err.message : String(err));
   // --json promises JSON whatever happens, this last resort included.

@@ -1,4 +1,6 @@
-import type { Sql } from '../core/db/client.js';
+import type { Sql } from './db/client.js';
+import type { CoreDeps } from './deps.js';
+import { storiesTodayByNiche } from './stories-today.js';
 
 /**
  * Everything /metrics reports from Postgres, read in one go per scrape. The numbers are computed from
@@ -10,7 +12,8 @@ import type { Sql } from '../core/db/client.js';
 export interface MetricsSnapshot {
   checks: Array<{ outcome: string; count: number }>;
   storiesTotal: number;
-  stories24h: Array<{ niche: string; count: number }>;
+  /** Profiles with a story today (STORYWATCH_TIMEZONE) by niche: the count the daily target is compared to. */
+  storiesToday: Array<{ niche: string; count: number }>;
   batchesByStatus: Array<{ status: string; count: number }>;
   /** Batches finished in the last 24 h: duration from start to finish. */
   finishedBatches: Array<{ status: string; trigger: string; seconds: number }>;
@@ -127,16 +130,16 @@ async function loadImports(sql: Sql): Promise<MetricsSnapshot['imports']> {
   };
 }
 
-export async function loadMetricsSnapshot(sql: Sql): Promise<MetricsSnapshot> {
-  const [checks, stories, stories24h, batchesByStatus, finished, proxies, deliveries, targets, imports] =
+export async function loadMetricsSnapshot(
+  deps: Pick<CoreDeps, 'sql'>,
+  day: { timeZone: string; now: Date },
+): Promise<MetricsSnapshot> {
+  const { sql } = deps;
+  const [checks, stories, storiesToday, batchesByStatus, finished, proxies, deliveries, targets, imports] =
     await Promise.all([
       loadChecks(sql),
       sql<{ n: number }[]>`select coalesce(sum(stories), 0)::int as n from batches`,
-      sql<{ niche: string; count: number }[]>`
-        select coalesce(n.name, 'unassigned') as niche, count(distinct d.username)::int as count
-          from detections d left join niches n on n.id = d.niche_id
-         where d.detected_at > now() - interval '24 hours'
-         group by 1`,
+      storiesTodayByNiche(deps, day),
       sql<{ status: string; count: number }[]>`
         select status::text as status, count(*)::int as count from batches group by 1`,
       sql<{ status: string; trigger: string; seconds: number }[]>`
@@ -154,7 +157,7 @@ export async function loadMetricsSnapshot(sql: Sql): Promise<MetricsSnapshot> {
   return {
     checks,
     storiesTotal: num(stories[0]?.n),
-    stories24h: stories24h.map((r) => ({ niche: r.niche, count: num(r.count) })),
+    storiesToday: storiesToday.map((r) => ({ niche: r.niche ?? 'unassigned', count: r.count })),
     batchesByStatus: batchesByStatus.map((r) => ({ status: r.status, count: num(r.count) })),
     finishedBatches: finished.map((r) => ({ status: r.status, trigger: r.trigger, seconds: num(r.seconds) })),
     proxies,

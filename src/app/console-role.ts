@@ -1,0 +1,78 @@
+import type { ConsoleBackend, ConsoleDeps, ConsoleOutput } from '../bot/console/run-console.js';
+import { runConsole } from '../bot/console/run-console.js';
+import type { CommandBase } from '../bot/shared/command-context.js';
+import { type Env, EnvError, loadDotEnvFile, loadEnv } from '../config/env.js';
+import { prepareDatabase } from '../core/db/migrate.js';
+import { createLogger } from '../core/logger.js';
+import { createAppContext } from './context.js';
+import { createCommandServices } from './services.js';
+import { postgresHint, untilReachable } from './wait-for-services.js';
+
+/** A console command that needs Redis fails after this long without it, instead of waiting on. */
+const REDIS_CHECK_MS = 5_000;
+
+/**
+ * `storywatch ...`: one command line against this machine's configuration. The front-end
+ * (src/bot/console) translates the words and prints the reply; this is where it gets a database and
+ * services. Returns the exit code.
+ */
+export function runConsoleCommand(argv: readonly string[], io?: ConsoleOutput): Promise<number> {
+  // Asked for in the shell, not inherited from the service's .env (which sets info for the service).
+  const logLevelAsked = process.env.LOG_LEVEL !== undefined;
+  const deps: ConsoleDeps = {
+    configure() {
+      try {
+        loadDotEnvFile();
+        return consoleBackend(loadEnv(), logLevelAsked);
+      } catch (err) {
+        if (err instanceof EnvError)
+          return { problem: `${err.message}\nSee .env.example and README.md for every variable.` };
+        throw err;
+      }
+    },
+  };
+  return runConsole(argv, deps, io);
+}
+
+function consoleBackend(env: Env, logLevelAsked: boolean): ConsoleBackend {
+  return {
+    async registerDiscord() {
+      // Loaded here only: the other commands do without discord.js.
+      const { registerDiscordCommands } = await import('../bot/discord/register.js');
+      const application = {
+        token: env.DISCORD_TOKEN,
+        applicationId: env.DISCORD_APPLICATION_ID,
+        guildId: env.DISCORD_GUILD_ID,
+        apiUrl: env.DISCORD_API_URL,
+      };
+      return registerDiscordCommands(application, { log: createLogger({ level: 'warn' }, process.stderr) });
+    },
+    withCommandBase: (work) => withCommandBase(env, logLevelAsked, work),
+  };
+}
+
+/** Opens the app for one command (Postgres must answer now), runs `work`, and closes everything. */
+async function withCommandBase<T>(
+  env: Env,
+  logLevelAsked: boolean,
+  work: (base: CommandBase) => Promise<T>,
+): Promise<T> {
+  // Logs go to stderr so stdout stays the reply (and parseable with --json); quiet unless asked.
+  const log = createLogger({ level: logLevelAsked ? env.LOG_LEVEL : 'warn' }, process.stderr);
+  // A shell user wants the reason now, not a wait: no retries, but the same hints as the service.
+  await untilReachable('Postgres', () => prepareDatabase(env.DATABASE_URL), postgresHint(env.DATABASE_URL), {
+    log,
+    timeoutMs: 0,
+  });
+  const app = createAppContext(env, log);
+  try {
+    const { services, close } = createCommandServices(app, { redisCheckMs: REDIS_CHECK_MS });
+    try {
+      return await work({ core: app.core, services });
+    } finally {
+      await close();
+    }
+  } finally {
+    await app.close();
+  }
+}
