@@ -27,7 +27,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY drizzle ./drizzle
 COPY bin ./bin
 COPY src ./src
-# Nothing in /app is writable by the service user: it needs no files, only Postgres and Redis.
+# Nothing in /app is writable by the service user. /data holds the credentials key file when
+# CREDENTIALS_KEY is unset (docker-compose.yml mounts a volume there).
+ENV STORYWATCH_DATA_DIR=/data
+RUN mkdir -p /data && chown node:node /data && chmod 700 /data
 USER node
 EXPOSE 8080
 # Busybox wget ships with alpine; /healthz answers 503 naming the failing part.

@@ -1,5 +1,7 @@
 import { createAppContext } from './app/context.js';
+import { resolveCredentialsKey } from './app/credentials-key.js';
 import { createHealthChecks } from './app/health-checks.js';
+import { logOutput } from './app/log-output.js';
 import { startRoles } from './app/roles.js';
 import { createShutdown } from './app/shutdown.js';
 import { pingRedis, postgresHint, redisHint, untilReachable } from './app/wait-for-services.js';
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: env.LOG_LEVEL });
+  const log = createLogger({ level: env.LOG_LEVEL }, logOutput(env.LOG_FORMAT));
   const startedAt = new Date();
   log.info(
     {
@@ -57,17 +59,14 @@ async function main(): Promise<void> {
     waiting(),
   );
   log.info({ created }, created ? 'database created and migrated' : 'database migrated');
-  if (!env.CREDENTIALS_KEY) {
-    log.warn(
-      'CREDENTIALS_KEY is not set: proxies with passwords and Instagram sessions cannot be stored until it is',
-    );
-  }
   // Every role's connections retry forever by design (BullMQ); without this a dead Redis hangs start-up.
   await untilReachable('Redis', () => pingRedis(env.REDIS_URL), redisHint(env.REDIS_URL), waiting());
   const app = createAppContext(env, log);
   // Registered first so it runs last: every role is stopped before its connections are closed.
   shutdown.add('connections', () => app.close());
-  if (env.CREDENTIALS_KEY) await upgradeCredentialBinding(app.core); // v1 credentials bound to their rows (#14.4)
+  // CREDENTIALS_KEY, or the key file in STORYWATCH_DATA_DIR (created on the first start); before any role runs.
+  app.core.credentialsKey = await resolveCredentialsKey(env, app.core, log);
+  await upgradeCredentialBinding(app.core); // v1 credentials bound to their rows (#14.4)
 
   const roles = await startRoles(app, env.STORYWATCH_ROLES, shutdown);
 

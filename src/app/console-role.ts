@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ConsoleBackend, ConsoleDeps, ConsoleOutput } from '../bot/console/run-console.js';
 import { runConsole } from '../bot/console/run-console.js';
 import type { CommandBase } from '../bot/shared/command-context.js';
@@ -5,6 +6,8 @@ import { type Env, EnvError, loadDotEnvFile, loadEnv } from '../config/env.js';
 import { prepareDatabase } from '../core/db/migrate.js';
 import { createLogger } from '../core/logger.js';
 import { createAppContext } from './context.js';
+import { resolveCredentialsKey } from './credentials-key.js';
+import { logOutput } from './log-output.js';
 import { createCommandServices } from './services.js';
 import { postgresHint, untilReachable } from './wait-for-services.js';
 
@@ -17,6 +20,10 @@ const REDIS_CHECK_MS = 5_000;
  * services. Returns the exit code.
  */
 export function runConsoleCommand(argv: readonly string[], io?: ConsoleOutput): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    (io?.out ?? ((t: string) => process.stdout.write(`${t}\n`)))(`storywatch ${packageVersion()}`);
+    return Promise.resolve(0);
+  }
   // Asked for in the shell, not inherited from the service's .env (which sets info for the service).
   const logLevelAsked = process.env.LOG_LEVEL !== undefined;
   const deps: ConsoleDeps = {
@@ -58,7 +65,10 @@ async function withCommandBase<T>(
   work: (base: CommandBase) => Promise<T>,
 ): Promise<T> {
   // Logs go to stderr so stdout stays the reply (and parseable with --json); quiet unless asked.
-  const log = createLogger({ level: logLevelAsked ? env.LOG_LEVEL : 'warn' }, process.stderr);
+  const log = createLogger(
+    { level: logLevelAsked ? env.LOG_LEVEL : 'warn' },
+    logOutput(env.LOG_FORMAT, process.stderr),
+  );
   // A shell user wants the reason now, not a wait: no retries, but the same hints as the service.
   await untilReachable('Postgres', () => prepareDatabase(env.DATABASE_URL), postgresHint(env.DATABASE_URL), {
     log,
@@ -66,6 +76,8 @@ async function withCommandBase<T>(
   });
   const app = createAppContext(env, log);
   try {
+    // The same key as the service: CREDENTIALS_KEY, or the key file (created here when this runs first).
+    app.core.credentialsKey = await resolveCredentialsKey(env, app.core, log);
     const { services, close } = createCommandServices(app, { redisCheckMs: REDIS_CHECK_MS });
     try {
       return await work({ core: app.core, services });
@@ -75,4 +87,12 @@ async function withCommandBase<T>(
   } finally {
     await app.close();
   }
+}
+
+/** The `version` of package.json, which `storywatch --version` prints. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }

@@ -46,7 +46,11 @@ export const envSchema = z
       (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32,
       'must be 32 bytes as 64 hex characters or base64 (generate one: openssl rand -hex 32)',
     ),
+    /** Where the service keeps its own files (the credentials key file when CREDENTIALS_KEY is unset). */
+    STORYWATCH_DATA_DIR: z.string().trim().min(1).default('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Unset: readable lines on a terminal, JSON lines otherwise. */
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     STORYWATCH_ROLES: z
       .string()
       .default('bot,scheduler,worker')

@@ -31,6 +31,20 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
+/** A refused listen in the operator's words: which address, and which variable to change. */
+function listenError(err: NodeJS.ErrnoException, options: HttpServerOptions): Error {
+  const address = `${options.host ?? '127.0.0.1'}:${options.port}`;
+  const change =
+    'set HTTP_PORT to a free port (or HTTP_PORT=0 to turn /healthz and /metrics off), or HTTP_HOST to another address';
+  if (err.code === 'EADDRINUSE')
+    return new Error(`${address} is already in use (another storywatch, or another program): ${change}`);
+  if (err.code === 'EACCES')
+    return new Error(`${address} needs privileges this process lacks (ports below 1024): ${change}`);
+  if (err.code === 'EADDRNOTAVAIL')
+    return new Error(`${address}: HTTP_HOST is not an address of this machine; ${change}`);
+  return err;
+}
+
 /**
  * Serves /healthz and /metrics (and any routes a role adds): by default the bots use outbound
  * connections, so nothing else needs to listen.
@@ -69,9 +83,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (err: NodeJS.ErrnoException) => reject(listenError(err, options));
+    server.once('error', refused);
     server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+      server.off('error', refused);
       resolve();
     });
   });

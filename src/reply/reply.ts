@@ -10,7 +10,12 @@ export type Block =
   /** A copyable list. Renderers send it whole: as a code block when it fits, else as a .txt file. */
   | { type: 'usernames'; title: string; usernames: readonly string[]; fileName: string }
   | { type: 'table'; columns: readonly string[]; rows: ReadonlyArray<readonly string[]> }
-  | { type: 'file'; fileName: string; content: string; caption?: string };
+  /**
+   * A file sent as an attachment. With `path`, the content is that temporary file on disk (content is
+   * ''): a front-end uploads it from disk, then deletes it (`discardReplyFiles`), so a large export never
+   * sits in memory.
+   */
+  | { type: 'file'; fileName: string; content: string; caption?: string; path?: string };
 
 /** A button re-invokes a command with these arguments (page navigation, confirmations). */
 export interface Button {
@@ -57,6 +62,13 @@ export function tableBlock(columns: readonly string[], rows: ReadonlyArray<reado
   return { type: 'table', columns, rows };
 }
 
+/** A file block whose content is a temporary file at `path`, deleted once the reply is sent. */
+export function fileOnDiskBlock(fileName: string, path: string, caption?: string): Block {
+  return caption
+    ? { type: 'file', fileName, content: '', caption, path }
+    : { type: 'file', fileName, content: '', path };
+}
+
 /** Plain-text rendering shared by the console and by tests; chat renderers build on the same blocks. */
 export function renderPlain(r: Reply): string {
   const parts: string[] = [];
@@ -72,7 +84,8 @@ export function renderPlain(r: Reply): string {
         parts.push(formatTable(b.columns, b.rows));
         break;
       case 'file':
-        parts.push(b.caption ? `${b.caption}\n${b.content}` : b.content);
+        if (b.path) parts.push(b.caption ? `${b.caption}\n(${b.fileName})` : `(${b.fileName})`);
+        else parts.push(b.caption ? `${b.caption}\n${b.content}` : b.content);
         break;
     }
   }

@@ -77,7 +77,7 @@ describe('niche commands, refusals and data', () => {
   });
 
   it.each([
-    ['niche add', 'Error: name: give the niche name\nUsage: /niche add NAME'],
+    ['niche add', 'Error: Give the niche name.\nUsage: /niche add NAME'],
     [
       'niche add unassigned',
       'Error: "unassigned" is reserved for profiles without a niche; choose another name.',
@@ -86,11 +86,8 @@ describe('niche commands, refusals and data', () => {
       `niche add ${'n'.repeat(51)}`,
       `Error: A niche name can have at most 50 characters; "${'n'.repeat(20)}..." has 51.`,
     ],
-    ['niche rename "Home Fitness"', 'Error: newName: give the new name\nUsage: /niche rename NAME NEWNAME'],
-    [
-      'niche move busy first',
-      'Error: position: position must be a whole number from 1 to 100000; got "first"',
-    ],
+    ['niche rename "Home Fitness"', 'Error: Give the new name.\nUsage: /niche rename NAME NEWNAME'],
+    ['niche move busy first', 'Error: Position must be a whole number; got "first".'],
     ['niche remove nope', 'Error: No niche named "nope"; niches are: Home Fitness, busy.'],
   ])('GIVEN %j THEN %j and nothing changes', async (line, expected) => {
     const before = await nicheNames();

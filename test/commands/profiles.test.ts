@@ -112,18 +112,12 @@ describe('profiles list, more', () => {
       'profiles list fitness page 9',
       'Error: Page 9 does not exist: niche "fitness" (active) has 110 profiles, 3 pages of 50.',
     ],
-    [
-      'profiles list fitness page two',
-      'Error: page: page must be a whole number from 1 to 1000000; got "two"',
-    ],
-    ['profiles list fitness page 0', 'Error: page: page must be from 1 to 1000000; got 0'],
-    [
-      'profiles list fitness sort newest',
-      'Error: sort: sort must be one of username, checked, detected, count',
-    ],
+    ['profiles list fitness page two', 'Error: Page must be a whole number from 1 to 1000000; got "two".'],
+    ['profiles list fitness page 0', 'Error: Page must be from 1 to 1000000; got 0.'],
+    ['profiles list fitness sort newest', 'Error: Sort must be one of username, checked, detected, count.'],
     ['profiles list fitness bogus', 'Error: Unexpected word "bogus".'],
     ['profiles list cars', 'Error: No niche named "cars"; niches are: fitness, Road Trips.'],
-    ['profiles list', 'Error: name: give a niche name or unassigned'],
+    ['profiles list', 'Error: Give a niche name or unassigned.'],
   ])('GIVEN %j THEN the reply is %j', async (line, expected) => {
     const { text } = await run(deps, line);
     expect(text.startsWith(expected)).toBe(true);
@@ -162,7 +156,7 @@ describe('profiles move and delete', () => {
 
   it('GIVEN no names or only malformed names THEN nothing changes and the reply says what is accepted', async () => {
     expect((await run(deps, 'profiles delete')).text).toContain(
-      'usernames: give at least one username (name, @name or a profile URL)',
+      'Give at least one username (name, @name or a profile URL).',
     );
     expect((await run(deps, 'profiles delete ..x')).text).toBe(
       `Error: None of the given names is a valid Instagram username (1-30 of a-z 0-9 . _, also @name or a profile URL): "..x" (starts with '.').`,

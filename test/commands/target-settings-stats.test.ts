@@ -44,12 +44,12 @@ describe('target commands', () => {
   });
 
   it.each([
-    ['target set fitness 801', 'Error: count: count must be from 0 to 800; got 801'],
-    ['target set fitness -5', 'Error: count: count must be from 0 to 800; got -5'],
-    ['target set fitness lots', 'Error: count: count must be a whole number from 0 to 800; got "lots"'],
-    ['target set fitness 2.5', 'Error: count: count must be a whole number from 0 to 800; got "2.5"'],
+    ['target set fitness 801', 'Error: Count must be from 0 to 800; got 801.'],
+    ['target set fitness -5', 'Error: Count must be from 0 to 800; got -5.'],
+    ['target set fitness lots', 'Error: Count must be a whole number from 0 to 800; got "lots".'],
+    ['target set fitness 2.5', 'Error: Count must be a whole number from 0 to 800; got "2.5".'],
     ['target set cars 10', 'Error: No niche named "cars"; niches are: fitness, Road Trips.'],
-    ['target set fitness', 'Error: count: give the count, a whole number from 0 to 800'],
+    ['target set fitness', 'Error: Give the count, a whole number from 0 to 800.'],
   ])('GIVEN %j THEN %j and nothing changes', async (line, expected) => {
     const before = await stored();
     const { text } = await run(deps, line);
@@ -77,14 +77,11 @@ describe('settings commands', () => {
   });
 
   it.each([
-    ['settings rate 0', 'Error: perMinute: profiles per minute must be from 1 to 600; got 0'],
-    ['settings rate 601', 'Error: perMinute: profiles per minute must be from 1 to 600; got 601'],
-    [
-      'settings rate fast',
-      'Error: perMinute: profiles per minute must be a whole number from 1 to 600; got "fast"',
-    ],
-    ['settings threads 21', 'Error: threads: threads must be from 1 to 20; got 21'],
-    ['settings threads 0', 'Error: threads: threads must be from 1 to 20; got 0'],
+    ['settings rate 0', 'Error: Profiles per minute must be from 1 to 600; got 0.'],
+    ['settings rate 601', 'Error: Profiles per minute must be from 1 to 600; got 601.'],
+    ['settings rate fast', 'Error: Profiles per minute must be a whole number from 1 to 600; got "fast".'],
+    ['settings threads 21', 'Error: Threads must be from 1 to 20; got 21.'],
+    ['settings threads 0', 'Error: Threads must be from 1 to 20; got 0.'],
   ])('GIVEN %j THEN %j and nothing changes', async (line, expected) => {
     const before = await stored();
     const { text } = await run(deps, line);
@@ -110,7 +107,9 @@ describe('stats command', () => {
       'Today (UTC): 2 checks, 1 stories, hit rate 50.0 %. Master list: 2 active, 0 deleted, 0 unassigned.',
     );
     expect(text).toMatch(/fitness\s+2\s+1\s+50.0 %/);
-    expect(text).toContain('Proxies: none, so batches cannot run; add one with `proxy add`.');
+    expect(text).toContain(
+      'Proxies: none, so batches cannot run. There is no usable proxy (none added, or all disabled or dead). Add one with `/proxy add ip:port:user:pass`, then check it with `/proxy test`.',
+    );
     expect(text).toMatch(/Errors \(24 h\): 1: 0 checks failed, 1 service errors\./);
     expect(text).toContain('[batch] Batch #9 failed: proxy refused');
     expect(reply.data).toMatchObject({ totals: { checks: 2, stories: 1 } });

@@ -31,6 +31,8 @@ function storywatchWith(extraEnv: Record<string, string>, ...args: string[]): Pr
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '',
+          // The run's data directory (vitest.config.ts): its key file is already there.
+          STORYWATCH_DATA_DIR: process.env.STORYWATCH_DATA_DIR ?? '',
           DATABASE_URL: database.url,
           ...extraEnv,
         },
@@ -207,7 +209,15 @@ describe('storywatch console', { timeout: 120_000 }, () => {
       execFile(
         process.execPath,
         [BIN, 'niche', 'list'],
-        { cwd: dir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, LOG_LEVEL: 'loud' } },
+        {
+          cwd: dir,
+          env: {
+            PATH: process.env.PATH ?? '',
+            STORYWATCH_DATA_DIR: process.env.STORYWATCH_DATA_DIR ?? '',
+            DATABASE_URL: database.url,
+            LOG_LEVEL: 'loud',
+          },
+        },
         (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr }),
       );
     });
@@ -239,7 +249,12 @@ describe('storywatch console', { timeout: 120_000 }, () => {
 
   it('GIVEN npm run storywatch from another directory and npx storywatch in the repo THEN both run the console', async () => {
     const repo = resolve(import.meta.dirname, '../..');
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: database.url };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      STORYWATCH_DATA_DIR: process.env.STORYWATCH_DATA_DIR ?? '',
+      DATABASE_URL: database.url,
+    };
     const viaNpm = await new Promise<Result>((done) => {
       execFile(
         'npm',

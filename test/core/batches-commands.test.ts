@@ -33,7 +33,7 @@ describe('batch commands', () => {
     expect((await run(d, 'batch run nosuch 5', services)).text).toMatch(
       /No niche named "nosuch"; niches are: /,
     );
-    expect((await run(d, 'batch run fitness abc', services)).text).toMatch(/count must be a whole number/);
+    expect((await run(d, 'batch run fitness abc', services)).text).toMatch(/Count must be a whole number/);
   });
 
   it('GIVEN status, cancel and history THEN they show the batch and its end', async () => {

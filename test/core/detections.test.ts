@@ -62,7 +62,7 @@ describe('results window and purge', () => {
     const bad = await run(d, 'results nosuch');
     expect(bad.text).toMatch(/No niche named "nosuch"; niches are: /);
     const tooMany = await run(d, 'results all 48');
-    expect(tooMany.text).toMatch(/hours must be from 1 to 24; got 48/);
+    expect(tooMany.text).toMatch(/Hours must be from 1 to 24; got 48\./);
   });
 
   it('GIVEN detections older than 24 h THEN the purge deletes exactly those, and a second run deletes nothing', async () => {

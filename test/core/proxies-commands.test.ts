@@ -159,12 +159,12 @@ describe('proxy remove and proxy test arguments', () => {
   it('GIVEN proxy test with a word that is not an id, or proxy remove with nothing THEN the reply names what is accepted', async () => {
     const test = await run(deps, 'proxy test abc');
     expect(test.text).toMatch(
-      /^Error: id: the proxy id is a whole number from `proxy list`, e.g. `proxy test 3`/,
+      /^Error: The proxy id is a whole number from `\/proxy list`, e.g. `\/proxy test 3`/,
     );
     const remove = await run(deps, 'proxy remove');
-    expect(remove.text).toMatch(/^Error: proxy: give the proxy to remove: its id from `proxy list`/);
+    expect(remove.text).toMatch(/^Error: Give the proxy to remove: its id from `\/proxy list`/);
     const hidden = await run(deps, 'proxy test 1.2.3.4:8080:u:TopSecret-5');
-    expect(hidden.text).toMatch(/the proxy id is a whole number/);
+    expect(hidden.text).toMatch(/The proxy id is a whole number/);
     for (const t of [test.text, remove.text, hidden.text]) {
       expect(t).not.toMatch(/NaN|received|undefined|TopSecret/);
     }

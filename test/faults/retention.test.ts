@@ -203,11 +203,11 @@ describe('never lose #14.17: tables that grow forever are purged by retention, i
   });
 
   it.each([
-    ['settings retention batches 0', 'Error: days: days to keep must be from 1 to 3650; got 0'],
-    ['settings retention deliveries 3651', 'Error: days: days to keep must be from 1 to 3650; got 3651'],
+    ['settings retention batches 0', 'Error: Days to keep must be from 1 to 3650; got 0.'],
+    ['settings retention deliveries 3651', 'Error: Days to keep must be from 1 to 3650; got 3651.'],
     [
       'settings retention events forever',
-      'Error: days: days to keep must be a whole number from 1 to 3650; got "forever"',
+      'Error: Days to keep must be a whole number from 1 to 3650; got "forever".',
     ],
     [
       'settings retention logs 7',

@@ -12,6 +12,7 @@ import {
 } from '../../core/batches/index.js';
 import { reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
+import { quoteWord } from './quote-word.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
 /** How each selection policy reads in a reply ("yield first" said nothing to an operator). */
@@ -76,8 +77,8 @@ export const batchCommands: AnyCommand[] = [
           textBlock(
             `Batch #${batch.id} for ${batch.nicheName}: ${batch.requested} ${batch.requested === 1 ? 'profile' : 'profiles'} (${POLICY_WORDS[batch.policy] ?? batch.policy}), ${queued}. ${
               ctx.actor.seesProgress
-                ? `Progress shows here; stop it with \`batch cancel #${batch.id}\`.`
-                : `Follow it with \`batch status\`; stop it with \`batch cancel #${batch.id}\`.`
+                ? `Progress shows here; stop it with \`batch cancel ${quoteWord(ctx.actor, `#${batch.id}`)}\`.`
+                : `Follow it with \`batch status\`; stop it with \`batch cancel ${quoteWord(ctx.actor, `#${batch.id}`)}\`.`
             }`,
             'success',
           ),

@@ -5,6 +5,7 @@ import { maskReply } from '../../reply/mask-reply.js';
 import { type Reply, reply } from '../../reply/reply.js';
 import { internalFailure } from '../shared/internal-failure.js';
 import { usageLine } from './parse-words.js';
+import { spellReplyCommands } from './spell-commands.js';
 import type { AnyCommand, CommandContext, IncomingFile } from './types.js';
 
 export interface Invocation {
@@ -16,13 +17,18 @@ export interface Invocation {
   unexpected?: readonly string[];
 }
 
+/**
+ * What was wrong in the operator's words: each schema message says which value it is about and what is
+ * accepted, so the field's code name is not shown. One sentence each, capitalised, with a full stop.
+ */
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : 'input';
-      return `${field}: ${issue.message}`;
+      const text = issue.message.trim();
+      const sentence = `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+      return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
     })
-    .join('; ');
+    .join(' ');
 }
 
 /**
@@ -30,7 +36,7 @@ function describeIssues(error: z.ZodError): string {
  * line, a UserError its own message, anything else a short reference to the log entry.
  */
 export async function dispatch(inv: Invocation, ctx: CommandContext): Promise<Reply> {
-  const result = maskReply(await answer(inv, ctx));
+  const result = maskReply(spellReplyCommands(await answer(inv, ctx), ctx.actor.commandPrefix));
   // A refusal of a credentials command may quote what was typed: as private as its success.
   return inv.command.sensitive ? { ...result, ephemeral: true } : result;
 }

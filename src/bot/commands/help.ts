@@ -11,7 +11,8 @@ export const helpCommands: AnyCommand[] = [
     schema: z.object({}),
     async handler(_input, ctx) {
       // Imported lazily: the registry imports this module, so a static import would be circular.
-      const { commands } = await import('./registry.js');
+      const registry = await import('./registry.js');
+      const commands = registry.commands.filter((c) => !(c.chatOnly && ctx.actor.noChat));
       const prefix = ctx.actor.commandPrefix;
       const data = { commands: commands.map((c) => c.path.join(' ')) };
       if (ctx.actor.describesCommands) {

@@ -24,3 +24,18 @@ export function intArg(label: string, min: number, max: number) {
       return n;
     });
 }
+
+/** A whole number whose range only the handler's core call knows (`niche move`: 1 to the niche count). */
+export function wholeNumberArg(label: string) {
+  return z
+    .union([z.number(), z.string()], { error: `give the ${label}, a whole number` })
+    .transform((raw, ctx): number => {
+      const text = String(raw).trim();
+      const n = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(n)) {
+        ctx.addIssue({ code: 'custom', message: `${label} must be a whole number; got "${text}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}

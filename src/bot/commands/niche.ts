@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { createNiche, listNiches, moveNiche, removeNiche, renameNiche } from '../../core/niches.js';
 import { reply, tableBlock, textBlock } from '../../reply/reply.js';
-import { intArg } from './int-arg.js';
+import { wholeNumberArg } from './int-arg.js';
+import { quoteWord } from './quote-word.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
 const nameArg = (description = 'The niche name (quote it if it has spaces)') =>
@@ -50,7 +51,7 @@ export const nicheCommands: AnyCommand[] = [
     async handler(input, ctx) {
       const niche = await createNiche(ctx.core, input.name);
       return reply.success(
-        `Niche "${niche.name}" created at position ${niche.position}. Import profiles with \`import ${niche.name.includes(' ') ? `"${niche.name}"` : niche.name}\` and a .txt file.`,
+        `Niche "${niche.name}" created at position ${niche.position}. Import profiles with \`import ${quoteWord(ctx.actor, niche.name)}\` and a .txt file.`,
         { niche },
       );
     },
@@ -98,7 +99,7 @@ export const nicheCommands: AnyCommand[] = [
         min: 1,
       },
     ],
-    schema: z.object({ name: nameSchema, position: intArg('position', 1, 100_000) }),
+    schema: z.object({ name: nameSchema, position: wholeNumberArg('position') }),
     async handler(input, ctx) {
       const ordered = await moveNiche(ctx.core, input.name, input.position);
       const moved = ordered.find((n) => n.position === input.position);

@@ -30,6 +30,12 @@ export function parseWords(def: Pick<CommandDef, 'args'>, words: readonly string
   const keywordArgs = new Map(def.args.filter((a) => a.keyword).map((a) => [a.name.toLowerCase(), a]));
   const positional = def.args.filter((a) => !a.keyword && a.type !== 'file');
   const rest: string[] = [];
+  // `--csv`, `--file`: a choice of an optional argument, written as a flag, anywhere on the line.
+  const choiceFlags = new Map(
+    def.args
+      .filter((a) => !a.required && a.type !== 'file')
+      .flatMap((a) => (a.choices ?? []).map((c) => [c.toLowerCase(), a] as const)),
+  );
 
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -44,7 +50,9 @@ export function parseWords(def: Pick<CommandDef, 'args'>, words: readonly string
       else values[spec.name] = '';
       continue;
     }
-    rest.push(word);
+    const choice = flag && flag[2] === undefined ? choiceFlags.get(name) : undefined;
+    if (choice) values[choice.name] = name;
+    else rest.push(word);
   }
 
   let idx = 0;
@@ -54,6 +62,7 @@ export function parseWords(def: Pick<CommandDef, 'args'>, words: readonly string
       idx = rest.length;
       break;
     }
+    if (values[spec.name] !== undefined) continue;
     const word = rest[idx];
     if (word === undefined) break;
     if (spec.choices && !spec.required && !spec.choices.includes(word.toLowerCase())) continue;

@@ -1,17 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import {
   deleteProfiles,
   describeScope,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportScope,
+  exportProfiles,
   listProfiles,
   type MalformedName,
   moveProfiles,
   PROFILE_SORTS,
   PROFILE_STATUSES,
+  type ProfileDetail,
   type ProfilePage,
+  resolveExportScope,
+  SHOWN_CHECKS,
+  showProfile,
 } from '../../core/profiles/index.js';
-import { type Block, type Button, reply, tableBlock, textBlock, usernamesBlock } from '../../reply/reply.js';
+import {
+  type Block,
+  type Button,
+  fileOnDiskBlock,
+  reply,
+  tableBlock,
+  textBlock,
+  usernamesBlock,
+} from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
-import { type AnyCommand, defineCommand } from './types.js';
+import { type AnyCommand, type CommandContext, defineCommand } from './types.js';
 
 /** Text front-ends give the rest of the line as words, Discord as one string: both become a word list. */
 const namesArg = z
@@ -57,6 +80,92 @@ function listMalformed(malformed: readonly MalformedName[]): string {
   const shown = malformed.slice(0, 10).map((m) => `"${m.text}": ${m.reason}`);
   const more = malformed.length > 10 ? `\n... and ${malformed.length - 10} more` : '';
   return `Not usernames, ignored (${malformed.length}):\n${shown.join('\n')}${more}`;
+}
+
+/** "in 3 h" for a time ahead (a story's expiry), "expired" once it passed. */
+function until(date: Date, now: Date): string {
+  const s = Math.round((date.getTime() - now.getTime()) / 1000);
+  if (s <= 0) return 'expired';
+  if (s < 3600) return `in ${Math.max(1, Math.floor(s / 60))} min`;
+  return `in ${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function profileBlocks(p: ProfileDetail, now: Date): Block[] {
+  const where = p.niche ? `niche "${p.niche}"` : 'unassigned';
+  const strikes =
+    p.notFoundStrikes > 0
+      ? `${p.notFoundStrikes} (last ${ago(p.lastNotFoundAt, now)}; two in a row mark it deleted)`
+      : '0';
+  const blocks: Block[] = [
+    textBlock(
+      [
+        `Profile ${p.username}: ${where}, ${p.status}, added ${ago(p.addedAt, now)}.`,
+        `Last checked: ${ago(p.lastCheckedAt, now)}. Last story seen: ${ago(p.lastDetectedAt, now)}.`,
+        `Checked ${plural(p.totalChecks, 'time')}, a story seen ${plural(p.totalDetected, 'time')}. Not-found strikes: ${strikes}.`,
+      ].join('\n'),
+    ),
+  ];
+  if (p.checks.length === 0) blocks.push(textBlock('No checks yet.'));
+  else {
+    blocks.push(
+      textBlock(`Last ${p.checks.length === SHOWN_CHECKS ? SHOWN_CHECKS : p.checks.length} checks:`),
+    );
+    blocks.push(
+      tableBlock(
+        ['checked', 'batch', 'niche', 'outcome'],
+        p.checks.map((c) => [ago(c.checkedAt, now), `#${c.batchId}`, c.niche, c.outcome]),
+      ),
+    );
+  }
+  if (p.stories.length === 0) blocks.push(textBlock('No story seen in the last 24 h.'));
+  else {
+    blocks.push(textBlock(`Stories seen in the last 24 h (${p.stories.length}):`));
+    blocks.push(
+      tableBlock(
+        ['seen', 'expires'],
+        p.stories.map((st) => [ago(st.detectedAt, now), until(st.storyExpiresAt, now)]),
+      ),
+    );
+  }
+  return blocks;
+}
+
+/** `profiles-fitness-active.csv`: the scope in a file name any platform accepts. */
+function exportFileName(scope: ExportScope, format: ExportFormat): string {
+  const name =
+    scope.scope
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'niche';
+  return `profiles-${name}-${scope.status}.${format}`;
+}
+
+/** Streams the export into a temporary file (bounded memory); returns its path and the row count. */
+async function writeExport(
+  ctx: CommandContext,
+  scope: ExportScope,
+  format: ExportFormat,
+): Promise<{ path: string; rows: number }> {
+  const path = join(tmpdir(), `storywatch-${randomUUID()}.${format}`);
+  let rows = 0;
+  const chunks = exportProfiles(ctx.core, scope, format);
+  async function* text() {
+    for await (const c of chunks) {
+      rows += c.rows;
+      yield c.text;
+    }
+  }
+  try {
+    await pipeline(Readable.from(text()), createWriteStream(path));
+  } catch (err) {
+    await rm(path, { force: true });
+    throw err;
+  }
+  return { path, rows };
 }
 
 export const profilesCommands: AnyCommand[] = [
@@ -136,6 +245,67 @@ export const profilesCommands: AnyCommand[] = [
         ),
       ];
       return reply.of(blocks, { buttons: pageButtons(p), data });
+    },
+  }),
+  defineCommand({
+    path: ['profiles', 'show'],
+    summary: 'One profile: niche, status, totals, strikes, its last 10 checks and the stories seen',
+    args: [
+      { name: 'username', description: 'A username, @name or profile URL', type: 'string', required: true },
+    ],
+    schema: z.object({
+      username: z.string({ error: 'give a username to show' }).trim().min(1, 'give a username to show'),
+    }),
+    async handler(input, ctx) {
+      const p = await showProfile(ctx.core, input.username);
+      return reply.of(profileBlocks(p, ctx.core.clock.now()), { data: p });
+    },
+  }),
+  defineCommand({
+    path: ['profiles', 'export'],
+    summary:
+      'The list of a niche, unassigned or all as a file: .txt (one username a line) or .csv (every column)',
+    slow: true,
+    args: [
+      {
+        name: 'name',
+        description: 'A niche name, unassigned, or all (the whole master list)',
+        type: 'string',
+        required: true,
+        autocomplete: 'niche-or-unassigned',
+      },
+      {
+        name: 'status',
+        description: 'Which profiles (default active)',
+        type: 'string',
+        choices: PROFILE_STATUSES,
+      },
+      {
+        name: 'format',
+        description: 'txt: one username a line (default); csv: every master-list column',
+        type: 'string',
+        choices: EXPORT_FORMATS,
+      },
+    ],
+    schema: z.object({
+      name: scopeSchema,
+      status: lowerChoice('status', PROFILE_STATUSES).optional(),
+      format: lowerChoice('format', EXPORT_FORMATS).optional(),
+    }),
+    async handler(input, ctx) {
+      const scope = await resolveExportScope(ctx.core, input.name, input.status ?? 'active');
+      const format = input.format ?? 'txt';
+      const where = describeScope(scope.scope, scope.status);
+      const { path, rows } = await writeExport(ctx, scope, format);
+      const fileName = exportFileName(scope, format);
+      const data = { scope: scope.scope, status: scope.status, format, rows, fileName };
+      if (rows === 0) {
+        await rm(path, { force: true });
+        return reply.text(`No profiles in ${where}: nothing to export.`, 'info', data);
+      }
+      const what = format === 'csv' ? 'CSV, every master-list column' : 'one username a line';
+      const caption = `${plural(rows, 'profile')} of ${where} (${what}).`;
+      return reply.of([fileOnDiskBlock(fileName, path, caption)], { data });
     },
   }),
   defineCommand({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findNiche } from '../../core/batches/index.js';
 import { RESULTS_WINDOW_HOURS, recentStories } from '../../core/detections/index.js';
-import { reply, tableBlock, usernamesBlock } from '../../reply/reply.js';
+import { type Block, reply, tableBlock, usernamesBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
@@ -9,6 +9,11 @@ function inHours(ms: number): string {
   if (ms <= 0) return 'expired';
   const m = Math.round(ms / 60_000);
   return m >= 60 ? `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m` : `${m}m`;
+}
+
+/** The result list as an attachment: plain text, one username a line. */
+function fileBlock(fileName: string, content: string, caption: string): Block {
+  return { type: 'file', fileName, content, caption };
 }
 
 export const resultsCommands: AnyCommand[] = [
@@ -24,10 +29,18 @@ export const resultsCommands: AnyCommand[] = [
         min: 1,
         max: 24,
       },
+      {
+        name: 'as',
+        description: 'file: the list as a plain .txt file, one username a line, whatever its length',
+        type: 'string',
+        keyword: true,
+        choices: ['file'],
+      },
     ],
     schema: z.object({
       name: z.string().trim().optional(),
       hours: intArg('hours', 1, RESULTS_WINDOW_HOURS).optional(),
+      as: z.literal('file', { error: 'as must be file' }).optional(),
     }),
     async handler(input, ctx) {
       let name = input.name;
@@ -49,13 +62,19 @@ export const resultsCommands: AnyCommand[] = [
       }
       const now = ctx.core.clock.now().getTime();
       const usernames = rows.map((r) => r.username);
+      const title = `Stories in the last ${hours} h, ${scope}, newest first`;
+      const fileName = `stories-${niche ? niche.name.replace(/[^A-Za-z0-9_-]/g, '_') : 'all'}-${hours}h.txt`;
+      if (input.as === 'file') {
+        return reply.of(
+          [fileBlock(fileName, `${usernames.join('\n')}\n`, `${title} (${usernames.length})`)],
+          {
+            data: { hours, niche: niche?.name ?? null, usernames, fileName },
+          },
+        );
+      }
       return reply.of(
         [
-          usernamesBlock(
-            `Stories in the last ${hours} h, ${scope}, newest first`,
-            usernames,
-            `stories-${niche ? niche.name.replace(/[^A-Za-z0-9_-]/g, '_') : 'all'}-${hours}h.txt`,
-          ),
+          usernamesBlock(title, usernames, fileName),
           tableBlock(
             ['username', 'niche', 'seen', 'expires in'],
             rows.map((r) => [

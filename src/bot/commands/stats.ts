@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NO_PROXY_ADVICE } from '../../core/batches/create-batch.js';
 import { getStats } from '../../core/stats.js';
 import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { type AnyCommand, defineCommand } from './types.js';
@@ -48,7 +49,7 @@ export const statsCommands: AnyCommand[] = [
           p.total === 0
             ? ctx.services.allowDirect
               ? 'Proxies: none (checks go out directly, ALLOW_DIRECT is on).'
-              : 'Proxies: none, so batches cannot run; add one with `proxy add`.'
+              : `Proxies: none, so batches cannot run. ${NO_PROXY_ADVICE}`
             : `Proxies: ${p.total} (${kv(p.byHealth)}); ${p.successes} ok / ${p.failures} failed requests${requests > 0 ? ` (${pct(p.successes / requests)} ok)` : ''}.`,
         ),
       );

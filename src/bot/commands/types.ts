@@ -19,6 +19,8 @@ export interface Actor {
   seesProgress?: boolean;
   /** The platform shows each command's description while "/" is typed (Discord's picker). */
   describesCommands?: boolean;
+  /** There is no chat to act on (the console): chat-only commands (`digest here`) are not offered. */
+  noChat?: boolean;
 }
 
 /** An uploaded file (Telegram document, Discord attachment, console path), read lazily. */

@@ -15,18 +15,45 @@ const PATH_LIKE_RE = /[/\\]|\.(?:txt|csv|text)$/i;
 /** Profile links (`https://instagram.com/name/`, `instagram.com/name`) are names to import, not paths. */
 const LINK_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|(?:www\.|m\.)?(?:instagram\.com|instagr\.am)\/)/i;
 
-/** Whether a word on the command line is meant as a file path (exists, or looks like one). */
-export async function fileWord(word: string): Promise<'file' | 'missing' | 'not-a-path'> {
+/** Extensions a list of usernames comes in: a word that would name a file with one was probably meant as it. */
+const LIST_EXTENSIONS = ['.txt', '.csv'] as const;
+
+type WordKind = 'file' | 'not-a-path' | { problem: string };
+
+function whereFrom(word: string): string {
+  return isAbsolute(word) ? '' : ` (paths are relative to ${baseDir()})`;
+}
+
+async function statOf(path: string): Promise<'file' | 'directory' | undefined> {
   try {
-    if (LINK_RE.test(word)) return 'not-a-path';
-    const s = await stat(resolve(baseDir(), word));
-    if (s.isFile()) return 'file';
+    const s = await stat(resolve(baseDir(), path));
+    return s.isFile() ? 'file' : s.isDirectory() ? 'directory' : undefined;
   } catch {
-    // not there: decided by its shape below
+    return undefined;
   }
-  // A username cannot hold '/', and one ending in .txt typed next to a file argument is far likelier a typo'd path.
+}
+
+/**
+ * Whether a word on the command line is meant as a file path: a file, or a word that looks like a path
+ * or a file the operator meant (a directory, `name` where `name.txt` exists): those are asked about,
+ * never imported as a username.
+ */
+export async function fileWord(word: string): Promise<WordKind> {
+  // A username cannot hold '/', and '@name' or a profile link is a name whatever the directory holds.
   if (word.startsWith('@') || LINK_RE.test(word)) return 'not-a-path';
-  return PATH_LIKE_RE.test(word) ? 'missing' : 'not-a-path';
+  const found = await statOf(word);
+  if (found === 'file') return 'file';
+  if (found === 'directory')
+    return { problem: `"${word}" is a directory, not a file. Give the .txt or .csv file in it.` };
+  for (const ext of LIST_EXTENSIONS) {
+    if ((await statOf(`${word}${ext}`)) === 'file')
+      return {
+        problem: `There is no file "${word}", and it is not imported as a username: did you mean ${word}${ext}?`,
+      };
+  }
+  // One ending in .txt typed next to a file argument is far likelier a typo'd path than a username.
+  if (PATH_LIKE_RE.test(word)) return { problem: `No file "${word}"${whereFrom(word)}.` };
+  return 'not-a-path';
 }
 
 /** A local file as the commands see an upload: name, size, and its bytes on demand. */
@@ -111,16 +138,17 @@ export async function extractFile(
   for (const w of others.slice(skip)) {
     const kind = await fileWord(w);
     if (kind === 'file') paths.push(w);
-    else if (kind === 'missing')
-      return {
-        words,
-        problem: isAbsolute(w) ? `No file "${w}".` : `No file "${w}" (paths are relative to ${baseDir()}).`,
-      };
-    else rest.push(w);
+    else if (kind === 'not-a-path') rest.push(w);
+    else return { words, problem: kind.problem };
   }
   if (paths.length > 1) return { words, problem: `Give one file at a time (got ${paths.join(', ')}).` };
   const path = paths[0];
   if (path === undefined) return { words: rest };
-  if ((await fileWord(path)) !== 'file') return { words, problem: `No file "${path}".` };
+  const kind = await fileWord(path);
+  if (kind !== 'file')
+    return {
+      words,
+      problem: typeof kind === 'object' ? kind.problem : `No file "${path}"${whereFrom(path)}.`,
+    };
   return { words: rest, file: await consoleFile(path) };
 }

@@ -3,7 +3,8 @@ import type { AnyCommand } from '../commands/types.js';
 import { consoleUsage, PREFIX, secretInputOf } from './secret-input.js';
 
 export function helpListing(): string {
-  const lines = commands.map((c) => `  ${consoleUsage(c)}\n      ${c.summary}`);
+  // `digest here` acts on the chat it is sent in: the shell has none, so it is not offered here.
+  const lines = commands.filter((c) => !c.chatOnly).map((c) => `  ${consoleUsage(c)}\n      ${c.summary}`);
   return [
     'Usage: storywatch COMMAND [ARGS] [--json]',
     '',

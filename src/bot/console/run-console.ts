@@ -1,15 +1,17 @@
 import { userInfo } from 'node:os';
 import { containsCredentials, maskSecrets } from '../../core/mask.js';
-import { type Reply, renderPlain } from '../../reply/reply.js';
+import { type Button, type Reply, renderPlain, textBlock } from '../../reply/reply.js';
 import { dispatch, type Invocation } from '../commands/dispatch.js';
 import { parseWords, usageLine } from '../commands/parse-words.js';
+import { quoteWord } from '../commands/quote-word.js';
 import { commandsUnder, findCommand } from '../commands/registry.js';
 import type { Actor, AnyCommand } from '../commands/types.js';
 import type { RegisterResult } from '../discord/register.js';
 import { type CommandBase, commandContext } from '../shared/command-context.js';
 import { extractFile } from './console-file.js';
 import { commandHelp, helpListing } from './console-help.js';
-import { PREFIX, readSecretInput, secretInputOf } from './secret-input.js';
+import { saveReplyFiles, takeOutOption } from './console-save.js';
+import { consoleUsage, PREFIX, readSecretInput, secretInputOf } from './secret-input.js';
 
 export { helpListing } from './console-help.js';
 
@@ -59,7 +61,8 @@ export async function runConsole(
   io: ConsoleOutput = stdio,
 ): Promise<number> {
   const json = argv.includes('--json');
-  const words = argv.filter((w) => w !== '--json');
+  const outOption = takeOutOption(argv.filter((w) => w !== '--json'));
+  const words = outOption.words;
   // With --json every answer is JSON, refusals included, so a script can always parse what it gets.
   const refuse: Refuse = (text, code) => {
     io.err(json ? JSON.stringify({ error: text.replace(/^Error: /, ''), data: null }, null, 2) : text);
@@ -67,6 +70,7 @@ export async function runConsole(
   };
   const plan = await planLine(words, json, io, refuse);
   if ('exit' in plan) return plan.exit;
+  if (outOption.problem) return refuse(`Error: ${outOption.problem}`, 2);
   const backend = deps.configure();
   if ('problem' in backend) return refuse(backend.problem, 2);
   if ('discordRegister' in plan) return discordRegister(backend, json, io);
@@ -77,11 +81,14 @@ export async function runConsole(
     userId: userInfo().username,
     chatId: 'console',
     commandPrefix: PREFIX,
+    noChat: true,
   };
   const result = await backend.withCommandBase((base) =>
     dispatch(inv, commandContext(base, actor, base.core.log)),
   );
-  return printResult(result, json, io);
+  // A file the reply carries on disk (an export) goes to --out; with `--out -` the words go to stderr.
+  const saved = await saveReplyFiles(result, outOption.out);
+  return printResult(saved.reply, json, saved.toStdout ? { out: io.err, err: io.err } : io);
 }
 
 /** Help, unknown commands and secrets typed as words: everything answered before the configuration is read. */
@@ -118,11 +125,17 @@ function unknownCommand(words: readonly string[], json: boolean): string {
   const under = first ? commandsUnder(first) : [];
   const given = words.slice(0, 2).join(' ');
   const shown = containsCredentials(given) ? `${first} …` : maskSecrets(given);
+  if (under.length === 0) {
+    const head = `Unknown command "${maskSecrets(words[0] ?? '')}".`;
+    return json ? head : `${head}\n\n${helpListing()}`;
+  }
   const head =
-    under.length > 0
-      ? `"${shown}" is not a command. ${first} has: ${under.map((c) => c.path.join(' ')).join(', ')}.`
-      : `Unknown command "${maskSecrets(words[0] ?? '')}".`;
-  return json ? head : `${head}\n\n${helpListing()}`;
+    words.length === 1
+      ? `${first} needs a subcommand: ${under.map((c) => c.path.join(' ')).join(', ')}.`
+      : `"${shown}" is not a command. ${first} has: ${under.map((c) => c.path.join(' ')).join(', ')}.`;
+  // The group's own commands only: the whole listing would bury the one line that answers.
+  const usage = under.map((c) => `  ${consoleUsage(c)}\n      ${c.summary}`);
+  return json ? head : [head, '', ...usage, '', `Add --help after a command for its arguments.`].join('\n');
 }
 
 /** The invocation the words make (a file argument read from a path), or the exit code of a refusal. */
@@ -147,6 +160,45 @@ function isErrorReply(r: Reply): boolean {
   return r.blocks.some((b) => b.type === 'text' && b.tone === 'error');
 }
 
+/** A button as the shell command that does what pressing it would: `storywatch profiles list fitness --page 2`. */
+export function buttonCommand(button: Button): string | undefined {
+  const command = findCommand(button.command.split(' '))?.command;
+  if (!command) return undefined;
+  const words = [`${PREFIX}${command.path.join(' ')}`];
+  const given = (name: string) => button.args[name];
+  for (const a of command.args) {
+    const value = given(a.name);
+    if (value === undefined || a.keyword) continue;
+    words.push(quoteWord({ platform: 'console' }, String(value)));
+  }
+  for (const a of command.args) {
+    const value = given(a.name);
+    if (value !== undefined && a.keyword)
+      words.push(`--${a.name}`, quoteWord({ platform: 'console' }, String(value)));
+  }
+  return words.join(' ');
+}
+
+/**
+ * The reply as a shell shows it: one rendering of a list (the table, when it already holds the
+ * usernames a chat offers as a copyable list too), and buttons as the commands that do the same.
+ */
+function consoleView(r: Reply): Reply {
+  const tabled = new Set(
+    r.blocks.flatMap((b) =>
+      b.type === 'table' && b.columns[0] === 'username' ? [b.rows.map((row) => row[0]).join('\n')] : [],
+    ),
+  );
+  const blocks = r.blocks.filter((b) => !(b.type === 'usernames' && tabled.has(b.usernames.join('\n'))));
+  const hints = (r.buttons ?? []).flatMap((btn) => {
+    const line = buttonCommand(btn);
+    return line ? [`${btn.label} page: ${line}`] : [];
+  });
+  if (hints.length > 0) blocks.push(textBlock(hints.join('\n')));
+  const { buttons: _chatOnly, ...rest } = r;
+  return { ...rest, blocks };
+}
+
 function printResult(result: Reply, json: boolean, io: ConsoleOutput): number {
   const failed = isErrorReply(result);
   const write = failed ? io.err : io.out;
@@ -157,7 +209,7 @@ function printResult(result: Reply, json: boolean, io: ConsoleOutput): number {
       : (result.data ?? null);
     write(JSON.stringify(body, null, 2));
   } else {
-    write(renderPlain(result));
+    write(renderPlain(consoleView(result)));
   }
   return failed ? 1 : 0;
 }

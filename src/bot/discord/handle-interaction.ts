@@ -13,6 +13,7 @@ import type { Actor, AnyCommand } from '../commands/types.js';
 import { EXPIRED_BUTTON, pressedInvocation } from '../shared/button-press.js';
 import { type CommandBase, chatActor, commandContext } from '../shared/command-context.js';
 import type { OwnerGate } from '../shared/owner-gate.js';
+import { discardReplyFiles } from '../shared/reply-files.js';
 import type { DiscordButtonStore } from './button-store.js';
 import { commandFor, discordName } from './command-json.js';
 import { invocationFrom } from './invocation.js';
@@ -104,13 +105,18 @@ async function answer(
   result: Reply,
   ephemeralAlready: boolean,
 ): Promise<void> {
-  const options = interactionOptions(await buildOutgoing(result, deps.buttons));
-  if (result.ephemeral && !ephemeralAlready) {
-    await interaction.deleteReply().catch(() => undefined);
-    await interaction.followUp({ ...options, flags: MessageFlags.Ephemeral });
-    return;
+  try {
+    const options = interactionOptions(await buildOutgoing(result, deps.buttons));
+    if (result.ephemeral && !ephemeralAlready) {
+      await interaction.deleteReply().catch(() => undefined);
+      await interaction.followUp({ ...options, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.editReply(options);
+  } finally {
+    // A file block's temporary file (an export) is sent once: deleted whether or not that worked.
+    await discardReplyFiles(result);
   }
-  await interaction.editReply(options);
 }
 
 async function handleButton(deps: InteractionDeps, interaction: ButtonInteraction, log: Logger) {

@@ -23,7 +23,7 @@ export async function buildOutgoing(r: Reply, buttons: DiscordButtonStore): Prom
 export function interactionOptions(out: Outgoing) {
   return {
     content: out.content,
-    files: out.files.map((f) => ({ attachment: f.data, name: f.name })),
+    files: out.files.map((f) => ({ attachment: f.path ?? f.data, name: f.name })),
     components: out.components,
     attachments: [],
     allowedMentions: NO_MENTIONS,

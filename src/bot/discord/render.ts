@@ -1,13 +1,25 @@
+import { statSync } from 'node:fs';
 import { formatTable, type Reply, renderPlain, type Tone } from '../../reply/reply.js';
 
 /** Discord's limit on a message's content. */
 export const CONTENT_LIMIT = 2000;
 /** Discord's limit on attachments per message. */
 const MAX_FILES = 10;
+/** Discord's upload limit for a bot in a server without boosts. */
+export const UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 export interface DiscordFile {
   name: string;
   data: Buffer;
+  /** The content is this file on disk (a large export), uploaded from there; `data` is then empty. */
+  path?: string;
+}
+
+/** A file block as an attachment: from memory, or from its temporary file on disk. */
+function attachmentOf(b: { fileName: string; content: string; path?: string }): DiscordFile {
+  return b.path
+    ? { name: b.fileName, data: Buffer.alloc(0), path: b.path }
+    : { name: b.fileName, data: Buffer.from(b.content) };
 }
 
 export interface RenderedMessage {
@@ -30,8 +42,8 @@ interface Piece {
  * blocks while the whole message fits 2,000 characters, and the largest of them move to .txt
  * attachments until it does (long text too, as message.txt).
  */
-export function renderDiscordReply(r: Reply): RenderedMessage {
-  const pieces = r.blocks.map(pieceFor);
+export function renderDiscordReply(r: Reply, uploadLimit = UPLOAD_LIMIT): RenderedMessage {
+  const pieces = r.blocks.map((b) => pieceFor(b, uploadLimit));
   const content = () =>
     pieces
       .map((p) => p.inline)
@@ -54,7 +66,7 @@ export function renderDiscordReply(r: Reply): RenderedMessage {
   return { content: text === '' && files.length === 0 ? 'Done.' : text, files: uniqueNames(files) };
 }
 
-function pieceFor(b: Reply['blocks'][number]): Piece {
+function pieceFor(b: Reply['blocks'][number], uploadLimit: number): Piece {
   switch (b.type) {
     case 'text': {
       const prefix = TONE_PREFIX[b.tone ?? 'info'];
@@ -92,7 +104,10 @@ function pieceFor(b: Reply['blocks'][number]): Piece {
       };
     }
     case 'file': {
-      const attached = { name: b.fileName, data: Buffer.from(b.content) };
+      const size = b.path ? statSync(b.path).size : 0;
+      if (size > uploadLimit)
+        return { inline: `${TONE_PREFIX.warning}${escapeText(tooLarge(b, size, uploadLimit))}` };
+      const attached = attachmentOf(b);
       if (!b.caption) return { inline: '', attached };
       return {
         inline: escapeText(b.caption),
@@ -103,11 +118,16 @@ function pieceFor(b: Reply['blocks'][number]): Piece {
   }
 }
 
+/** Says why a file on disk (an export) is not attached, and what to do instead. */
+function tooLarge(b: { fileName: string; caption?: string }, size: number, limit: number): string {
+  const mb = (n: number) =>
+    n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${b.caption ? `${b.caption} ` : ''}${b.fileName} is ${mb(size)}, over Discord's upload limit of ${mb(limit)}: export a smaller part (one niche, active only), or the whole list from the console or Telegram.`;
+}
+
 /** Last resort when even the notes do not fit: the whole reply as plain text in one attachment. */
 function wholeAsFile(r: Reply): RenderedMessage {
-  const extra = r.blocks.flatMap((b) =>
-    b.type === 'file' ? [{ name: b.fileName, data: Buffer.from(b.content) }] : [],
-  );
+  const extra = r.blocks.flatMap((b) => (b.type === 'file' ? [attachmentOf(b)] : []));
   return {
     content: 'The reply is too long for one message; it is attached as reply.txt.',
     files: uniqueNames([{ name: 'reply.txt', data: Buffer.from(`${renderPlain(r)}\n`) }, ...extra]).slice(

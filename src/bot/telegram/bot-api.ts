@@ -13,7 +13,8 @@ export interface BotApi {
   sendMessage(chatId: string, html: string, keyboard?: Keyboard): Promise<number>;
   sendDocument(
     chatId: string,
-    doc: { fileName: string; content: Buffer },
+    /** The content in memory, or a file on disk (a large export) streamed from there. */
+    doc: { fileName: string; content: Buffer } | { fileName: string; path: string },
     captionHtml?: string,
     keyboard?: Keyboard,
   ): Promise<number>;

@@ -7,7 +7,8 @@ export const CAPTION_LIMIT = 1024;
 
 export type Outgoing =
   | { kind: 'text'; html: string }
-  | { kind: 'document'; fileName: string; content: string; captionHtml?: string };
+  /** `path`: the content is that file on disk (uploaded from there), `content` is then ''. */
+  | { kind: 'document'; fileName: string; content: string; captionHtml?: string; path?: string };
 
 /** One rendered piece: its HTML and the length Telegram will count. */
 interface Part {
@@ -77,13 +78,20 @@ export function renderReply(r: Reply): Outgoing[] {
       case 'file':
         if (b.caption && b.caption.length > CAPTION_LIMIT) {
           for (const chunk of splitLines(b.caption, MESSAGE_LIMIT)) add(part(escapeHtml(chunk), chunk));
-          addDocument(b.fileName, b.content, b.fileName);
+          flush();
+          out.push({
+            kind: 'document',
+            fileName: b.fileName,
+            content: b.content,
+            ...(b.path ? { path: b.path } : {}),
+          });
         } else {
           flush();
           out.push({
             kind: 'document',
             fileName: b.fileName,
             content: b.content,
+            ...(b.path ? { path: b.path } : {}),
             ...(b.caption ? { captionHtml: escapeHtml(b.caption) } : {}),
           });
         }

@@ -1,5 +1,6 @@
 import type { PartsSent } from '../../delivery/types.js';
 import type { Reply } from '../../reply/reply.js';
+import { discardReplyFiles } from '../shared/reply-files.js';
 import { type BotApi, BotApiError, isMessageGone, isNotModified, type Keyboard } from './bot-api.js';
 import type { ButtonStore } from './button-store.js';
 import { type Outgoing, renderReply } from './render.js';
@@ -30,6 +31,21 @@ export async function sendReply(
   chatId: string,
   r: Reply,
   options: SendOptions = {},
+): Promise<number> {
+  try {
+    return await sendRendered(api, buttons, chatId, r, options);
+  } finally {
+    // A file block's temporary file (an export) is sent once: deleted whether or not that worked.
+    await discardReplyFiles(r);
+  }
+}
+
+async function sendRendered(
+  api: BotApi,
+  buttons: ButtonStore,
+  chatId: string,
+  r: Reply,
+  options: SendOptions,
 ): Promise<number> {
   const log = options.log ?? quiet;
   const outgoing = renderReply(r);
@@ -63,7 +79,9 @@ function sendOne(api: BotApi, chatId: string, o: Outgoing, keyboard: Keyboard | 
   if (o.kind === 'text') return api.sendMessage(chatId, o.html, keyboard);
   return api.sendDocument(
     chatId,
-    { fileName: o.fileName, content: Buffer.from(o.content, 'utf8') },
+    o.path
+      ? { fileName: o.fileName, path: o.path }
+      : { fileName: o.fileName, content: Buffer.from(o.content, 'utf8') },
     o.captionHtml,
     keyboard,
   );

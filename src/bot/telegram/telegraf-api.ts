@@ -48,7 +48,9 @@ export function telegrafApi(telegram: Telegram): BotApi {
       call(token, async () => {
         const m = await telegram.sendDocument(
           chatId,
-          { source: doc.content, filename: doc.fileName },
+          'path' in doc
+            ? { source: doc.path, filename: doc.fileName }
+            : { source: doc.content, filename: doc.fileName },
           {
             ...(captionHtml ? { caption: captionHtml, parse_mode: 'HTML' as const } : {}),
             ...markup(keyboard),

@@ -5,6 +5,18 @@ import { activeBatchForNiche, findNiche, getBatch } from './queries.js';
 import { selectProfilesInto } from './select-profiles.js';
 import { type Batch, isSelectionPolicy, type SelectionPolicy } from './types.js';
 
+/** The one advice when no proxy can carry a check: the same words wherever it is said. */
+export const NO_PROXY_ADVICE =
+  'There is no usable proxy (none added, or all disabled or dead). Add one with `proxy add ip:port:user:pass`, then check it with `proxy test`.';
+
+/**
+ * A niche name as one word of a suggested command, in a chat and in a shell alike: double-quoted
+ * unless it is letters, digits and `_.-` only (`import "travel & vanlife"`).
+ */
+function asWord(name: string): string {
+  return /^[\p{L}\p{N}_.-]+$/u.test(name) ? name : `"${name}"`;
+}
+
 export interface CreateBatchInput {
   /** Niche name (any case) or id. */
   niche: string | number;
@@ -21,7 +33,7 @@ function alreadyRunning(name: string, batch: { id: number; status: string } | un
   const which = batch ? ` (#${batch.id}, ${batch.status.replace('_', ' ')})` : '';
   return new UserError(
     'batch_active',
-    `A batch is already running for ${name}${which}. Wait for it to finish or stop it with \`batch cancel ${batch ? `#${batch.id}` : name}\`.`,
+    `A batch is already running for ${name}${which}. Wait for it to finish or stop it with \`batch cancel ${batch ? batch.id : asWord(name)}\`.`,
     batch ? { batchId: batch.id } : undefined,
   );
 }
@@ -42,16 +54,13 @@ export async function createBatch(deps: CoreDeps, input: CreateBatchInput): Prom
   if (active === 0) {
     throw new UserError(
       'niche_empty',
-      `${niche.name} has no active profiles to check. Import usernames into it first (\`import ${niche.name}\` with a .txt file).`,
+      `${niche.name} has no active profiles to check. Import usernames into it first (\`import ${asWord(niche.name)}\` with a .txt file).`,
     );
   }
   const existing = await activeBatchForNiche(deps, niche.id);
   if (existing) throw alreadyRunning(niche.name, existing);
   if ((counts?.proxies ?? 0) === 0 && !input.allowDirect) {
-    throw new UserError(
-      'no_proxies',
-      'There is no usable proxy (all are disabled or dead). Add one with /proxy add ip:port:user:pass, or set ALLOW_DIRECT=true to check without proxies.',
-    );
+    throw new UserError('no_proxies', NO_PROXY_ADVICE);
   }
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > active) {
     throw new UserError(

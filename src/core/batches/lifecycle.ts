@@ -146,7 +146,7 @@ function failureReason(b: Batch): string {
     top === 'rate_limited'
       ? ' (all proxies rate limited: add proxies or lower the profiles-per-minute setting)'
       : top === 'proxy_failed'
-        ? ' (the proxies did not connect: run /proxy test)'
+        ? ' (the proxies did not connect: run `proxy test`)'
         : top === 'login_wall' || top === 'session_invalid'
           ? ' (Instagram asked for a login: add or refresh a session)'
           : '';

@@ -1,5 +1,5 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
-import { batches } from '../db/schema/index.js';
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { batches, niches } from '../db/schema/index.js';
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
 import { nicheNotFound, normalizeNicheName } from '../niches.js';
@@ -10,11 +10,18 @@ export async function getBatch(deps: Pick<CoreDeps, 'db'>, id: number): Promise<
   return row;
 }
 
+/** A batch with its niche's current name (a renamed niche), or the name it had when it was removed. */
+const currentNames = {
+  ...getTableColumns(batches),
+  nicheName: sql<string>`coalesce(${niches.name}, ${batches.nicheName})`,
+};
+
 /** Pending and running batches, oldest first. */
 export async function listActiveBatches(deps: Pick<CoreDeps, 'db'>): Promise<Batch[]> {
   return deps.db
-    .select()
+    .select(currentNames)
     .from(batches)
+    .leftJoin(niches, eq(niches.id, batches.nicheId))
     .where(inArray(batches.status, [...ACTIVE_STATUSES]))
     .orderBy(batches.id);
 }
@@ -26,8 +33,9 @@ export async function listBatchHistory(
 ): Promise<Batch[]> {
   const where = options.nicheId === undefined ? undefined : eq(batches.nicheId, options.nicheId);
   return deps.db
-    .select()
+    .select(currentNames)
     .from(batches)
+    .leftJoin(niches, eq(niches.id, batches.nicheId))
     .where(where)
     .orderBy(desc(batches.id))
     .limit(options.limit ?? 10);

@@ -90,5 +90,7 @@ export const batchItems = pgTable(
   (t) => [
     primaryKey({ columns: [t.batchId, t.username] }),
     index('batch_items_pending_idx').on(t.batchId).where(sql`${t.outcome} is null`),
+    // `profiles show`: a profile's latest checks without reading every batch's items.
+    index('batch_items_username_checked_idx').on(t.username, t.checkedAt.desc()),
   ],
 );

@@ -29,6 +29,8 @@ export const detections = pgTable(
   (t) => [
     index('detections_detected_at_idx').on(t.detectedAt),
     index('detections_niche_detected_idx').on(t.nicheId, t.detectedAt),
+    // `profiles show`: the stories of one profile.
+    index('detections_username_detected_idx').on(t.username, t.detectedAt),
     uniqueIndex('detections_batch_username_uq').on(t.batchId, t.username),
   ],
 );

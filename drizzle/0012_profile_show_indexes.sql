@@ -1,0 +1,2 @@
+CREATE INDEX "batch_items_username_checked_idx" ON "batch_items" USING btree ("username","checked_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "detections_username_detected_idx" ON "detections" USING btree ("username","detected_at");

@@ -1,0 +1,262 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsoleDeps, runConsole } from '../../src/bot/console/run-console.js';
+import { addProxies } from '../../src/core/proxies/index.js';
+import { createTestDeps, type TestDeps } from '../helpers/deps.js';
+
+// What a newcomer tripped over on the console (issue 16), each driven through the console front-end
+// against a real database, as `npx storywatch ...` runs it minus the process.
+let deps: TestDeps;
+let dir: string;
+const savedInitCwd = process.env.INIT_CWD;
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function storywatch(...argv: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const consoleDeps: ConsoleDeps = {
+    configure: () => ({
+      registerDiscord: () => Promise.reject(new Error('not in this test')),
+      withCommandBase: (work) => work({ core: deps, services: {} }),
+    }),
+  };
+  const code = await runConsole(argv, consoleDeps, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeAll(async () => {
+  deps = await createTestDeps({ max: 2 });
+  dir = await mkdtemp(join(tmpdir(), 'sw-newcomer-'));
+  // Relative paths start where the command was typed (npm's INIT_CWD): here, this test's directory.
+  process.env.INIT_CWD = dir;
+});
+afterAll(async () => {
+  if (savedInitCwd === undefined) delete process.env.INIT_CWD;
+  else process.env.INIT_CWD = savedInitCwd;
+  await deps.close();
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await deps.sql`delete from profiles`;
+  await deps.sql`delete from batches`;
+  await deps.sql`delete from niches`;
+});
+
+describe('console: replies spell commands as the shell does', () => {
+  it('GIVEN no proxy WHEN a batch is run THEN the advice names storywatch proxy add/test and not ALLOW_DIRECT', async () => {
+    await storywatch('niche', 'add', 'fitness');
+    await storywatch('import', 'fitness', 'alice', 'bob');
+    const r = await storywatch('batch', 'run', 'fitness', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'Error: There is no usable proxy (none added, or all disabled or dead). Add one with `storywatch proxy add ip:port:user:pass`, then check it with `storywatch proxy test`.',
+    );
+    expect(r.err).not.toMatch(/ALLOW_DIRECT|\/proxy/);
+  });
+
+  it('GIVEN no proxy WHEN stats THEN the same advice, spelled for the shell', async () => {
+    const r = await storywatch('stats');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'Proxies: none, so batches cannot run. There is no usable proxy (none added, or all disabled or dead). Add one with `storywatch proxy add ip:port:user:pass`, then check it with `storywatch proxy test`.',
+    );
+  });
+
+  it('GIVEN an unknown proxy id THEN the hint is `storywatch proxy list`', async () => {
+    const r = await storywatch('proxy', 'remove', '42');
+    expect(r.err).toContain('No proxy has id 42. `storywatch proxy list` shows the ids.');
+  });
+});
+
+describe('console: names in hints are quoted for the shell', () => {
+  it('GIVEN a niche named travel & vanlife THEN the import hint quotes it as one shell word', async () => {
+    const r = await storywatch('niche', 'add', 'travel & vanlife');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      `Niche "travel & vanlife" created at position 1. Import profiles with \`storywatch import 'travel & vanlife'\` and a .txt file.`,
+    );
+  });
+
+  it('GIVEN an empty niche named travel & vanlife WHEN a batch is run THEN the import hint keeps the name one word', async () => {
+    await storywatch('niche', 'add', 'travel & vanlife');
+    const r = await storywatch('batch', 'run', 'travel & vanlife', '1');
+    expect(r.err).toContain('(`storywatch import "travel & vanlife"` with a .txt file)');
+  });
+
+  it('GIVEN a batch started on the console THEN the cancel hint survives the shell (# would start a comment)', async () => {
+    await storywatch('niche', 'add', 'fitness');
+    await storywatch('import', 'fitness', 'alice');
+    await addProxies(deps, '127.0.0.1:9');
+    try {
+      const r = await storywatch('batch', 'run', 'fitness', '1');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(
+        /Follow it with `storywatch batch status`; stop it with `storywatch batch cancel '#\d+'`\./,
+      );
+    } finally {
+      await deps.sql`delete from proxies`;
+    }
+  });
+
+  it('GIVEN a name with a quote in it THEN it is still one shell word', async () => {
+    const r = await storywatch('niche', 'add', "mom's gym");
+    expect(r.out).toContain(`\`storywatch import 'mom'\\''s gym'\``);
+  });
+
+  it('GIVEN a plain name THEN it is not quoted', async () => {
+    const r = await storywatch('niche', 'add', 'fitness');
+    expect(r.out).toContain('`storywatch import fitness`');
+  });
+});
+
+describe('console: a word that looks like a file is asked about, not imported', () => {
+  it('GIVEN fitness_list.txt exists WHEN import spaced fitness_list THEN asks "did you mean fitness_list.txt?" and adds nothing', async () => {
+    await storywatch('niche', 'add', 'spaced');
+    await writeFile(join(dir, 'fitness_list.txt'), 'alice\nbob\n');
+    const r = await storywatch('import', 'spaced', 'fitness_list');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'Error: There is no file "fitness_list", and it is not imported as a username: did you mean fitness_list.txt?',
+    );
+    const rows = await deps.sql`select username from profiles`;
+    expect(rows).toHaveLength(0);
+  });
+
+  it('GIVEN a directory WHEN imported THEN says it is a directory', async () => {
+    await storywatch('niche', 'add', 'spaced');
+    await mkdir(join(dir, 'lists'), { recursive: true });
+    const r = await storywatch('import', 'spaced', 'lists');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('Error: "lists" is a directory, not a file. Give the .txt or .csv file in it.');
+    expect(await deps.sql`select username from profiles`).toHaveLength(0);
+  });
+
+  it('GIVEN a word with a slash or a .csv ending that names no file THEN refused naming it', async () => {
+    await storywatch('niche', 'add', 'spaced');
+    const slash = await storywatch('import', 'spaced', 'lists/fitness');
+    expect(slash.err).toContain('Error: No file "lists/fitness"');
+    const csv = await storywatch('import', 'spaced', 'names.csv');
+    expect(csv.err).toContain('Error: No file "names.csv"');
+    expect(await deps.sql`select username from profiles`).toHaveLength(0);
+  });
+
+  it('GIVEN a plain username that names no file THEN it is imported', async () => {
+    await storywatch('niche', 'add', 'spaced');
+    const r = await storywatch('import', 'spaced', 'carol');
+    expect(r.code).toBe(0);
+    expect((await deps.sql`select username from profiles`).map((x) => x.username)).toEqual(['carol']);
+  });
+});
+
+describe('console: a page of profiles', () => {
+  it('GIVEN 60 profiles THEN page 1 lists each username once, has no chat buttons, and says the next page command', async () => {
+    await storywatch('niche', 'add', 'travel & vanlife');
+    const names = Array.from({ length: 60 }, (_, i) => `user${String(i).padStart(3, '0')}`);
+    await storywatch('import', 'travel & vanlife', ...names);
+    const r = await storywatch('profiles', 'list', 'travel & vanlife');
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/\[Next\]|\[Previous\]/);
+    expect(r.out.match(/\buser000\b/g)).toHaveLength(1);
+    expect(r.out).toContain(
+      "Next page: storywatch profiles list 'travel & vanlife' active --sort username --page 2",
+    );
+    const two = await storywatch(
+      'profiles',
+      'list',
+      'travel & vanlife',
+      'active',
+      '--sort',
+      'username',
+      '--page',
+      '2',
+    );
+    expect(two.out).toContain('page 2 of 2');
+    expect(two.out).toContain(
+      "Previous page: storywatch profiles list 'travel & vanlife' active --sort username --page 1",
+    );
+    expect(two.out).not.toContain('Next page');
+  });
+});
+
+describe('console: help', () => {
+  it('GIVEN help THEN digest here and digest off, which need a chat, are not listed; the rest are', async () => {
+    const r = await storywatch('help');
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('digest here');
+    expect(r.out).toContain('storywatch niche add NAME');
+    const json = await storywatch('help', '--json');
+    const data = JSON.parse(json.out) as { commands: string[] };
+    expect(data.commands).not.toContain('digest here');
+    expect(data.commands).toContain('niche add');
+  });
+
+  it('GIVEN a bare settings THEN the hint and the settings subcommands only, not the whole help', async () => {
+    const r = await storywatch('settings');
+    expect(r.code).toBe(2);
+    const lines = r.err.split('\n');
+    expect(lines[0]).toBe(
+      'settings needs a subcommand: settings show, settings rate, settings threads, settings policy, settings retention.',
+    );
+    expect(r.err).toContain('storywatch settings rate PERMINUTE');
+    expect(r.err).not.toContain('niche add');
+    expect(lines.length).toBeLessThan(16);
+  });
+});
+
+describe('console: validation messages', () => {
+  it('GIVEN niche move fitness 0 or 99 THEN one message from core with the real range, no field names', async () => {
+    for (const n of ['a', 'b', 'c']) await storywatch('niche', 'add', n);
+    const zero = await storywatch('niche', 'move', 'a', '0');
+    const high = await storywatch('niche', 'move', 'a', '99');
+    expect(zero.err).toMatch(
+      /^Error: Position must be a whole number from 1 to 3 \(there are 3 niches\); got 0\./,
+    );
+    expect(high.err).toMatch(
+      /^Error: Position must be a whole number from 1 to 3 \(there are 3 niches\); got 99\./,
+    );
+    const word = await storywatch('niche', 'move', 'a', 'first');
+    expect(word.err).toMatch(
+      /^Error: Position must be a whole number; got "first"\.\nUsage: storywatch niche move NAME POSITION$/,
+    );
+  });
+
+  it('GIVEN settings rate 0 THEN says what is accepted without the field name perMinute', async () => {
+    const r = await storywatch('settings', 'rate', '0');
+    expect(r.err).toBe(
+      'Error: Profiles per minute must be from 1 to 600; got 0.\nUsage: storywatch settings rate PERMINUTE',
+    );
+  });
+});
+
+describe('README: console examples print only the program output', () => {
+  it('GIVEN README THEN no example uses plain npm run storywatch, and it says why', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).not.toMatch(/npm run storywatch --/);
+    expect(readme).toContain('`npm run -s storywatch -- ...`');
+    expect(readme).toContain('npx storywatch niche add fitness');
+    expect(readme).toMatch(/banner would come first and break a script parsing `--json`/);
+  });
+});
+
+describe('console: batch status after a rename', () => {
+  it('GIVEN a running batch whose niche was renamed THEN batch status shows the current name', async () => {
+    await storywatch('niche', 'add', 'fitness');
+    const [niche] = await deps.sql<{ id: number }[]>`select id from niches where name = 'fitness'`;
+    await deps.sql`insert into batches (niche_id, niche_name, trigger, policy, requested, created_at)
+      values (${niche?.id ?? 0}, 'fitness', 'manual', 'yield', 5, now())`;
+    const renamed = await storywatch('niche', 'rename', 'fitness', 'gym');
+    expect(renamed.code).toBe(0);
+    const r = await storywatch('batch', 'status');
+    expect(r.out).toMatch(/#\d+ gym \(manual\)/);
+    expect(r.out).not.toContain('fitness');
+    const history = await storywatch('batch', 'history');
+    expect(history.out).toMatch(/#\d+\s+gym\s+manual/);
+  });
+});
