@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
+import { NO_PROXY_ADVICE } from '../core/batches/index.js';
 import type { CoreDeps } from '../core/deps.js';
 import { throttledWarn } from '../core/log-throttle.js';
 import { loadProxyCredentials, onProxiesChanged, type ProxyCredentials } from '../core/proxies/index.js';
@@ -264,7 +265,7 @@ export class ProxyPool {
             ? 'every proxy is walled for this route'
             : this.options.allowDirect
               ? 'no usable proxy'
-              : 'no usable proxy (add one with `proxy add`, or set ALLOW_DIRECT=true to check without proxies)';
+              : NO_PROXY_ADVICE;
         return { none: 'proxy_failed', detail };
       }
       const now = this.deps.clock.now().getTime();

@@ -224,7 +224,9 @@ describe('checker taxonomy: errors, retries and cooldowns', () => {
     const [r] = await c.check([{ username: 'bob', igUserId: '102' }]);
     expect(r?.outcome).toBe('no_route');
     expect(r?.detail).toMatch(/^no proxy is usable: /);
-    expect(r?.detail).toMatch(/ALLOW_DIRECT=true/);
+    // One advice everywhere (core/batches NO_PROXY_ADVICE): add and test a proxy, not ALLOW_DIRECT.
+    expect(r?.detail).toMatch(/Add one with `proxy add/);
+    expect(r?.detail).not.toMatch(/ALLOW_DIRECT/);
     expect(hh.fake.requests).toHaveLength(0);
   });
 

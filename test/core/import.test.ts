@@ -237,7 +237,7 @@ describe('import command', () => {
 
   it('GIVEN neither file nor names THEN says what to give', async () => {
     const { text } = await runImport('import fitness');
-    expect(text).toContain('attach a .txt file or type the usernames after the niche name');
+    expect(text).toContain('Attach a .txt file or type the usernames after the niche name');
     expect(text).toContain('Usage: /import NICHE [USERNAMES...] [<.txt file>]');
   });
 
