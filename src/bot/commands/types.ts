@@ -21,6 +21,8 @@ export interface Actor {
   describesCommands?: boolean;
   /** There is no chat to act on (the console): chat-only commands (`digest here`) are not offered. */
   noChat?: boolean;
+  /** Commands are typed into a shell (the console): names in suggested commands are shell-quoted. */
+  typesInShell?: boolean;
 }
 
 /** An uploaded file (Telegram document, Discord attachment, console path), read lazily. */

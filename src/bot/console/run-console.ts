@@ -82,6 +82,7 @@ export async function runConsole(
     chatId: 'console',
     commandPrefix: PREFIX,
     noChat: true,
+    typesInShell: true,
   };
   const result = await backend.withCommandBase((base) =>
     dispatch(inv, commandContext(base, actor, base.core.log)),
@@ -169,12 +170,12 @@ export function buttonCommand(button: Button): string | undefined {
   for (const a of command.args) {
     const value = given(a.name);
     if (value === undefined || a.keyword) continue;
-    words.push(quoteWord({ platform: 'console' }, String(value)));
+    words.push(quoteWord({ typesInShell: true }, String(value)));
   }
   for (const a of command.args) {
     const value = given(a.name);
     if (value !== undefined && a.keyword)
-      words.push(`--${a.name}`, quoteWord({ platform: 'console' }, String(value)));
+      words.push(`--${a.name}`, quoteWord({ typesInShell: true }, String(value)));
   }
   return words.join(' ');
 }
