@@ -34,7 +34,7 @@ import {
   usernamesBlock,
 } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
-import { type AnyCommand, type CommandContext, defineCommand } from './types.js';
+import { type AnyCommand, type ArgSpec, type CommandContext, defineCommand } from './types.js';
 
 /** Text front-ends give the rest of the line as words, Discord as one string: both become a word list. */
 const namesArg = z
@@ -168,24 +168,29 @@ async function writeExport(
   return { path, rows };
 }
 
+/** Which part of the master list: the first two arguments of `profiles list` and `profiles export`. */
+const SCOPE_ARGS: ArgSpec[] = [
+  {
+    name: 'name',
+    description: 'A niche name, unassigned, or all (the whole master list)',
+    type: 'string',
+    required: true,
+    autocomplete: 'niche-or-unassigned',
+  },
+  {
+    name: 'status',
+    description: 'Which profiles (default active)',
+    type: 'string',
+    choices: PROFILE_STATUSES,
+  },
+];
+
 export const profilesCommands: AnyCommand[] = [
   defineCommand({
     path: ['profiles', 'list'],
     summary: 'List profiles of a niche, unassigned or all, 50 per page',
     args: [
-      {
-        name: 'name',
-        description: 'A niche name, unassigned, or all (the whole master list)',
-        type: 'string',
-        required: true,
-        autocomplete: 'niche-or-unassigned',
-      },
-      {
-        name: 'status',
-        description: 'Which profiles (default active)',
-        type: 'string',
-        choices: PROFILE_STATUSES,
-      },
+      ...SCOPE_ARGS,
       {
         name: 'sort',
         description:
@@ -267,19 +272,7 @@ export const profilesCommands: AnyCommand[] = [
       'The list of a niche, unassigned or all as a file: .txt (one username a line) or .csv (every column)',
     slow: true,
     args: [
-      {
-        name: 'name',
-        description: 'A niche name, unassigned, or all (the whole master list)',
-        type: 'string',
-        required: true,
-        autocomplete: 'niche-or-unassigned',
-      },
-      {
-        name: 'status',
-        description: 'Which profiles (default active)',
-        type: 'string',
-        choices: PROFILE_STATUSES,
-      },
+      ...SCOPE_ARGS,
       {
         name: 'format',
         description: 'txt: one username a line (default); csv: every master-list column',
