@@ -5,8 +5,11 @@ import type { CommandBase } from '../bot/shared/command-context.js';
 import { type Env, EnvError, loadDotEnvFile, loadEnv } from '../config/env.js';
 import { prepareDatabase } from '../core/db/migrate.js';
 import { createLogger } from '../core/logger.js';
+import { maskSecrets } from '../core/mask.js';
+import { runDemo } from '../demo/run-demo.js';
 import { createAppContext } from './context.js';
 import { resolveCredentialsKey } from './credentials-key.js';
+import { demoHost } from './demo-host.js';
 import { logOutput } from './log-output.js';
 import { createCommandServices } from './services.js';
 import { postgresHint, untilReachable } from './wait-for-services.js';
@@ -24,6 +27,7 @@ export function runConsoleCommand(argv: readonly string[], io?: ConsoleOutput): 
     (io?.out ?? ((t: string) => process.stdout.write(`${t}\n`)))(`storywatch ${packageVersion()}`);
     return Promise.resolve(0);
   }
+  if (argv[0] === 'demo') return runDemoCommand(argv.slice(1), io);
   // Asked for in the shell, not inherited from the service's .env (which sets info for the service).
   const logLevelAsked = process.env.LOG_LEVEL !== undefined;
   const deps: ConsoleDeps = {
@@ -87,6 +91,53 @@ async function withCommandBase<T>(
   } finally {
     await app.close();
   }
+}
+
+const DEMO_USAGE = `Usage: storywatch demo [--keep]  (or npm run demo [-- --keep])
+  Runs the whole workflow against a simulated Instagram on this machine, on a database and Redis
+  prefix of its own. --keep leaves it running afterwards so you can try commands on it.`;
+
+/**
+ * `storywatch demo` (and `npm run demo`): the walkthrough of src/demo, composed here. Postgres and Redis
+ * are those of DATABASE_URL / REDIS_URL (this machine by default); everything else is the demo's own.
+ */
+async function runDemoCommand(args: readonly string[], io?: ConsoleOutput): Promise<number> {
+  const out = io?.out ?? ((t: string) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`));
+  if (args.includes('--help') || args.includes('-h')) {
+    out(DEMO_USAGE);
+    return 0;
+  }
+  const unknown = args.find((a) => a !== '--keep');
+  if (unknown !== undefined) {
+    (io?.err ?? ((t: string) => process.stderr.write(`${t}\n`)))(
+      `Error: the demo takes --keep only; got ${maskSecrets(unknown)}.\n${DEMO_USAGE}`,
+    );
+    return 2;
+  }
+  try {
+    loadDotEnvFile();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      (io?.err ?? out)(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  // The progress bar redraws in place on a terminal; the demo prints everything on stdout.
+  const consoleIo: ConsoleOutput = io ?? {
+    out,
+    err: out,
+    progress: { isTTY: process.stdout.isTTY === true, write: (t) => process.stdout.write(t) },
+  };
+  return runDemo(demoHost(process.env, consoleIo), {
+    keep: args.includes('--keep'),
+    out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      }),
+  });
 }
 
 /** The `version` of package.json, which `storywatch --version` prints. */

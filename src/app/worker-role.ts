@@ -6,11 +6,12 @@ import type { Shutdown } from './shutdown.js';
 import { batchWorkerDeps } from './worker-deps.js';
 
 /**
- * Test-only overrides: shorter rate windows so a scale-out test runs in seconds. Production passes
- * none; every limit then comes from the env and the settings table.
+ * Overrides for tests and the demo: shorter rate windows so a scale-out test runs in seconds, short
+ * proxy cooldowns so the demo's simulated 429s cost seconds, not minutes. Production passes none;
+ * every limit then comes from the env and the settings table.
  */
 export interface WorkerRoleOverrides {
-  checker?: Partial<Pick<StoryCheckerOptions, 'budgetWindowMs'>>;
+  checker?: Partial<Pick<StoryCheckerOptions, 'budgetWindowMs' | 'cooldownBaseMs' | 'cooldownMaxMs'>>;
   worker?: Omit<WorkerOptions, 'checker'>;
 }
 

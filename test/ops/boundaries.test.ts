@@ -69,6 +69,32 @@ describe('the layers keep to their boundaries (lint)', () => {
     expect(out).toContain('SQL lives in src/core');
   });
 
+  it('GIVEN the simulated Instagram imported outside src/demo THEN lint refuses it; src/demo may, and still gets no SQL or composition root', () => {
+    const sim = "import { startSimulator } from '../simulator/index.js';\nexport const a = startSimulator;\n";
+    const out = lintAs({
+      'src/worker/uses-sim.ts': sim,
+      'src/app/uses-sim.ts': sim,
+      'src/core/uses-sim.ts': sim,
+      'src/checker/uses-sim.ts':
+        "import type { SimUser } from '../simulator/population.js';\nexport type A = SimUser;\n",
+      'src/demo/uses-sim.ts': sim,
+      'src/demo/uses-sql.ts': "import { sql } from 'drizzle-orm';\nexport const a = sql;\n",
+      'src/demo/uses-app.ts':
+        "import type { AppContext } from '../app/context.js';\nexport type A = AppContext;\n",
+    });
+    for (const file of [
+      'src/worker/uses-sim.ts',
+      'src/app/uses-sim.ts',
+      'src/core/uses-sim.ts',
+      'src/checker/uses-sim.ts',
+    ])
+      expect(rulesAt(out, file), file).toEqual(['style/noRestrictedImports']);
+    expect(out).toContain('only src/demo starts it');
+    expect(rulesAt(out, 'src/demo/uses-sim.ts')).toEqual([]);
+    expect(rulesAt(out, 'src/demo/uses-sql.ts')).toEqual(['style/noRestrictedImports']);
+    expect(rulesAt(out, 'src/demo/uses-app.ts')).toEqual(['style/noRestrictedImports']);
+  });
+
   it('GIVEN a function body of 81 lines anywhere in src THEN lint refuses it; 80 lines pass', () => {
     const out = lintAs({ 'src/core/long.ts': lines(81), 'src/worker/short.ts': lines(80) });
     expect(rulesAt(out, 'src/core/long.ts')).toEqual(['complexity/noExcessiveLinesPerFunction']);

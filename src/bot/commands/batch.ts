@@ -10,7 +10,9 @@ import {
   listActiveBatches,
   listBatchHistory,
 } from '../../core/batches/index.js';
-import { reply, tableBlock, textBlock } from '../../reply/reply.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { batchDetectionUsernames } from '../../core/detections/index.js';
+import { type Reply, reply, tableBlock, textBlock, usernamesBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
 import { quoteWord } from './quote-word.js';
 import { type AnyCommand, defineCommand } from './types.js';
@@ -38,6 +40,51 @@ function historyRow(b: Batch): string[] {
     String(errorTotal(b)),
     when(b.createdAt),
   ];
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * Everything the text renderings of a batch show (history's table, status's line, the summary), for
+ * `--json`: ids and statuses alone left a script to guess the rest.
+ */
+export function batchData(b: Batch) {
+  const ended = b.finishedAt ?? null;
+  return {
+    id: b.id,
+    niche: b.nicheName,
+    nicheId: b.nicheId,
+    trigger: b.trigger,
+    policy: b.policy,
+    status: b.status,
+    requested: b.requested,
+    checked: b.checked,
+    stories: b.stories,
+    private: b.private,
+    notFound: b.notFound,
+    deleted: b.deleted,
+    errors: b.errors ?? {},
+    errorTotal: errorTotal(b),
+    createdAt: iso(b.createdAt),
+    startedAt: iso(b.startedAt),
+    finishedAt: iso(ended),
+    durationS: b.startedAt && ended ? Math.round((ended.getTime() - b.startedAt.getTime()) / 1000) : null,
+    cancelRequestedAt: iso(b.cancelRequestedAt),
+    waitingReason: b.waitingReason,
+    /** Why a batch stopped early (failed), as the text rendering's "Reason:". */
+    stopReason: b.failureReason,
+    startedFrom: b.origin?.platform ?? null,
+  };
+}
+
+/** A finished batch as its starting chat gets it: the line, and the usernames with a story. */
+export async function batchEndReply(core: Pick<CoreDeps, 'sql'>, b: Batch): Promise<Reply> {
+  const usernames = await batchDetectionUsernames(core, b.id);
+  const tone = b.status === 'failed' ? 'error' : b.status === 'completed' ? 'success' : 'warning';
+  const blocks = [textBlock(`Batch ${describeBatch(b)}`, tone)];
+  if (usernames.length > 0)
+    blocks.push(usernamesBlock(`Stories found in batch #${b.id}`, usernames, `batch-${b.id}-stories.txt`));
+  return reply.of(blocks, { data: { ...batchData(b), usernames } });
 }
 
 export const batchCommands: AnyCommand[] = [
@@ -132,12 +179,7 @@ export const batchCommands: AnyCommand[] = [
         );
       return reply.of(blocks, {
         data: {
-          batches: active.map((b) => ({
-            id: b.id,
-            niche: b.nicheName,
-            status: b.status,
-            checked: b.checked,
-          })),
+          batches: active.map(batchData),
         },
       });
     },
@@ -165,7 +207,7 @@ export const batchCommands: AnyCommand[] = [
         ),
       ];
       if (failed.length > 0) blocks.push(textBlock(failed.join('\n'), 'warning'));
-      return reply.of(blocks, { data: { batches: rows.map((b) => ({ id: b.id, status: b.status })) } });
+      return reply.of(blocks, { data: { batches: rows.map(batchData) } });
     },
   }),
 ];

@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
+import type { Batch } from '../../core/batches/index.js';
 import { containsCredentials, maskSecrets } from '../../core/mask.js';
-import { type Button, type Reply, renderPlain, textBlock } from '../../reply/reply.js';
+import { type Button, type Reply, renderPlain, reply, textBlock } from '../../reply/reply.js';
+import { batchData, batchEndReply } from '../commands/batch.js';
 import { dispatch, type Invocation } from '../commands/dispatch.js';
 import { parseWords, usageLine } from '../commands/parse-words.js';
 import { quoteWord } from '../commands/quote-word.js';
@@ -11,6 +13,7 @@ import { type CommandBase, commandContext } from '../shared/command-context.js';
 import { extractFile } from './console-file.js';
 import { commandHelp, helpListing } from './console-help.js';
 import { saveReplyFiles, takeOutOption } from './console-save.js';
+import { followBatch, type ProgressSink } from './follow-batch.js';
 import { consoleUsage, PREFIX, readSecretInput, secretInputOf } from './secret-input.js';
 
 export { helpListing } from './console-help.js';
@@ -18,12 +21,26 @@ export { helpListing } from './console-help.js';
 export interface ConsoleOutput {
   out(text: string): void;
   err(text: string): void;
+  /** Where `--follow` draws its progress bar; absent, a line per step goes to `err`. */
+  progress?: ProgressSink;
 }
 
 const stdio: ConsoleOutput = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  progress: { isTTY: process.stderr.isTTY === true, write: (t) => process.stderr.write(t) },
 };
+
+export interface ConsoleRunOptions {
+  /** Stops following a batch (`--follow`); Ctrl-C when absent. The batch itself goes on. */
+  interrupt?: AbortSignal;
+  /** How often `--follow` reads the batch (default 250 ms). */
+  followPollMs?: number;
+}
+
+/** Exit code of a follow stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+const INTERRUPTED = 130;
+const FOLLOW_ONLY = `Error: --follow works with batch run only: ${PREFIX}batch run NICHE COUNT --follow`;
 
 /** What a configured console process can do for a command line. */
 export interface ConsoleBackend {
@@ -59,9 +76,11 @@ export async function runConsole(
   argv: readonly string[],
   deps: ConsoleDeps,
   io: ConsoleOutput = stdio,
+  options: ConsoleRunOptions = {},
 ): Promise<number> {
   const json = argv.includes('--json');
-  const outOption = takeOutOption(argv.filter((w) => w !== '--json'));
+  const follow = argv.includes('--follow');
+  const outOption = takeOutOption(argv.filter((w) => w !== '--json' && w !== '--follow'));
   const words = outOption.words;
   // With --json every answer is JSON, refusals included, so a script can always parse what it gets.
   const refuse: Refuse = (text, code) => {
@@ -71,6 +90,8 @@ export async function runConsole(
   const plan = await planLine(words, json, io, refuse);
   if ('exit' in plan) return plan.exit;
   if (outOption.problem) return refuse(`Error: ${outOption.problem}`, 2);
+  if (follow && !('found' in plan && plan.found.command.path.join(' ') === 'batch run'))
+    return refuse(FOLLOW_ONLY, 2);
   const backend = deps.configure();
   if ('problem' in backend) return refuse(backend.problem, 2);
   if ('discordRegister' in plan) return discordRegister(backend, json, io);
@@ -83,13 +104,68 @@ export async function runConsole(
     commandPrefix: PREFIX,
     noChat: true,
     typesInShell: true,
+    // With --follow the progress is drawn here, so the reply says so instead of "follow it with status".
+    seesProgress: follow,
   };
-  const result = await backend.withCommandBase((base) =>
-    dispatch(inv, commandContext(base, actor, base.core.log)),
-  );
+  const result = await backend.withCommandBase(async (base) => {
+    const answer = await dispatch(inv, commandContext(base, actor, base.core.log));
+    return follow ? followAfter(base, answer, json, io, options) : { reply: answer, interrupted: false };
+  });
   // A file the reply carries on disk (an export) goes to --out; with `--out -` the words go to stderr.
-  const saved = await saveReplyFiles(result, outOption.out);
-  return printResult(saved.reply, json, saved.toStdout ? { out: io.err, err: io.err } : io);
+  const saved = await saveReplyFiles(result.reply, outOption.out);
+  const code = printResult(saved.reply, json, saved.toStdout ? { out: io.err, err: io.err } : io);
+  return result.interrupted ? INTERRUPTED : code;
+}
+
+/** Ctrl-C while following: stop following (not the batch), and give the shell its prompt back. */
+function interruptSignal(given: AbortSignal | undefined): { signal: AbortSignal; release(): void } {
+  if (given) return { signal: given, release: () => {} };
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onInterrupt) };
+}
+
+/**
+ * `batch run ... --follow`: prints the queued reply (not with --json: stdout stays one document), draws
+ * the progress until the batch ends, and answers with its summary; Ctrl-C stops following only.
+ */
+async function followAfter(
+  base: CommandBase,
+  queued: Reply,
+  json: boolean,
+  io: ConsoleOutput,
+  options: ConsoleRunOptions,
+): Promise<{ reply: Reply; interrupted: boolean }> {
+  const batchId = (queued.data as { batchId?: unknown } | undefined)?.batchId;
+  if (isErrorReply(queued) || typeof batchId !== 'number') return { reply: queued, interrupted: false };
+  if (!json) io.out(renderPlain(consoleView(queued)));
+  const sink = io.progress ?? { isTTY: false, write: (t: string) => io.err(t.replace(/\n$/, '')) };
+  const { signal, release } = interruptSignal(options.interrupt);
+  try {
+    const { batch, ended } = await followBatch(base.core, batchId, sink, {
+      signal,
+      ...(options.followPollMs ? { pollMs: options.followPollMs } : {}),
+      ...(base.services.liveWorkers ? { liveWorkers: base.services.liveWorkers } : {}),
+    });
+    if (ended && batch) return { reply: await batchEndReply(base.core, batch), interrupted: false };
+    return { reply: stoppedFollowing(batchId, batch), interrupted: signal.aborted };
+  } finally {
+    release();
+  }
+}
+
+function stoppedFollowing(batchId: number, batch: Batch | undefined): Reply {
+  const id = quoteWord({ typesInShell: true }, `#${batchId}`);
+  return reply.of(
+    [
+      textBlock(
+        `Stopped following batch #${batchId}; the batch goes on. See it with \`${PREFIX}batch status\` (or \`${PREFIX}batch history\` once it ends); stop it with \`${PREFIX}batch cancel ${id}\`.`,
+        'info',
+      ),
+    ],
+    { data: { ...(batch ? batchData(batch) : { id: batchId }), following: false } },
+  );
 }
 
 /** Help, unknown commands and secrets typed as words: everything answered before the configuration is read. */
