@@ -25,6 +25,9 @@ function maskBlock(b: Block): Block {
         content: maskSecrets(b.content),
         ...(b.caption === undefined ? {} : { caption: maskSecrets(b.caption) }),
       };
+    case 'chart':
+      // Niche names are validated, but the caption and the data are text like any other.
+      return { ...b, caption: maskSecrets(b.caption), chart: maskDeep(b.chart) as typeof b.chart };
     case 'usernames':
       // Validated usernames cannot hold a credential; the title can quote what was typed.
       return { ...b, title: maskSecrets(b.title) };

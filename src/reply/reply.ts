@@ -3,6 +3,8 @@
  * delivery queue, and each front-end renders it once (Discord: code blocks / attachments within 2,000
  * characters; Telegram: <pre> / documents within 4,096; console: plain text or --json).
  */
+import type { StatsHistory } from '../core/stats-history.js';
+
 export type Tone = 'info' | 'success' | 'warning' | 'error';
 
 export type Block =
@@ -15,7 +17,13 @@ export type Block =
    * ''): a front-end uploads it from disk, then deletes it (`discardReplyFiles`), so a large export never
    * sits in memory.
    */
-  | { type: 'file'; fileName: string; content: string; caption?: string; path?: string };
+  | { type: 'file'; fileName: string; content: string; caption?: string; path?: string }
+  /**
+   * A picture, carried as the numbers it is drawn from (plain JSON: a digest travels through the
+   * outbox), and drawn as a PNG only where it is sent: a photo on Telegram, an attachment on Discord, a
+   * file on the console (src/charts).
+   */
+  | { type: 'chart'; fileName: string; caption: string; chart: StatsHistory };
 
 /** A button re-invokes a command with these arguments (page navigation, confirmations). */
 export interface Button {
@@ -69,6 +77,11 @@ export function fileOnDiskBlock(fileName: string, path: string, caption?: string
     : { type: 'file', fileName, content: '', path };
 }
 
+/** The stats chart (stories per niche per day against the targets, hit rates) as a reply block. */
+export function chartBlock(fileName: string, caption: string, chart: StatsHistory): Block {
+  return { type: 'chart', fileName, caption, chart };
+}
+
 /** Plain-text rendering shared by the console and by tests; chat renderers build on the same blocks. */
 export function renderPlain(r: Reply): string {
   const parts: string[] = [];
@@ -86,6 +99,9 @@ export function renderPlain(r: Reply): string {
       case 'file':
         if (b.path) parts.push(b.caption ? `${b.caption}\n(${b.fileName})` : `(${b.fileName})`);
         else parts.push(b.caption ? `${b.caption}\n${b.content}` : b.content);
+        break;
+      case 'chart':
+        parts.push(`${b.caption}\n(${b.fileName})`);
         break;
     }
   }

@@ -1,5 +1,7 @@
+import { dayLabel } from '../charts/stats-option.js';
 import type { DigestNiche } from '../core/digest.js';
-import { type Block, type Reply, textBlock, usernamesBlock } from '../reply/reply.js';
+import type { StatsHistory } from '../core/stats-history.js';
+import { type Block, chartBlock, type Reply, tableBlock, textBlock, usernamesBlock } from '../reply/reply.js';
 
 function hourLabel(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
@@ -31,4 +33,45 @@ export function formatDigest(
     blocks,
     data: { window: { from: window.from.toISOString(), to: window.to.toISOString() }, niches },
   };
+}
+
+const pct = (r: number | null): string => (r === null ? '-' : `${(r * 100).toFixed(1)} %`);
+
+/**
+ * The daily digest, sent by the first digest tick of a local day: yesterday's stories per niche against
+ * its target, the hit rate over the 7 days, and the 7-day chart (drawn where it is sent). It comes even
+ * on a day without stories: a silent niche is news too.
+ */
+export function formatDailyDigest(h: StatsHistory): Reply {
+  const day = h.days.at(-1) ?? '';
+  const last = h.days.length - 1;
+  const total = h.niches.reduce((n, x) => n + (x.stories[last] ?? 0), 0);
+  const met = h.niches.filter((n) => n.target > 0 && (n.stories[last] ?? 0) >= n.target).length;
+  const withTarget = h.niches.filter((n) => n.target > 0).length;
+  const blocks: Block[] = [
+    textBlock(
+      `Daily digest for ${dayLabel(day)} (${h.timeZone}): ${total} ${total === 1 ? 'story' : 'stories'}${withTarget > 0 ? `; ${met} of ${withTarget} niches with a target met it` : ''}.`,
+    ),
+  ];
+  if (h.niches.length > 0) {
+    blocks.push(
+      tableBlock(
+        ['niche', 'stories', 'target', `hit rate ${h.days.length} d`],
+        h.niches.map((n) => [
+          n.niche,
+          String(n.stories[last] ?? 0),
+          n.target > 0 ? `${n.target}${(n.stories[last] ?? 0) >= n.target ? ' met' : ''}` : 'off',
+          pct(n.hitRate),
+        ]),
+      ),
+    );
+  }
+  blocks.push(
+    chartBlock(
+      `daily-${day}.png`,
+      `Stories per niche per day, ${h.days[0]} to ${day} (${h.timeZone}), against each niche's target; hit rate per niche.`,
+      h,
+    ),
+  );
+  return { blocks, data: { day, timeZone: h.timeZone, history: h } };
 }

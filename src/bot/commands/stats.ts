@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { NO_PROXY_ADVICE } from '../../core/batches/create-batch.js';
 import { getStats } from '../../core/stats.js';
-import { type Block, reply, tableBlock, textBlock } from '../../reply/reply.js';
+import { HISTORY_DAYS, statsHistory } from '../../core/stats-history.js';
+import { type Block, chartBlock, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
 const pct = (r: number | null): string => (r === null ? '-' : `${(r * 100).toFixed(1)} %`);
@@ -10,6 +11,24 @@ const kv = (o: Record<string, number>): string =>
     .map(([k, v]) => `${k} ${v}`)
     .join(', ') || 'none';
 const time = (d: Date): string => d.toISOString().slice(0, 16).replace('T', ' ');
+
+/** `stats-2026-12-06-0930.png`: the operator's local time, so charts saved on the console sort by time. */
+function chartFileName(at: Date, timeZone: string): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(at)
+      .map((x) => [x.type, x.value]),
+  );
+  return `stats-${p.year}-${p.month}-${p.day}-${p.hour}${p.minute}.png`;
+}
 
 const errorsOf = (byClass: Record<string, number>) => Object.values(byClass).reduce((a, n) => a + n, 0);
 
@@ -81,7 +100,15 @@ export const statsCommands: AnyCommand[] = [
       );
       const next = ctx.services.nextAutoRun ? await ctx.services.nextAutoRun().catch(() => null) : null;
       if (next) blocks.push(textBlock(`Automatic batches: ${next}.`));
-      return reply.of(blocks, { data: s });
+      const history = await statsHistory(ctx.core, { timeZone: s.day.timeZone, now: s.until });
+      blocks.push(
+        chartBlock(
+          chartFileName(s.until, s.day.timeZone),
+          `Chart: stories per niche per day for the last ${HISTORY_DAYS} days (${s.day.timeZone}) against each niche's daily target, and each niche's hit rate.`,
+          history,
+        ),
+      );
+      return reply.of(blocks, { data: { ...s, history } });
     },
   }),
 ];

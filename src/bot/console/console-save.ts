@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { drawChartPng } from '../../charts/draw.js';
 import { type Block, type Reply, textBlock } from '../../reply/reply.js';
+import { baseDir } from './console-file.js';
 
 /** `--out PATH` (or `--out=PATH`): where a reply's file goes on the console; `-` is stdout. */
 export function takeOutOption(words: readonly string[]): { words: string[]; out?: string; problem?: string } {
@@ -32,35 +34,64 @@ async function moveFile(from: string, to: string): Promise<void> {
   }
 }
 
+type Saveable = Extract<Block, { type: 'file' | 'chart' }>;
+
+const saveable = (b: Block): b is Saveable =>
+  (b.type === 'file' && b.path !== undefined) || b.type === 'chart';
+
+/** A chart drawn as PNG: to `target`, or to stdout with `--out -`. */
+async function saveChart(b: Extract<Block, { type: 'chart' }>, target: string | undefined): Promise<Block> {
+  const png = await drawChartPng(b.chart);
+  if (target === undefined) {
+    await new Promise<void>((done, fail) => process.stdout.write(png, (err) => (err ? fail(err) : done())));
+    return textBlock(b.caption);
+  }
+  await writeFile(target, png);
+  return textBlock(`${b.caption}\nWrote ${target} (${png.length} bytes, PNG).`, 'success');
+}
+
+/** An export's temporary file: moved to `target`, or streamed to stdout with `--out -`. */
+async function saveFile(
+  b: Extract<Block, { type: 'file' }>,
+  target: string | undefined,
+): Promise<Block | undefined> {
+  const path = b.path as string;
+  if (target === undefined) {
+    await pipeline(createReadStream(path), process.stdout, { end: false });
+    await rm(path, { force: true });
+    return b.caption ? textBlock(b.caption) : undefined;
+  }
+  await moveFile(path, target);
+  const { size } = await stat(target);
+  return textBlock(`${b.caption ? `${b.caption}\n` : ''}Wrote ${target} (${size} bytes).`, 'success');
+}
+
 /**
- * Saves the files a reply carries on disk (exports): to `--out PATH`, by default to the file's name in
- * the current directory, or streamed to stdout with `--out -`. Each file block becomes a line naming
- * where it went. `toStdout` tells the caller to print the rest of the reply on stderr.
+ * Saves the files a reply carries (exports on disk, charts drawn as PNG): to `--out PATH` when there is
+ * one, by default to the file's name (a chart's is timestamped) in the directory the command was typed in
+ * (INIT_CWD under npm, else the current directory), or to stdout
+ * with `--out -`. Each becomes a line naming where it went, and `savedTo` in the `--json` data lists the
+ * paths (never the bytes). `toStdout` tells the caller to print the rest of the reply on stderr.
  */
 export async function saveReplyFiles(
   r: Reply,
   out: string | undefined,
 ): Promise<{ reply: Reply; toStdout: boolean }> {
-  const onDisk = r.blocks.filter((b) => b.type === 'file' && b.path);
-  if (onDisk.length === 0) return { reply: r, toStdout: false };
+  const toSave = r.blocks.filter(saveable);
+  if (toSave.length === 0) return { reply: r, toStdout: false };
   const saved: string[] = [];
   const blocks: Block[] = [];
   for (const b of r.blocks) {
-    if (b.type !== 'file' || !b.path) {
+    if (!saveable(b)) {
       blocks.push(b);
       continue;
     }
-    if (out === '-') {
-      await pipeline(createReadStream(b.path), process.stdout, { end: false });
-      await rm(b.path, { force: true });
-      if (b.caption) blocks.push(textBlock(b.caption));
-      continue;
-    }
-    const target = resolve(out && onDisk.length === 1 ? out : b.fileName);
-    await moveFile(b.path, target);
-    const { size } = await stat(target);
-    saved.push(target);
-    blocks.push(textBlock(`${b.caption ? `${b.caption}\n` : ''}Wrote ${target} (${size} bytes).`, 'success'));
+    // Relative to where the command was typed (INIT_CWD under `npm run`), as the files it reads are.
+    const target =
+      out === '-' ? undefined : resolve(baseDir(), out && toSave.length === 1 ? out : b.fileName);
+    const said = b.type === 'chart' ? await saveChart(b, target) : await saveFile(b, target);
+    if (said) blocks.push(said);
+    if (target !== undefined) saved.push(target);
   }
   const data = r.data && typeof r.data === 'object' ? { ...r.data, savedTo: saved } : { savedTo: saved };
   return { reply: { ...r, blocks, data }, toStdout: out === '-' };

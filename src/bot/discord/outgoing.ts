@@ -1,6 +1,7 @@
-import type { Reply } from '../../reply/reply.js';
+import { drawChartPng } from '../../charts/draw.js';
+import type { Block, Reply } from '../../reply/reply.js';
 import type { ActionRowJson, DiscordButtonStore } from './button-store.js';
-import { type DiscordFile, renderDiscordReply } from './render.js';
+import { type ChartPictures, type DiscordFile, renderDiscordReply } from './render.js';
 
 export interface Outgoing {
   content: string;
@@ -11,8 +12,15 @@ export interface Outgoing {
 /** Nothing the bot says should ping anyone, whatever a niche or username happens to contain. */
 const NO_MENTIONS = { parse: [] as [] };
 
+/** Draws the reply's charts as PNGs (the Reply carries only their numbers), for the renderer to attach. */
+async function drawCharts(r: Reply): Promise<ChartPictures> {
+  const pictures = new Map<Block, Buffer>();
+  for (const b of r.blocks) if (b.type === 'chart') pictures.set(b, await drawChartPng(b.chart));
+  return pictures;
+}
+
 export async function buildOutgoing(r: Reply, buttons: DiscordButtonStore): Promise<Outgoing> {
-  const rendered = renderDiscordReply(r);
+  const rendered = renderDiscordReply(r, undefined, await drawCharts(r));
   return { ...rendered, components: await buttons.components(r.buttons) };
 }
 

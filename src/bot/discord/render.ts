@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { formatTable, type Reply, renderPlain, type Tone } from '../../reply/reply.js';
+import { type Block, formatTable, type Reply, renderPlain, type Tone } from '../../reply/reply.js';
 
 /** Discord's limit on a message's content. */
 export const CONTENT_LIMIT = 2000;
@@ -15,8 +15,11 @@ export interface DiscordFile {
   path?: string;
 }
 
-/** A file block as an attachment: from memory, or from its temporary file on disk. */
-function attachmentOf(b: { fileName: string; content: string; path?: string }): DiscordFile {
+/** The PNGs of a reply's chart blocks, drawn before rendering (drawing is async, rendering is not). */
+export type ChartPictures = ReadonlyMap<Block, Buffer>;
+
+/** A file block as an attachment: from memory, or from its temporary file on disk; a chart as its PNG. */
+function attachmentOf(b: Extract<Block, { type: 'file' }>): DiscordFile {
   return b.path
     ? { name: b.fileName, data: Buffer.alloc(0), path: b.path }
     : { name: b.fileName, data: Buffer.from(b.content) };
@@ -42,8 +45,12 @@ interface Piece {
  * blocks while the whole message fits 2,000 characters, and the largest of them move to .txt
  * attachments until it does (long text too, as message.txt).
  */
-export function renderDiscordReply(r: Reply, uploadLimit = UPLOAD_LIMIT): RenderedMessage {
-  const pieces = r.blocks.map((b) => pieceFor(b, uploadLimit));
+export function renderDiscordReply(
+  r: Reply,
+  uploadLimit = UPLOAD_LIMIT,
+  pictures: ChartPictures = new Map(),
+): RenderedMessage {
+  const pieces = r.blocks.map((b) => pieceFor(b, uploadLimit, pictures));
   const content = () =>
     pieces
       .map((p) => p.inline)
@@ -52,7 +59,7 @@ export function renderDiscordReply(r: Reply, uploadLimit = UPLOAD_LIMIT): Render
   while (content().length > CONTENT_LIMIT) {
     const movable = pieces.filter((p) => p.file && p.inline !== p.file.note);
     const largest = movable.sort((a, b) => b.inline.length - a.inline.length)[0];
-    if (!largest?.file) return wholeAsFile(r);
+    if (!largest?.file) return wholeAsFile(r, pictures);
     largest.inline = largest.file.note;
   }
   const files: DiscordFile[] = [];
@@ -61,12 +68,12 @@ export function renderDiscordReply(r: Reply, uploadLimit = UPLOAD_LIMIT): Render
     if (p.file && p.inline === p.file.note)
       files.push({ name: p.file.name, data: Buffer.from(p.file.content) });
   }
-  if (files.length > MAX_FILES) return wholeAsFile(r);
+  if (files.length > MAX_FILES) return wholeAsFile(r, pictures);
   const text = content();
   return { content: text === '' && files.length === 0 ? 'Done.' : text, files: uniqueNames(files) };
 }
 
-function pieceFor(b: Reply['blocks'][number], uploadLimit: number): Piece {
+function pieceFor(b: Block, uploadLimit: number, pictures: ChartPictures): Piece {
   switch (b.type) {
     case 'text': {
       const prefix = TONE_PREFIX[b.tone ?? 'info'];
@@ -115,6 +122,15 @@ function pieceFor(b: Reply['blocks'][number], uploadLimit: number): Piece {
         file: { name: 'caption.txt', content: `${b.caption}\n`, note: `Attached: ${b.fileName}` },
       };
     }
+    case 'chart': {
+      const data = pictures.get(b);
+      if (!data) return { inline: `${escapeText(b.caption)} (the picture was not drawn)` };
+      return {
+        inline: escapeText(b.caption),
+        attached: { name: b.fileName, data },
+        file: { name: 'caption.txt', content: `${b.caption}\n`, note: `Attached: ${b.fileName}` },
+      };
+    }
   }
 }
 
@@ -126,8 +142,12 @@ function tooLarge(b: { fileName: string; caption?: string }, size: number, limit
 }
 
 /** Last resort when even the notes do not fit: the whole reply as plain text in one attachment. */
-function wholeAsFile(r: Reply): RenderedMessage {
-  const extra = r.blocks.flatMap((b) => (b.type === 'file' ? [attachmentOf(b)] : []));
+function wholeAsFile(r: Reply, pictures: ChartPictures): RenderedMessage {
+  const extra = r.blocks.flatMap((b): DiscordFile[] => {
+    if (b.type === 'file') return [attachmentOf(b)];
+    const data = b.type === 'chart' ? pictures.get(b) : undefined;
+    return b.type === 'chart' && data ? [{ name: b.fileName, data }] : [];
+  });
   return {
     content: 'The reply is too long for one message; it is attached as reply.txt.',
     files: uniqueNames([{ name: 'reply.txt', data: Buffer.from(`${renderPlain(r)}\n`) }, ...extra]).slice(

@@ -18,6 +18,13 @@ export interface BotApi {
     captionHtml?: string,
     keyboard?: Keyboard,
   ): Promise<number>;
+  /** A picture (a chart as PNG), shown inline in the chat with its caption. */
+  sendPhoto(
+    chatId: string,
+    photo: { fileName: string; content: Buffer },
+    captionHtml?: string,
+    keyboard?: Keyboard,
+  ): Promise<number>;
   editMessageText(chatId: string, messageId: number, html: string, keyboard?: Keyboard): Promise<void>;
   deleteMessage(chatId: string, messageId: number): Promise<void>;
   answerCallbackQuery(id: string, text?: string): Promise<void>;

@@ -1,3 +1,4 @@
+import type { StatsHistory } from '../../core/stats-history.js';
 import { formatTable, type Reply, type Tone } from '../../reply/reply.js';
 import { escapeHtml } from './html.js';
 
@@ -8,7 +9,9 @@ export const CAPTION_LIMIT = 1024;
 export type Outgoing =
   | { kind: 'text'; html: string }
   /** `path`: the content is that file on disk (uploaded from there), `content` is then ''. */
-  | { kind: 'document'; fileName: string; content: string; captionHtml?: string; path?: string };
+  | { kind: 'document'; fileName: string; content: string; captionHtml?: string; path?: string }
+  /** A chart: drawn as a PNG when it is sent (send-reply.ts), not here. */
+  | { kind: 'photo'; fileName: string; chart: StatsHistory; captionHtml?: string };
 
 /** One rendered piece: its HTML and the length Telegram will count. */
 interface Part {
@@ -95,6 +98,20 @@ export function renderReply(r: Reply): Outgoing[] {
             ...(b.caption ? { captionHtml: escapeHtml(b.caption) } : {}),
           });
         }
+        break;
+      case 'chart':
+        flush();
+        if (b.caption.length > CAPTION_LIMIT) {
+          for (const chunk of splitLines(b.caption, MESSAGE_LIMIT)) add(part(escapeHtml(chunk), chunk));
+          flush();
+          out.push({ kind: 'photo', fileName: b.fileName, chart: b.chart });
+        } else
+          out.push({
+            kind: 'photo',
+            fileName: b.fileName,
+            chart: b.chart,
+            captionHtml: escapeHtml(b.caption),
+          });
         break;
     }
   }

@@ -1,3 +1,4 @@
+import { drawChartPng } from '../../charts/draw.js';
 import type { PartsSent } from '../../delivery/types.js';
 import type { Reply } from '../../reply/reply.js';
 import { discardReplyFiles } from '../shared/reply-files.js';
@@ -75,8 +76,18 @@ async function sendRendered(
   return first as number;
 }
 
-function sendOne(api: BotApi, chatId: string, o: Outgoing, keyboard: Keyboard | undefined): Promise<number> {
+async function sendOne(
+  api: BotApi,
+  chatId: string,
+  o: Outgoing,
+  keyboard: Keyboard | undefined,
+): Promise<number> {
   if (o.kind === 'text') return api.sendMessage(chatId, o.html, keyboard);
+  if (o.kind === 'photo') {
+    // Drawn at sending, not rendering: the Reply (a digest from the outbox) carries only the numbers.
+    const content = await drawChartPng(o.chart);
+    return api.sendPhoto(chatId, { fileName: o.fileName, content }, o.captionHtml, keyboard);
+  }
   return api.sendDocument(
     chatId,
     o.path

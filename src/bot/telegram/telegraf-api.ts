@@ -58,6 +58,18 @@ export function telegrafApi(telegram: Telegram): BotApi {
         );
         return m.message_id;
       }),
+    sendPhoto: (chatId, photo, captionHtml, keyboard) =>
+      call(token, async () => {
+        const m = await telegram.sendPhoto(
+          chatId,
+          { source: photo.content, filename: photo.fileName },
+          {
+            ...(captionHtml ? { caption: captionHtml, parse_mode: 'HTML' as const } : {}),
+            ...markup(keyboard),
+          },
+        );
+        return m.message_id;
+      }),
     editMessageText: (chatId, messageId, html, keyboard) =>
       call(token, async () => {
         await telegram.editMessageText(chatId, messageId, undefined, html, {
