@@ -66,9 +66,10 @@ export async function walkthrough(session: DemoSession, sim: Simulator, out: Out
     ].join('\n'),
   );
   try {
-    header(out, 1, total, 'Two niches');
+    header(out, 1, total, 'Two niches, and a daily story target (the dashed line on the chart)');
     if (!(await type(session, out, ['niche', 'add', 'fitness']))) return false;
     if (!(await type(session, out, ['niche', 'add', 'travel']))) return false;
+    if (!(await type(session, out, ['target', 'set', 'fitness', '30']))) return false;
 
     header(out, 2, total, 'Import usernames: a .txt with junk lines, then a few typed ones');
     out(`(${importFile}: ${fitness.length} usernames as people paste them, plus a comment and junk lines)`);
