@@ -7,9 +7,9 @@ import {
 } from '../core/batches/index.js';
 import { unsentBatchSummaries } from '../core/deliveries.js';
 import type { CoreDeps } from '../core/deps.js';
-import { batchDetectionUsernames } from '../core/detections/index.js';
 import type { ChatTarget, DeliveryProducer } from '../delivery/types.js';
-import { type Reply, reply, textBlock, usernamesBlock } from '../reply/reply.js';
+import { batchSummaryReply } from '../reply/batch-summary.js';
+import { type Reply, reply, textBlock } from '../reply/reply.js';
 
 /** What saying something about a batch in its chat needs. */
 export interface BatchMessageDeps {
@@ -32,13 +32,7 @@ export function progressReply(b: Batch): Reply {
 }
 
 export async function summaryReply(deps: Pick<CoreDeps, 'sql'>, b: Batch): Promise<Reply> {
-  const usernames = await batchDetectionUsernames(deps, b.id);
-  const tone = b.status === 'failed' ? 'error' : b.status === 'completed' ? 'success' : 'warning';
-  const blocks = [textBlock(`Batch ${describeBatch(b)}`, tone)];
-  if (usernames.length > 0) {
-    blocks.push(usernamesBlock(`Stories found in batch #${b.id}`, usernames, `batch-${b.id}-stories.txt`));
-  }
-  return reply.of(blocks, { data: { batchId: b.id, status: b.status, usernames } });
+  return batchSummaryReply(deps, b);
 }
 
 const active = (b: Batch) => b.status === 'pending' || b.status === 'in_progress';

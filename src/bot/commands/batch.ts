@@ -11,8 +11,8 @@ import {
   listBatchHistory,
 } from '../../core/batches/index.js';
 import type { CoreDeps } from '../../core/deps.js';
-import { batchDetectionUsernames } from '../../core/detections/index.js';
-import { type Reply, reply, tableBlock, textBlock, usernamesBlock } from '../../reply/reply.js';
+import { batchSummaryReply } from '../../reply/batch-summary.js';
+import { type Reply, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
 import { quoteWord } from './quote-word.js';
 import { type AnyCommand, defineCommand } from './types.js';
@@ -79,12 +79,7 @@ export function batchData(b: Batch) {
 
 /** A finished batch as its starting chat gets it: the line, and the usernames with a story. */
 export async function batchEndReply(core: Pick<CoreDeps, 'sql'>, b: Batch): Promise<Reply> {
-  const usernames = await batchDetectionUsernames(core, b.id);
-  const tone = b.status === 'failed' ? 'error' : b.status === 'completed' ? 'success' : 'warning';
-  const blocks = [textBlock(`Batch ${describeBatch(b)}`, tone)];
-  if (usernames.length > 0)
-    blocks.push(usernamesBlock(`Stories found in batch #${b.id}`, usernames, `batch-${b.id}-stories.txt`));
-  return reply.of(blocks, { data: { ...batchData(b), usernames } });
+  return batchSummaryReply(core, b, (usernames) => ({ ...batchData(b), usernames }));
 }
 
 export const batchCommands: AnyCommand[] = [
