@@ -2,14 +2,16 @@ import { Queue } from 'bullmq';
 import type { Role } from '../config/env.js';
 import { queueErrorLogger } from '../core/log-throttle.js';
 import { DELIVERIES_QUEUE } from '../delivery/types.js';
+import type { HttpServerRoute } from '../http/server.js';
 import type { CountableQueue } from '../observability/metrics.js';
 import { DIGESTS_QUEUE, startDigests } from '../worker/digests.js';
 import { BATCHES_QUEUE, startScheduler } from '../worker/index.js';
 import { deliverCheckerAlert } from './alerts.js';
-import { type BotRole, type HttpRoute, startBotRole } from './bot-role.js';
+import { type BotRole, startBotRole } from './bot-role.js';
 import type { AppContext } from './context.js';
 import { appInstagramTools, createCommandServices, redisOnce } from './services.js';
 import type { Shutdown } from './shutdown.js';
+import { startWebRole } from './web-role.js';
 import { schedulerDeps } from './worker-deps.js';
 import { startWorkerRole } from './worker-role.js';
 
@@ -19,8 +21,8 @@ export interface RunningRoles {
   lastSchedulerTick?: () => Date | null;
   /** Queues whose depth /metrics reports. */
   queues: CountableQueue[];
-  /** Routes a role serves on the HTTP port (the Telegram webhook). */
-  routes(): HttpRoute[];
+  /** Routes a role serves on the HTTP port (the Telegram webhook, the web panel). */
+  routes(): HttpServerRoute[];
 }
 
 /**
@@ -64,17 +66,19 @@ export async function startRoles(
   }
 
   let bot: BotRole | undefined;
-  if (has('bot')) {
+  let panel: HttpServerRoute | undefined;
+  if (has('bot') || has('web')) {
     const commandServices = createCommandServices(app);
     shutdown.add('batch queue', () => commandServices.close());
     const services = commandServices.services;
-    bot = await startBotRole(app, services, shutdown);
+    if (has('web')) panel = startWebRole(app, services);
+    if (has('bot')) bot = await startBotRole(app, services, shutdown);
   }
 
   return {
     bots: () => bot?.bots() ?? [],
     ...(lastSchedulerTick ? { lastSchedulerTick } : {}),
     queues,
-    routes: () => bot?.routes() ?? [],
+    routes: () => [...(bot?.routes() ?? []), ...(panel ? [panel] : [])],
   };
 }

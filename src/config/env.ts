@@ -25,7 +25,7 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
-export const ROLES = ['bot', 'scheduler', 'worker'] as const;
+export const ROLES = ['bot', 'scheduler', 'worker', 'web'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const envSchema = z
@@ -60,7 +60,11 @@ export const envSchema = z
           .map((s) => s.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.enum(ROLES)).min(1, 'name at least one role: bot, scheduler, worker')),
+      .pipe(z.array(z.enum(ROLES)).min(1, 'name at least one role: bot, scheduler, worker, web'))
+      // The web panel comes with the bot (it is the bot's other face); name `web` alone to serve only it.
+      .transform((roles) =>
+        roles.includes('bot') && !roles.includes('web') ? [...roles, 'web' as const] : roles,
+      ),
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     /** Where /healthz and /metrics listen: loopback unless asked (/metrics names proxies and niches). */
     HTTP_HOST: z
@@ -68,6 +72,16 @@ export const envSchema = z
       .trim()
       .regex(/^[0-9a-zA-Z.:_-]{1,253}$/, 'an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0')
       .default('127.0.0.1'),
+    /** Where the operator reaches this service (the web panel's links, Telegram's Mini App button). */
+    STORYWATCH_PUBLIC_URL: z
+      .url({
+        protocol: /^https?$/,
+        error: 'must be an http:// or https:// URL, e.g. https://storywatch.example.com',
+      })
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+    /** How old a Telegram Mini App's initData may be (seconds) for the panel to accept it. */
+    PANEL_INIT_DATA_MAX_AGE: z.coerce.number().int().min(60).max(86_400).default(3600),
     STARTUP_WAIT_S: z.coerce.number().int().min(0).max(600).default(30),
     STORYWATCH_TIMEZONE: z
       .string()

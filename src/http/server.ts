@@ -16,7 +16,18 @@ export interface HttpServerOptions {
    * Further routes a role serves on the same port (a Telegram webhook callback, for example). Looked
    * up per request, since a front-end may only start after the server is already listening.
    */
-  routes?: () => ReadonlyArray<{ path: string; handle(req: IncomingMessage, res: ServerResponse): unknown }>;
+  routes?: () => ReadonlyArray<HttpServerRoute>;
+}
+
+export interface HttpServerRoute {
+  path: string;
+  /** Also serves every path under `path/` (the web panel under /panel). */
+  prefix?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse): unknown;
+}
+
+function routeMatches(route: HttpServerRoute, path: string): boolean {
+  return path === route.path || (route.prefix === true && path.startsWith(`${route.path}/`));
 }
 
 export interface HttpServerHandle {
@@ -52,8 +63,8 @@ function listenError(err: NodeJS.ErrnoException, options: HttpServerOptions): Er
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const log = options.log.child({ component: 'http' });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0];
-    const extra = options.routes?.().find((r) => r.path === path);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const extra = options.routes?.().find((r) => routeMatches(r, path));
     if (extra) {
       await extra.handle(req, res);
       return;

@@ -24,11 +24,13 @@ export interface FakeDocument {
 export interface BotMessage {
   messageId: number;
   chatId: number;
-  method: 'sendMessage' | 'sendDocument';
+  method: 'sendMessage' | 'sendDocument' | 'sendPhoto';
   text?: string;
   parseMode?: string;
   replyMarkup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> };
   document?: { fileName: string; content: string };
+  /** A photo as uploaded (multipart): its file name and bytes. */
+  photo?: { fileName: string; content: Buffer };
   caption?: string;
   /** Every text this message had, in order (editMessageText appends). */
   edits: string[];
@@ -100,5 +102,6 @@ export function toTelegramMessage(msg: BotMessage, from: Record<string, unknown>
     ...(msg.document
       ? { document: { file_id: 'sent', file_unique_id: 'sent', file_name: msg.document.fileName } }
       : {}),
+    ...(msg.photo ? { photo: [{ file_id: 'sent', file_unique_id: 'sent', width: 0, height: 0 }] } : {}),
   };
 }

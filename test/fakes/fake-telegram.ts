@@ -282,6 +282,9 @@ export class FakeTelegram {
       case 'setMyCommands':
         this.myCommands = (parseJsonField(p.commands) as typeof this.myCommands) ?? [];
         return { ok: true };
+      case 'setChatMenuButton':
+        // Recorded in `calls` like every method; the web panel's Mini App button (callsOf('setChatMenuButton')).
+        return { ok: true };
       case 'getUpdates':
         return { ok: await this.getUpdates(p, req) };
       case 'sendMessage': {
@@ -306,13 +309,25 @@ export class FakeTelegram {
           ok: this.record('sendDocument', p, caption === undefined ? { document } : { document, caption }),
         };
       }
+      case 'sendPhoto': {
+        // As Telegram: a photo must be an uploaded file (we never send photos by URL or file_id).
+        const file = p.photo;
+        if (!(file instanceof File)) return bad('there is no photo in the request');
+        const caption = p.caption === undefined ? undefined : String(p.caption);
+        const problem =
+          (caption === undefined ? undefined : checkText(caption, p.parse_mode, MAX_CAPTION)) ??
+          checkMarkup(p.reply_markup);
+        if (problem) return bad(problem);
+        const photo = { fileName: file.name, content: Buffer.from(await file.arrayBuffer()) };
+        return { ok: this.record('sendPhoto', p, caption === undefined ? { photo } : { photo, caption }) };
+      }
       case 'editMessageText': {
         const msg = this.botMessages.find(
           (b) => b.chatId === Number(p.chat_id) && b.messageId === Number(p.message_id) && !b.deleted,
         );
         if (!msg) return bad('message to edit not found');
-        // As Telegram: a document's caption is not its text.
-        if (msg.document) return bad('there is no text in the message to edit');
+        // As Telegram: a document's or a photo's caption is not its text.
+        if (msg.document || msg.photo) return bad('there is no text in the message to edit');
         const text = String(p.text ?? '');
         const problem = checkText(text, p.parse_mode, MAX_TEXT) ?? checkMarkup(p.reply_markup);
         if (problem) return bad(problem);
@@ -404,7 +419,7 @@ export class FakeTelegram {
   private record(
     method: BotMessage['method'],
     p: Record<string, unknown>,
-    content: Pick<BotMessage, 'text' | 'document' | 'caption'>,
+    content: Pick<BotMessage, 'text' | 'document' | 'photo' | 'caption'>,
   ): Record<string, unknown> {
     const markup = parseJsonField(p.reply_markup) as BotMessage['replyMarkup'] | undefined;
     const msg: BotMessage = {

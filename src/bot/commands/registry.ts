@@ -4,6 +4,7 @@ import { helpCommands } from './help.js';
 import { importCommands } from './import.js';
 import { instagramCommands } from './instagram.js';
 import { nicheCommands } from './niche.js';
+import { panelCommands } from './panel.js';
 import { profilesCommands } from './profiles.js';
 import { proxyCommands } from './proxy.js';
 import { resultsCommands } from './results.js';
@@ -27,6 +28,7 @@ export const commands: readonly AnyCommand[] = [
   ...resultsCommands,
   ...statsCommands,
   ...digestCommands,
+  ...panelCommands,
   ...helpCommands,
 ];
 

@@ -16,6 +16,7 @@ import { type WebhookRoute, watchPolling, watchWebhook, webhookHandler } from '.
 import { deleteCredentials } from './delete-credentials.js';
 import { acceptCallback, reportFailure, runCallback } from './handle-callback.js';
 import { handleMessage } from './handle-update.js';
+import { setPanelMenuButton } from './menu-button.js';
 import { telegrafApi } from './telegraf-api.js';
 import type { TgCallbackQuery, TgMessage, UpdateDeps } from './update-types.js';
 
@@ -80,6 +81,7 @@ export async function startTelegram(
   const secretToken = createHash('sha256').update(`storywatch-webhook:${token}`).digest('hex');
   const me = await introduce(bot, deps.webhookUrl, secretToken, token);
   bot.botInfo = me;
+  await setPanelMenuButton(bot.telegram, deps.services.panelUrl, log);
   // Opened only once Telegram answered: a supervisor retrying a failed start must not pile up connections.
   const api = telegrafApi(bot.telegram);
   const redis = deps.redis('telegram');

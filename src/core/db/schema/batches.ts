@@ -26,7 +26,7 @@ export const batchTrigger = pgEnum('batch_trigger', ['manual', 'auto']);
 
 /** Where a batch was started from, so progress and the summary go back to the same chat. */
 export interface BatchOrigin {
-  platform: 'telegram' | 'discord' | 'console';
+  platform: 'telegram' | 'discord' | 'console' | 'web';
   chatId: string;
   userId?: string;
 }

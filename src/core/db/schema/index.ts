@@ -7,3 +7,4 @@ export * from './profiles.js';
 export * from './proxies.js';
 export * from './sessions.js';
 export * from './settings.js';
+export * from './panel.js';

@@ -1,0 +1,181 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { html } from 'hono/html';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import type { IncomingFile } from '../bot/commands/types.js';
+import { findSession, revokeSession } from '../core/panel/index.js';
+import { PANEL_CSS, PANEL_JS, TG_LOGIN_JS } from './assets.js';
+import { batchesPage, batchProgress, resultsQuerySchema } from './batches-page.js';
+import { feedQuerySchema, nicheFeedPage } from './niche-feed.js';
+import { addLoginRoutes, unauthorized } from './panel-auth-routes.js';
+import { clearSessionCookie, csrfMatches, csrfToken, readSessionCookie } from './panel-session.js';
+import type { PanelDeps, PanelEnv } from './panel-types.js';
+import { toHtml } from './render-reply.js';
+import { runCommand } from './run-command.js';
+import { securityHeaders } from './security-headers.js';
+
+/** Reached without a session: the login routes, the Mini App's entry page and its static files. */
+export const PUBLIC_PATHS: readonly string[] = [
+  '/panel/login',
+  '/panel/telegram-login',
+  '/panel/tg',
+  '/panel/assets/panel.css',
+  '/panel/assets/panel.js',
+  '/panel/assets/tg-login.js',
+];
+
+const ASSETS: Readonly<Record<string, { type: string; body: string }>> = {
+  'panel.css': { type: 'text/css; charset=utf-8', body: PANEL_CSS },
+  'panel.js': { type: 'text/javascript; charset=utf-8', body: PANEL_JS },
+  'tg-login.js': { type: 'text/javascript; charset=utf-8', body: TG_LOGIN_JS },
+};
+
+/** The import command's own limit (20 MB) plus the form's overhead. */
+const MAX_BODY_BYTES = 21 * 1024 * 1024;
+
+/** Every other route needs a live session (401 otherwise); every POST also the session's CSRF token (403). */
+function requireSession(deps: PanelDeps): MiddlewareHandler<PanelEnv> {
+  return async (c, next) => {
+    if (PUBLIC_PATHS.includes(c.req.path)) return next();
+    const id = readSessionCookie(c);
+    const session = id ? await findSession(deps.core, id) : undefined;
+    if (!id || !session) return unauthorized(c);
+    c.set('session', { ...session, id });
+    c.set('csrf', csrfToken(id));
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+      const given = c.req.header('x-csrf-token') ?? (typeof body._csrf === 'string' ? body._csrf : undefined);
+      if (!csrfMatches(id, given))
+        return c.text('403 Forbidden: the form is out of date, reload the page\n', 403);
+    }
+    return next();
+  };
+}
+
+/** A posted form read through its schema: a form we did not render gets 400, not a stack trace. */
+async function formBody<S extends z.ZodType>(
+  req: { parseBody(o: { all: true }): Promise<unknown> },
+  schema: S,
+) {
+  const parsed = schema.safeParse(await req.parseBody({ all: true }));
+  if (!parsed.success) throw new HTTPException(400, { message: 'Bad Request: the form was not one of ours' });
+  return parsed.data as z.infer<S>;
+}
+
+const createSchema = z.object({ name: z.string().max(200).default('') });
+const importSchema = z.object({
+  niche: z.string().max(200).default(''),
+  file: z.instanceof(File).optional(),
+});
+
+const bulkSchema = feedQuerySchema.extend({
+  to: z.string().max(200).default(''),
+  action: z.enum(['move', 'delete']),
+  // One checkbox gives a string, several an array; a page shows at most 1,000 rows.
+  user: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .pipe(z.array(z.string().max(200)).max(1000)),
+});
+
+function incomingFile(file: File): IncomingFile {
+  return { name: file.name, size: file.size, read: async () => Buffer.from(await file.arrayBuffer()) };
+}
+
+function addNicheFeed(app: Hono<PanelEnv>, deps: PanelDeps): void {
+  const request = (c: { get(k: 'session'): PanelEnv['Variables']['session']; get(k: 'csrf'): string }) => ({
+    base: deps,
+    userId: c.get('session').userId,
+    csrf: c.get('csrf'),
+  });
+  app.get('/panel/niches', async (c) => {
+    const query = feedQuerySchema.safeParse(c.req.query());
+    return c.html(toHtml(nicheFeedPage({ ...request(c), query: query.success ? query.data : {} })));
+  });
+  app.post('/panel/niches/create', async (c) => {
+    const body = await formBody(c.req, createSchema);
+    const flash = await runCommand(deps, c.get('session').userId, 'niche add', { name: body.name });
+    const created = z.object({ niche: z.object({ name: z.string() }) }).safeParse(flash.data);
+    const query = created.success ? { niche: created.data.niche.name } : {};
+    return c.html(toHtml(nicheFeedPage({ ...request(c), query, flash })));
+  });
+  app.post('/panel/profiles/bulk', async (c) => {
+    const { niche, status, sort, page, to, action, user } = await formBody(c.req, bulkSchema);
+    const userId = c.get('session').userId;
+    // An empty selection goes to the command too: it says what to give, as in a chat.
+    const flash =
+      action === 'move'
+        ? await runCommand(deps, userId, 'profiles move', { name: to, usernames: user })
+        : await runCommand(deps, userId, 'profiles delete', { usernames: user });
+    const query = { niche, status, sort, page };
+    return c.html(toHtml(nicheFeedPage({ ...request(c), query, flash })));
+  });
+  app.post('/panel/niches/import', async (c) => {
+    const body = await formBody(c.req, importSchema);
+    const file = body.file && body.file.size > 0 ? incomingFile(body.file) : undefined;
+    const flash = await runCommand(deps, c.get('session').userId, 'import', { niche: body.niche }, file);
+    return c.html(
+      toHtml(nicheFeedPage({ ...request(c), query: body.niche ? { niche: body.niche } : {}, flash })),
+    );
+  });
+}
+
+const runSchema = z.object({ niche: z.string().max(200).default(''), count: z.string().max(10).default('') });
+
+function addBatches(app: Hono<PanelEnv>, deps: PanelDeps): void {
+  const who = (c: { get(k: 'session'): PanelEnv['Variables']['session']; get(k: 'csrf'): string }) => ({
+    base: deps,
+    userId: c.get('session').userId,
+    csrf: c.get('csrf'),
+  });
+  app.get('/panel/batches', async (c) => {
+    const query = resultsQuerySchema.safeParse(c.req.query());
+    return c.html(toHtml(batchesPage({ ...who(c), query: query.success ? query.data : {} })));
+  });
+  app.get('/panel/batches/progress', async (c) => c.html(toHtml(batchProgress(who(c)))));
+  app.post('/panel/batches/run', async (c) => {
+    const body = await formBody(c.req, runSchema);
+    const values = { name: body.niche, count: body.count };
+    const flash = await runCommand(deps, c.get('session').userId, 'batch run', values);
+    return c.html(toHtml(batchesPage({ ...who(c), query: {}, flash })));
+  });
+}
+
+/** The panel under /panel: security headers on everything, sessions on everything but the login routes. */
+export function createPanelApp(deps: PanelDeps): Hono<PanelEnv> {
+  const app = new Hono<PanelEnv>();
+  app.use('*', securityHeaders());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.text('413 The file is larger than 20 MB\n', 413),
+    }),
+  );
+  app.use('*', requireSession(deps));
+  addLoginRoutes(app, deps);
+  app.get('/panel/assets/:name', (c) => {
+    const asset = ASSETS[c.req.param('name')];
+    return asset ? c.body(asset.body, 200, { 'content-type': asset.type }) : c.notFound();
+  });
+  app.get('/panel', (c) => c.redirect('/panel/niches', 303));
+  app.get('/panel/', (c) => c.redirect('/panel/niches', 303));
+  addNicheFeed(app, deps);
+  addBatches(app, deps);
+  app.post('/panel/logout', async (c) => {
+    await revokeSession(deps.core, c.get('session').id);
+    clearSessionCookie(c);
+    return c.html(
+      html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>storywatch</title></head><body><p>Logged out. Send <code>panel</code> to the bot for a new link.</p></body></html>`,
+    );
+  });
+  app.notFound((c) => c.text('404 Not Found\n', 404));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return c.text(`${err.status} ${err.message}\n`, err.status);
+    deps.core.log.error({ component: 'web', err, path: c.req.path }, 'web panel request failed');
+    return c.text('500 Internal Server Error\n', 500);
+  });
+  return app;
+}
