@@ -1,5 +1,6 @@
 import { usageLine } from '../bot/commands/parse-words.js';
 import type { AnyCommand } from '../bot/commands/types.js';
+import { consoleUsage } from '../bot/console/secret-input.js';
 import {
   BARE_SUBCOMMAND,
   discordName,
@@ -25,24 +26,12 @@ function discordOption(o: OptionJson): string {
 }
 
 /** The slash command as the Discord front-end registers it (src/bot/discord/command-json.ts). */
-function discordUsage(c: AnyCommand, groups: Map<string, AnyCommand[]>): string {
+export function discordUsage(c: AnyCommand, groups: Map<string, AnyCommand[]>): string {
   const top = discordName(c.path[0]);
   const group = groups.get(top) ?? [c];
   const hasSubcommands = group.some((g) => g.path.length === 2);
   const sub = c.path.length === 2 ? discordName(c.path[1]) : hasSubcommands ? BARE_SUBCOMMAND : undefined;
   return [`/${top}`, ...(sub ? [sub] : []), ...optionsFor(c).map(discordOption)].join(' ');
-}
-
-/** Console keywords are `--name VALUE`; Telegram's are `name VALUE`. Everything else is the same words. */
-function consoleUsage(c: AnyCommand): string {
-  const keywords = new Set(c.args.filter((a) => a.keyword).map((a) => a.name));
-  return usageLine(c, 'storywatch ')
-    .split(' ')
-    .map((word) => {
-      const bare = word.replace(/^\[/, '');
-      return keywords.has(bare) ? word.replace(bare, `--${bare}`) : word;
-    })
-    .join(' ');
 }
 
 const cell = (s: string) => s.replaceAll('|', '\\|');
@@ -55,6 +44,7 @@ export function renderCommandDocs(commands: readonly AnyCommand[]): string {
   const groups = groupByTop(commands);
   const rows = commands.map((c) => {
     const discord = discordUsage(c, groups);
+    // The console column is what `storywatch help` prints: `--name VALUE` options, secrets from a file.
     const shell = c.chatOnly ? '(in a chat only)' : `\`${cell(consoleUsage(c))}\``;
     return `| ${cell(c.summary)} | \`${cell(usageLine(c, '/'))}\` | \`${cell(discord)}\` | ${shell} |`;
   });

@@ -1,8 +1,9 @@
 import type { CommandServices } from '../bot/commands/types.js';
 import { checkerOptionsFromEnv, instagramTools } from '../checker/index.js';
 import { lazyProxyBudget, proxyTester } from '../checker/test-proxies.js';
+import { panelBaseUrl } from '../web/index.js';
 import { type BatchQueue, createBatchQueue } from '../worker/batch-queue.js';
-import { nextAutoRun } from '../worker/scheduler.js';
+import { nextAutoRun, nextAutoSlot } from '../worker/scheduler.js';
 import { deliverCheckerAlert } from './alerts.js';
 import type { AppContext } from './context.js';
 import { pingRedis, redisHint, untilReachable } from './wait-for-services.js';
@@ -67,7 +68,9 @@ export function createCommandServices(
     instagramDoctor: instagram.instagramDoctor,
     instagramRoutes: instagram.instagramRoutes,
     nextAutoRun: async () => nextAutoRun(await redis(), app.queuePrefix, app.core.clock.now()),
+    nextAutoBatch: async () => nextAutoSlot(await redis(), app.queuePrefix, app.core.clock.now()),
     allowDirect: app.env.ALLOW_DIRECT,
+    ...optionalPanelUrl(app),
     timeZone: app.env.STORYWATCH_TIMEZONE,
     enqueueBatch: async (batchId) => (await batchQueue()).enqueueBatch(batchId),
     liveWorkers: async () => (await batchQueue()).liveWorkers(),
@@ -81,6 +84,12 @@ export function createCommandServices(
     }),
   };
   return { services, close: async () => batches?.close() };
+}
+
+/** Where `panel` links point (STORYWATCH_PUBLIC_URL, else HTTP_HOST:HTTP_PORT); absent when HTTP_PORT=0. */
+function optionalPanelUrl(app: AppContext): { panelUrl?: string } {
+  const url = panelBaseUrl(app.env.STORYWATCH_PUBLIC_URL, app.env.HTTP_HOST, app.env.HTTP_PORT);
+  return url ? { panelUrl: url } : {};
 }
 
 /** Resolves once Redis answered (checked at most once), or at once when no check is asked for. */

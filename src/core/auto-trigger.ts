@@ -3,6 +3,16 @@ import type { CoreDeps } from './deps.js';
 import { isUserError } from './errors.js';
 import { storiesTodayLookup } from './stories-today.js';
 
+/**
+ * When the scheduler runs the auto-trigger next (worker/scheduler.ts picks a random moment each hour):
+ * at a known moment, under way now (the moment passed, niches still waiting for a proxy), or at a
+ * random moment of the next hour (this hour's run is done, or no scheduler has looked at the hour).
+ */
+export type NextAutoBatch =
+  | { kind: 'at'; at: Date }
+  | { kind: 'underway' }
+  | { kind: 'next-hour'; from: Date; to: Date };
+
 /** Until a niche has history, assume one profile in ten shows a story when checked. */
 export const PRIOR_STORY_RATE = 0.1;
 /** Below this the sizing would ask for absurd numbers; the niche size and rate cap bound it anyway. */

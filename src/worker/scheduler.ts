@@ -1,6 +1,6 @@
 import type { CheckerAlert } from '../checker/alerts.js';
 import type { DoctorReport } from '../checker/doctor.js';
-import { type AutoTriggerResult, runAutoTrigger } from '../core/auto-trigger.js';
+import { type AutoTriggerResult, type NextAutoBatch, runAutoTrigger } from '../core/auto-trigger.js';
 import { purgeOldDetections } from '../core/detections/index.js';
 import { throttledWarn } from '../core/log-throttle.js';
 import type { Logger } from '../core/logger.js';
@@ -158,7 +158,12 @@ class Scheduler {
       if (!open) await this.redis.set(`${this.prefix}:fired:${period}`, String(process.pid), 'PX', ttlMs);
       if (first || result.created.length > 0 || result.failed.length > 0)
         this.log.info(
-          { period, atMs: slot, ...describeAutoTrigger(result) },
+          // The planned moment as a time, not milliseconds into the period: readable in any log viewer.
+          {
+            period,
+            plannedAt: new Date(period * this.periodMs + slot).toISOString(),
+            ...describeAutoTrigger(result),
+          },
           first ? 'auto-trigger ran' : 'auto-trigger retried',
         );
     } finally {
@@ -222,13 +227,17 @@ function describeAutoTrigger(result: AutoTriggerResult) {
   };
 }
 
-/** When the next automatic batch run is planned, in words (for `stats`), read from any process. */
-export async function nextAutoRun(
+/**
+ * When the next automatic batch run is planned, read from any process: the hour's chosen moment while
+ * it is ahead, "under way" once it passed and the hour is not done, else the next hour (whose moment is
+ * picked when it starts).
+ */
+export async function nextAutoSlot(
   redis: { get(key: string): Promise<string | null> },
   queuePrefix: string,
   now: Date,
   periodMs = 3_600_000,
-): Promise<string> {
+): Promise<NextAutoBatch> {
   const prefix = `${queuePrefix}:sched`;
   const period = Math.floor(now.getTime() / periodMs);
   const start = period * periodMs;
@@ -236,12 +245,24 @@ export async function nextAutoRun(
     redis.get(`${prefix}:slot:${period}`),
     redis.get(`${prefix}:fired:${period}`),
   ]);
-  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
   if (slot !== null && fired === null) {
     const at = start + Number(slot);
-    return at > now.getTime()
-      ? `next automatic run at ${hhmm(at)} UTC`
-      : 'automatic run under way this hour (niches waiting for a usable proxy are retried every 15 s)';
+    return at > now.getTime() ? { kind: 'at', at: new Date(at) } : { kind: 'underway' };
   }
-  return `next automatic run in the hour from ${hhmm(start + periodMs)} UTC, at a random minute`;
+  return { kind: 'next-hour', from: new Date(start + periodMs), to: new Date(start + 2 * periodMs) };
+}
+
+/** The same, in words (for `stats`). */
+export async function nextAutoRun(
+  redis: { get(key: string): Promise<string | null> },
+  queuePrefix: string,
+  now: Date,
+  periodMs = 3_600_000,
+): Promise<string> {
+  const next = await nextAutoSlot(redis, queuePrefix, now, periodMs);
+  const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+  if (next.kind === 'at') return `next automatic run at ${hhmm(next.at)} UTC`;
+  if (next.kind === 'underway')
+    return 'automatic run under way this hour (niches waiting for a usable proxy are retried every 15 s)';
+  return `next automatic run in the hour from ${hhmm(next.from)} UTC, at a random minute`;
 }

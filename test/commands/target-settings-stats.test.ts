@@ -28,10 +28,10 @@ describe('target commands', () => {
     const list = await run(deps, 'target list');
     expect(list.text).toMatch(/fitness\s+0 \(off\)/);
     expect(list.text).toMatch(/Road Trips\s+120/);
-    expect(list.reply.data).toEqual({
+    expect(list.reply.data).toMatchObject({
       targets: [
-        { nicheId: expect.any(Number), niche: 'fitness', dailyTarget: 0 },
-        { nicheId: expect.any(Number), niche: 'Road Trips', dailyTarget: 120 },
+        { nicheId: expect.any(Number), niche: 'fitness', dailyTarget: 0, today: 0 },
+        { nicheId: expect.any(Number), niche: 'Road Trips', dailyTarget: 120, today: 0 },
       ],
     });
   });

@@ -185,6 +185,44 @@ describe('console: a page of profiles', () => {
   });
 });
 
+describe('console: import claims unassigned profiles', () => {
+  it('GIVEN alice unassigned and bob in another niche WHEN imported into fitness THEN alice moves, bob stays, both reported', async () => {
+    await storywatch('niche', 'add', 'fitness');
+    await storywatch('niche', 'add', 'food');
+    await storywatch('import', 'food', 'alice', 'bob', 'gone');
+    await storywatch('profiles', 'move', 'unassigned', 'alice', 'gone');
+    await deps.sql`update profiles set status = 'deleted' where username = 'gone'`;
+    const r = await storywatch('import', 'fitness', 'alice', 'bob', 'gone', 'carol');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'Import into fitness: 1 profile added, 1 moved here from unassigned (alice), 2 already present, 0 repeated in the input, 0 malformed.',
+    );
+    expect(r.out).toMatch(/food +1 +bob/);
+    expect(r.out).toMatch(/\(unassigned\) +1 \(1 deleted\) +gone/);
+    const rows = await deps.sql<{ username: string; niche: string | null }[]>`
+      select p.username, n.name as niche from profiles p left join niches n on n.id = p.niche_id order by 1`;
+    expect(rows).toEqual([
+      { username: 'alice', niche: 'fitness' },
+      { username: 'bob', niche: 'food' },
+      { username: 'carol', niche: 'fitness' },
+      { username: 'gone', niche: null },
+    ]);
+  });
+});
+
+describe('console: results has no chat buttons', () => {
+  it('GIVEN stories THEN the console prints the list whole, with no Copy all button (it has --as file)', async () => {
+    await storywatch('niche', 'add', 'fitness');
+    await storywatch('import', 'fitness', 'alice', 'bob');
+    await deps.sql`insert into detections (username, niche_id, detected_at)
+      select username, niche_id, now() from profiles`;
+    const r = await storywatch('results', 'fitness');
+    expect(r.out).toMatch(/alice +fitness/);
+    expect(r.out).not.toMatch(/Copy all|\[/);
+    await deps.sql`delete from detections`;
+  });
+});
+
 describe('console: help', () => {
   it('GIVEN help THEN digest here and digest off, which need a chat, are not listed; the rest are', async () => {
     const r = await storywatch('help');
@@ -195,6 +233,18 @@ describe('console: help', () => {
     const data = JSON.parse(json.out) as { commands: string[] };
     expect(data.commands).not.toContain('digest here');
     expect(data.commands).toContain('niche add');
+  });
+
+  it("GIVEN help and --help THEN options are spelled --sort VALUE, as README's console column has them", async () => {
+    const r = await storywatch('help');
+    expect(r.out).toContain(
+      'storywatch profiles list NAME [active|deleted|all] [--sort username|checked|detected|count] [--page N] [--per-page N]',
+    );
+    expect(r.out).toContain('storywatch results [NAME] [HOURS] [--as file]');
+    expect(r.out).not.toMatch(/\[sort |\[page N\]/);
+    const one = await storywatch('profiles', 'list', '--help');
+    expect(one.out).toContain('Usage: storywatch profiles list NAME [active|deleted|all] [--sort ');
+    expect(one.out).toContain('--per-page VALUE: Profiles per page, 1-1,000 (default 50)');
   });
 
   it('GIVEN a bare settings THEN the hint and the settings subcommands only, not the whole help', async () => {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/bot/commands/dispatch.js';
+import { renderImportReport } from '../../src/bot/commands/import.js';
 import { parseWords, splitWords } from '../../src/bot/commands/parse-words.js';
 import { findCommand } from '../../src/bot/commands/registry.js';
 import type { IncomingFile } from '../../src/bot/commands/types.js';
 import { isUserError } from '../../src/core/errors.js';
 import { type ImportReport, importUsernames } from '../../src/core/import/import-usernames.js';
 import { createNiche } from '../../src/core/niches.js';
+import { countProfiles } from '../../src/core/profiles/profile-counts.js';
 import { renderPlain } from '../../src/reply/reply.js';
 import { createTestDeps, type TestDeps } from '../helpers/deps.js';
 
@@ -71,33 +73,51 @@ describe('importUsernames', () => {
     );
   });
 
-  it('GIVEN names already in other niches and unassigned THEN counts them per niche and never moves them', async () => {
-    await importUsernames(deps, { niche: 'Food', sources: [file('f1 f2 f3 f4')] });
+  it('GIVEN names in other niches, unassigned and deleted THEN claims the unassigned ones and leaves the rest where they are', async () => {
+    await importUsernames(deps, { niche: 'Food', sources: [file('f1 f2 f3 f4 f5')] });
     await importUsernames(deps, { niche: 'fitness', sources: [file('g1 g2')] });
-    await deps.sql`update profiles set niche_id = null where username in ('f4', 'g2')`;
-    await deps.sql`update profiles set status = 'deleted' where username = 'f2'`;
+    await deps.sql`update profiles set niche_id = null where username in ('f4', 'f5', 'g2')`;
+    await deps.sql`update profiles set status = 'deleted' where username in ('f2', 'f5')`;
     const r = await importUsernames(deps, {
       niche: 'fitness',
-      sources: [file('f1 f2 f3 f4 g1 g2 new1 new2')],
+      sources: [file('f1 f2 f3 f4 f5 g1 g2 new1 new2')],
     });
     expect(r.added).toBe(2);
-    expect(r.alreadyPresent).toBe(6);
+    expect(r.movedFromUnassigned).toBe(2);
+    expect(r.movedExamples).toEqual(['f4', 'g2']);
+    expect(r.alreadyPresent).toBe(5);
     expect(r.alreadyPresentByNiche).toEqual([
       { niche: 'Food', count: 3, deleted: 1, examples: ['f1', 'f2', 'f3'] },
-      { niche: null, count: 2, deleted: 0, examples: ['f4', 'g2'] },
       { niche: 'fitness', count: 1, deleted: 0, examples: ['g1'] },
+      { niche: null, count: 1, deleted: 1, examples: ['f5'] },
     ]);
     const byName = Object.fromEntries((await rows()).map((x) => [x.username, x.niche]));
     expect(byName).toEqual({
       f1: 'Food',
       f2: 'Food',
       f3: 'Food',
-      f4: null,
+      f4: 'fitness',
+      f5: null,
       g1: 'fitness',
-      g2: null,
+      g2: 'fitness',
       new1: 'fitness',
       new2: 'fitness',
     });
+    // The trigger-kept counts that niche list and stats read follow the move.
+    const fitnessId =
+      (await deps.sql<{ id: number }[]>`select id from niches where name = 'fitness'`)[0]?.id ?? -1;
+    expect(await countProfiles(deps, fitnessId, 'all')).toBe(5);
+    expect(await countProfiles(deps, 0, 'all')).toBe(1);
+    const text = renderPlain({ blocks: renderImportReport(r) });
+    expect(text).toContain(
+      'Import into fitness: 2 profiles added, 2 moved here from unassigned (f4, g2), 5 already present, 0 repeated in the input, 0 malformed.',
+    );
+    expect(text).toMatch(/\(unassigned\) +1 \(1 deleted\) +f5/);
+    const [event] = await deps.sql<{ message: string }[]>`
+      select message from events where kind = 'import' order by id desc limit 1`;
+    expect(event?.message).toBe(
+      'Import into fitness: 2 added, 2 moved here from unassigned, 5 already present, 0 repeated, 0 malformed',
+    );
   });
 
   it('GIVEN a file and typed names THEN both are imported and a name in both counts once', async () => {

@@ -79,7 +79,12 @@ describe('Discord bot against the fake Discord', () => {
     );
     expect(rec.original?.attachments ?? []).toHaveLength(0);
     expect(text).toContain('/digest here');
-    expect(text).toContain('/niche add NAME');
+    // Options spelled as Discord's picker shows them (and README's Discord column), not chat words.
+    expect(text).toContain('/niche add name:text');
+    // (Discord shows `\|` as `|`: the renderer escapes it so that `||` cannot start a spoiler.)
+    expect(text.replaceAll('\\|', '|')).toContain(
+      '/profiles list name:text [status:active|deleted|all] [sort:',
+    );
     expect(text).toContain('/help');
   });
 

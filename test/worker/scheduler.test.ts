@@ -61,6 +61,16 @@ describe('scheduler', () => {
       'claimed periods:',
       JSON.stringify(claimed.map((p) => (p ?? 0) % 1000)),
     );
+    // The planned moment is logged as a time a reader can use, not as milliseconds into the period.
+    const planned = apps
+      .flatMap((a) => a.logs.lines)
+      .map((line) => JSON.parse(line) as { msg?: string; plannedAt?: string; atMs?: number })
+      .filter((l) => l.msg === 'auto-trigger ran');
+    expect(
+      planned.every(
+        (l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(l.plannedAt ?? '') && l.atMs === undefined,
+      ),
+    ).toBe(true);
     expect(new Set(claimed).size).toBe(claimed.length); // never twice in one period, across 3 processes
     expect(fired.length).toBe(claimed.length); // each fire created exactly one batch
     expect(claimed.length).toBeGreaterThanOrEqual(4);

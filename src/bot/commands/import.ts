@@ -3,6 +3,7 @@ import { UserError } from '../../core/errors.js';
 import { MAX_ROW_LINES } from '../../core/import/csv-header.js';
 import {
   commentNotes,
+  type ImportProgress,
   type ImportReport,
   type ImportSource,
   importUsernames,
@@ -67,12 +68,19 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
+/** "3 moved here from unassigned, " when the import claimed unassigned profiles; nothing otherwise. */
+function moved(r: ImportReport): string {
+  if (r.movedFromUnassigned === 0) return '';
+  const more = r.movedFromUnassigned > r.movedExamples.length ? ', ...' : '';
+  return `${r.movedFromUnassigned.toLocaleString('en-US')} moved here from unassigned (${r.movedExamples.join(', ')}${more}), `;
+}
+
 export function renderImportReport(r: ImportReport): Block[] {
   const blocks: Block[] = [
     textBlock(
-      `Import into ${r.niche}: ${plural(r.added, 'profile')} added, ${r.alreadyPresent.toLocaleString('en-US')} already present, ` +
+      `Import into ${r.niche}: ${plural(r.added, 'profile')} added, ${moved(r)}${r.alreadyPresent.toLocaleString('en-US')} already present, ` +
         `${r.repeated.toLocaleString('en-US')} repeated in the input, ${r.malformed.toLocaleString('en-US')} malformed.`,
-      r.added > 0 ? 'success' : 'info',
+      r.added + r.movedFromUnassigned > 0 ? 'success' : 'info',
     ),
   ];
   for (const note of commentNotes(r)) blocks.push(textBlock(note));
@@ -164,7 +172,8 @@ const fileSchema = z.custom<IncomingFile>(
 export const importCommands: AnyCommand[] = [
   defineCommand({
     path: ['import'],
-    summary: 'Add usernames from a .txt file and/or typed after the niche to a niche (existing ones stay)',
+    summary:
+      "Add usernames from a .txt file and/or typed to a niche (unassigned ones join it; other niches' stay)",
     slow: true,
     args: [
       {
@@ -197,7 +206,17 @@ export const importCommands: AnyCommand[] = [
       if (input.usernames && input.usernames.length > 0) {
         sources.push({ label: 'typed names', text: input.usernames.join(' ') });
       }
-      const report = await importUsernames(ctx.core, { niche: input.niche, sources });
+      const told = ctx.onProgress;
+      const report = await importUsernames(ctx.core, {
+        niche: input.niche,
+        sources,
+        ...(told
+          ? {
+              onProgress: (p: ImportProgress) =>
+                told({ what: `Importing into ${p.niche}`, done: p.done, total: p.total, unit: 'usernames' }),
+            }
+          : {}),
+      });
       return reply.of(renderImportReport(report), { data: report });
     },
   }),

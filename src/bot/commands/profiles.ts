@@ -16,6 +16,7 @@ import {
   listProfiles,
   type MalformedName,
   moveProfiles,
+  PROFILE_PAGE_SIZE,
   PROFILE_SORTS,
   PROFILE_STATUSES,
   type ProfileDetail,
@@ -64,8 +65,13 @@ export function ago(date: Date | null, now: Date): string {
   return `${Math.floor(s / 86_400)} d ago`;
 }
 
+/** The largest page `profiles list` gives (the page query walks an index, ADR 0002); export streams everything. */
+const MAX_PAGE_SIZE = 1000;
+
 function pageButtons(p: ProfilePage): Button[] {
-  const args = (page: number) => ({ name: p.scope, status: p.status, sort: p.sort, page });
+  // The page size is carried only when it is not the default, so the usual buttons stay as they were.
+  const size: Record<string, number> = p.pageSize === PROFILE_PAGE_SIZE ? {} : { 'per-page': p.pageSize };
+  const args = (page: number) => ({ name: p.scope, status: p.status, sort: p.sort, page, ...size });
   const buttons: Button[] = [];
   if (p.page > 1) buttons.push({ label: 'Previous', command: 'profiles list', args: args(p.page - 1) });
   if (p.page < p.pages) buttons.push({ label: 'Next', command: 'profiles list', args: args(p.page + 1) });
@@ -188,7 +194,7 @@ const SCOPE_ARGS: ArgSpec[] = [
 export const profilesCommands: AnyCommand[] = [
   defineCommand({
     path: ['profiles', 'list'],
-    summary: 'List profiles of a niche, unassigned or all, 50 per page',
+    summary: 'List profiles of a niche, unassigned or all, 50 per page (per-page up to 1,000)',
     args: [
       ...SCOPE_ARGS,
       {
@@ -200,12 +206,21 @@ export const profilesCommands: AnyCommand[] = [
         choices: PROFILE_SORTS,
       },
       { name: 'page', description: 'Page number (default 1)', type: 'integer', keyword: true, min: 1 },
+      {
+        name: 'per-page',
+        description: `Profiles per page, 1-${MAX_PAGE_SIZE.toLocaleString('en-US')} (default ${PROFILE_PAGE_SIZE}); the whole list at once: profiles export`,
+        type: 'integer',
+        keyword: true,
+        min: 1,
+        max: MAX_PAGE_SIZE,
+      },
     ],
     schema: z.object({
       name: scopeSchema,
       status: lowerChoice('status', PROFILE_STATUSES).optional(),
       sort: lowerChoice('sort', PROFILE_SORTS).optional(),
       page: intArg('page', 1, 1_000_000).optional(),
+      'per-page': intArg('per-page', 1, MAX_PAGE_SIZE).optional(),
     }),
     async handler(input, ctx) {
       const p = await listProfiles(ctx.core, {
@@ -213,9 +228,11 @@ export const profilesCommands: AnyCommand[] = [
         status: input.status,
         sort: input.sort,
         page: input.page,
+        pageSize: input['per-page'],
       });
       const where = describeScope(p.scope, p.status);
-      const data = { ...p };
+      // A script reading --json pages on with nextPage until it is null (same sort, same page size).
+      const data = { ...p, nextPage: p.page < p.pages ? p.page + 1 : null };
       if (p.total === 0) {
         return reply.text(`No profiles in ${where}.`, 'info', data);
       }

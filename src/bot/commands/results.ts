@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findNiche } from '../../core/batches/index.js';
 import { RESULTS_WINDOW_HOURS, recentStories } from '../../core/detections/index.js';
-import { type Block, reply, tableBlock, usernamesBlock } from '../../reply/reply.js';
+import { type Block, type Button, reply, tableBlock, usernamesBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
@@ -72,6 +72,13 @@ export const resultsCommands: AnyCommand[] = [
           },
         );
       }
+      // In a chat, a long list arrives in pieces or inline: one press sends every name as a .txt to
+      // copy or forward whole. A shell prints the list whole already (and has --as file).
+      const copyAll: Button = {
+        label: 'Copy all (.txt)',
+        command: 'results',
+        args: { name: niche?.name ?? 'all', hours, as: 'file' },
+      };
       return reply.of(
         [
           usernamesBlock(title, usernames, fileName),
@@ -86,6 +93,7 @@ export const resultsCommands: AnyCommand[] = [
           ),
         ],
         {
+          ...(ctx.actor.noChat ? {} : { buttons: [copyAll] }),
           data: {
             hours,
             niche: niche?.name ?? null,

@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { storiesTodayLookup } from '../../core/stories-today.js';
 import { listTargets, setTarget, TARGET_MAX, TARGET_MIN } from '../../core/targets.js';
 import { reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
+import { nextAutoBatchLine } from './next-auto-batch.js';
 import { type AnyCommand, defineCommand } from './types.js';
 
 export const targetCommands: AnyCommand[] = [
   defineCommand({
     path: ['target', 'list'],
-    summary: 'Show the daily story target of every niche',
+    summary: 'Daily story target and stories today per niche, and when the next automatic batch runs',
     args: [],
     schema: z.object({}),
     async handler(_input, ctx) {
@@ -15,15 +17,49 @@ export const targetCommands: AnyCommand[] = [
       if (targets.length === 0) {
         return reply.text('No niches yet. Add one with `niche add NAME`.', 'info', { targets });
       }
+      const now = ctx.core.clock.now();
+      const timeZone = ctx.services.timeZone ?? 'UTC';
+      // The count the auto-trigger compares with the target (stories-today.ts), so both say the same.
+      const today = await storiesTodayLookup(ctx.core, { timeZone, now });
+      const rows = targets.map((t) => ({ ...t, today: today(t.nicheId) }));
+      const behind = rows
+        .filter((r) => r.dailyTarget > 0 && r.today < r.dailyTarget)
+        .map((r) => ({ niche: r.niche, left: r.dailyTarget - r.today }));
+      // Only asked when a batch is due: it needs Redis, which a list of targets should not wait for.
+      const next =
+        behind.length > 0 && ctx.services.nextAutoBatch
+          ? await ctx.services.nextAutoBatch().catch(() => undefined)
+          : undefined;
+      const line = nextAutoBatchLine({
+        next,
+        behind,
+        anyTarget: rows.some((r) => r.dailyTarget > 0),
+        now,
+        timeZone,
+      });
       return reply.of(
         [
-          textBlock('Daily story targets (0 = no automatic batches):'),
-          tableBlock(
-            ['niche', 'target/day'],
-            targets.map((t) => [t.niche, t.dailyTarget === 0 ? '0 (off)' : String(t.dailyTarget)]),
+          textBlock(
+            `Daily story targets and stories today (since midnight ${timeZone}); 0 = no automatic batches:`,
           ),
+          tableBlock(
+            ['niche', 'target/day', 'today'],
+            rows.map((r) =>
+              r.dailyTarget === 0
+                ? [r.niche, '0 (off)', String(r.today)]
+                : [r.niche, String(r.dailyTarget), `${r.today}/${r.dailyTarget}`],
+            ),
+          ),
+          textBlock(line),
         ],
-        { data: { targets } },
+        {
+          data: {
+            targets: rows,
+            timeZone,
+            nextAutoBatch: next ? { ...next } : null,
+            behind,
+          },
+        },
       );
     },
   }),

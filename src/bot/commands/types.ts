@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import type { DoctorReport } from '../../checker/doctor.js';
 import type { RouteView } from '../../checker/route-health.js';
 import type { ProxyTestReport } from '../../checker/test-proxies.js';
+import type { NextAutoBatch } from '../../core/auto-trigger.js';
 import type { CoreDeps } from '../../core/deps.js';
 import type { Reply } from '../../reply/reply.js';
 
-export type Platform = 'console' | 'telegram' | 'discord';
+export type Platform = 'console' | 'telegram' | 'discord' | 'web';
 
 /** Who runs a command, and what their front-end can show: set by each front-end, read by handlers. */
 export interface Actor {
@@ -69,12 +70,26 @@ export interface CommandServices {
   liveWorkers?(): Promise<number>;
   /** When the next automatic batch run is planned, in words. */
   nextAutoRun?(): Promise<string>;
+  /** Where the web panel is reached (STORYWATCH_PUBLIC_URL, else this machine's HTTP port); absent: not served. */
+  panelUrl?: string;
+  /** When the scheduler runs the next automatic batches (`target list` shows it in local time). */
+  nextAutoBatch?(): Promise<NextAutoBatch>;
+}
+
+/** How far a long command is: `done` of `total` `unit` ("Importing into fitness: 40,000 of 200,000 usernames"). */
+export interface ProgressUpdate {
+  what: string;
+  done: number;
+  total: number;
+  unit: string;
 }
 
 export interface CommandContext {
   core: CoreDeps;
   actor: Actor;
   services: CommandServices;
+  /** Told how far a long command is while it runs, where the front-end can show it (the console's stderr). */
+  onProgress?(update: ProgressUpdate): void;
 }
 
 export interface CommandDef<S extends z.ZodType = z.ZodType> {

@@ -12,6 +12,7 @@ import type { RegisterResult } from '../discord/register.js';
 import { type CommandBase, commandContext } from '../shared/command-context.js';
 import { extractFile } from './console-file.js';
 import { commandHelp, helpListing } from './console-help.js';
+import { consoleProgress } from './console-progress.js';
 import { saveReplyFiles, takeOutOption } from './console-save.js';
 import { followBatch, type ProgressSink } from './follow-batch.js';
 import { consoleUsage, PREFIX, readSecretInput, secretInputOf } from './secret-input.js';
@@ -108,7 +109,13 @@ export async function runConsole(
     seesProgress: follow,
   };
   const result = await backend.withCommandBase(async (base) => {
-    const answer = await dispatch(inv, commandContext(base, actor, base.core.log));
+    // A long command (an import of a large file) says how far it is on stderr; stdout stays the reply.
+    const told = consoleProgress(io.progress ?? { isTTY: false, write: (t) => io.err(t.replace(/\n$/, '')) });
+    const answer = await dispatch(inv, {
+      ...commandContext(base, actor, base.core.log),
+      onProgress: told.update,
+    });
+    told.done();
     return follow ? followAfter(base, answer, json, io, options) : { reply: answer, interrupted: false };
   });
   // A file the reply carries on disk (an export) goes to --out; with `--out -` the words go to stderr.
@@ -266,7 +273,12 @@ function consoleView(r: Reply): Reply {
       b.type === 'table' && b.columns[0] === 'username' ? [b.rows.map((row) => row[0]).join('\n')] : [],
     ),
   );
-  const blocks = r.blocks.filter((b) => !(b.type === 'usernames' && tabled.has(b.usernames.join('\n'))));
+  // The table already lists the usernames; its title stays, as the heading the table would lack.
+  const blocks = r.blocks.map((b) =>
+    b.type === 'usernames' && tabled.has(b.usernames.join('\n'))
+      ? textBlock(`${b.title} (${b.usernames.length}):`)
+      : b,
+  );
   const hints = (r.buttons ?? []).flatMap((btn) => {
     const line = buttonCommand(btn);
     return line ? [`${btn.label} page: ${line}`] : [];

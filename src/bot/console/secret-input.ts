@@ -1,7 +1,7 @@
 import { parseProxyList } from '../../core/proxies/parse-proxy.js';
-import { usageLine } from '../commands/parse-words.js';
 import { wordsToLines } from '../commands/proxy.js';
 import type { AnyCommand } from '../commands/types.js';
+import { shellUsageLine } from '../commands/usage-spelling.js';
 import { readSecretFile, readSecretStdin } from './console-file.js';
 
 /** How a command is written in the shell. */
@@ -57,8 +57,9 @@ export function secretInputOf(command: AnyCommand): SecretInput | undefined {
   return SECRET_INPUTS[command.path.join(' ')];
 }
 
+/** A command as the shell takes it: options as `--name VALUE`, secrets from standard input or a file. */
 export function consoleUsage(c: AnyCommand): string {
-  return secretInputOf(c)?.usage ?? usageLine(c, PREFIX);
+  return secretInputOf(c)?.usage ?? shellUsageLine(c, PREFIX);
 }
 
 function secretHint(spec: SecretInput, lead: string): string {

@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import type { CoreDeps } from '../deps.js';
 import { UserError } from '../errors.js';
 import { recordEvent } from '../events.js';
@@ -27,13 +28,18 @@ export interface PresentInNiche {
 export interface ImportReport {
   niche: string;
   added: number;
+  /** Profiles that were in the master list without a niche (and not deleted): the import claimed them. */
+  movedFromUnassigned: number;
+  /** The first few of them, alphabetically. */
+  movedExamples: string[];
+  /** In the list already and left where they are: another niche, this niche, or deleted. */
   alreadyPresent: number;
   alreadyPresentByNiche: PresentInNiche[];
   /** Entries naming a username that came earlier in the same import. */
   repeated: number;
   malformed: number;
   malformedExamples: Array<MalformedEntry & { source: string }>;
-  /** Every entry seen: added + alreadyPresent + repeated + malformed. */
+  /** Every entry seen: added + movedFromUnassigned + alreadyPresent + repeated + malformed. */
   entries: number;
   lines: number;
   /** Header lines skipped (a CSV header naming the column read, or a lone `username` line). */
@@ -183,26 +189,137 @@ function isRetryable(err: unknown): boolean {
   return RETRYABLE.has((err as { code?: string })?.code ?? '');
 }
 
+interface Written {
+  added: number;
+  moved: number;
+  movedExamples: string[];
+  byNiche: PresentInNiche[];
+  present: number;
+}
+
+/** How far an import is: names written of all the valid names it holds. */
+export interface ImportProgress {
+  niche: string;
+  done: number;
+  total: number;
+}
+
+/** Below this many names an import is one statement and says nothing until it is done. */
+const PROGRESS_MIN_NAMES = 10_000;
+/** Progress is told after each tenth of the names. */
+const PROGRESS_STEPS = 10;
+
+interface Chunk {
+  added: number;
+  moved: number;
+  movedExamples: string[];
+  /** The names left where they were, comma-joined. */
+  skipped: string;
+}
+
 /**
- * Adds the usernames of the sources to a niche in one transaction. Existing profiles are never moved:
- * `ON CONFLICT DO NOTHING` leaves them where they are, and a name a concurrent import inserted first
- * waits for that import and then counts here as already present. Names go in sorted, so overlapping
- * imports take their row locks in one order and cannot deadlock each other.
+ * The statement that writes names. New names are inserted; a name in the master list without a niche
+ * (and not deleted) joins this niche (`do update ... where`, told apart by `xmax = 0` on a fresh row);
+ * every other existing profile stays where it is and comes back in `skipped`.
+ */
+async function writeChunk(
+  tx: postgres.TransactionSql,
+  nicheId: number,
+  names: readonly string[],
+): Promise<Chunk> {
+  // One text parameter split server-side: no 65,535-parameter limit, no per-element array quoting.
+  // Usernames cannot contain ',' so it is a safe separator.
+  const joined = names.join(',');
+  const [row] = await tx<
+    { added: number; moved: number; movedExamples: string[] | null; skipped: string | null }[]
+  >`
+    with input as materialized (select u from unnest(string_to_array(${joined}, ',')) with ordinality as t(u, n) order by n),
+    ins as (
+      insert into profiles as p (username, niche_id)
+      select u, ${nicheId}::int from input
+      on conflict (username) do update set niche_id = excluded.niche_id
+        where p.niche_id is null and p.status <> 'deleted'
+      returning p.username, (p.xmax = 0) as fresh
+    )
+    select (select count(*) filter (where fresh)::int from ins) as added,
+           (select count(*) filter (where not fresh)::int from ins) as moved,
+           (select (array_agg(username order by username) filter (where not fresh))[1:${NICHE_EXAMPLES}] from ins) as "movedExamples",
+           (select string_agg(i.u, ',') from input i where not exists (select 1 from ins where ins.username = i.u)) as skipped`;
+  return {
+    added: row?.added ?? 0,
+    moved: row?.moved ?? 0,
+    movedExamples: row?.movedExamples ?? [],
+    skipped: row?.skipped ?? '',
+  };
+}
+
+/**
+ * Writes the sorted names, then groups the ones left alone by niche for the report. With someone to
+ * tell (`onProgress`, the console) a large import goes in ten statements, in sorted order (so row locks
+ * are still taken in one order), reporting after each; otherwise in one.
+ */
+async function writeNames(
+  tx: postgres.TransactionSql,
+  nicheId: number,
+  sorted: readonly string[],
+  onProgress?: (done: number) => void,
+): Promise<Written> {
+  const size =
+    onProgress && sorted.length >= PROGRESS_MIN_NAMES
+      ? Math.ceil(sorted.length / PROGRESS_STEPS)
+      : sorted.length;
+  const all: Chunk = { added: 0, moved: 0, movedExamples: [], skipped: '' };
+  for (let from = 0; from < sorted.length; from += size) {
+    const c = await writeChunk(tx, nicheId, sorted.slice(from, from + size));
+    all.added += c.added;
+    all.moved += c.moved;
+    all.movedExamples.push(...c.movedExamples.slice(0, NICHE_EXAMPLES - all.movedExamples.length));
+    if (c.skipped !== '') all.skipped = all.skipped === '' ? c.skipped : `${all.skipped},${c.skipped}`;
+    onProgress?.(Math.min(sorted.length, from + size));
+  }
+  const { added, moved, movedExamples, skipped } = all;
+  if (skipped === '') return { added, moved, movedExamples, byNiche: [], present: 0 };
+  const groups = await tx<PresentInNiche[]>`
+    select n.name as niche, count(*)::int as count,
+           (count(*) filter (where p.status = 'deleted'))::int as deleted,
+           (array_agg(p.username order by p.username))[1:${NICHE_EXAMPLES}] as examples
+    from unnest(string_to_array(${skipped}, ',')) as s(u)
+    join profiles p on p.username = s.u
+    left join niches n on n.id = p.niche_id
+    group by n.name
+    order by count(*) desc, n.name nulls last`;
+  return {
+    added,
+    moved,
+    movedExamples,
+    byNiche: groups.map((g) => ({ ...g })),
+    present: sorted.length - added - moved,
+  };
+}
+
+/**
+ * Adds the usernames of the sources to a niche in one transaction. New names join the niche, and so do
+ * profiles that were unassigned (the operator is sorting the master list into niches); profiles of
+ * another niche, and deleted ones, stay where they are and are reported. A name a concurrent import
+ * inserted first waits for that import and then counts here as already present. Names go in sorted, so
+ * overlapping imports take their row locks in one order and cannot deadlock each other.
  */
 export async function importUsernames(
   deps: Pick<CoreDeps, 'sql' | 'db' | 'clock' | 'log'>,
-  input: { niche: string; sources: readonly ImportSource[] },
+  input: {
+    niche: string;
+    sources: readonly ImportSource[];
+    /** Told how far an import of 10,000 names or more is (ten times); a retried transaction starts again from 0. */
+    onProgress?: (progress: ImportProgress) => void;
+  },
 ): Promise<ImportReport> {
   const started = performance.now();
   const niche = await findNicheByName(deps, input.niche);
   const parsed = parseSources(input.sources);
   if (parsed.usernames.length === 0) throw nothingValid(parsed, input.sources);
   const sorted = parsed.usernames.slice().sort();
-  // One text parameter split server-side: no 65,535-parameter limit, no per-element array quoting.
-  // Usernames cannot contain ',' so it is a safe separator.
-  const joined = sorted.join(',');
 
-  let outcome: { added: number; byNiche: PresentInNiche[]; present: number } | undefined;
+  let outcome: Written | undefined;
   for (let attempt = 1; outcome === undefined; attempt++) {
     try {
       outcome = await deps.sql.begin(async (tx) => {
@@ -215,30 +332,15 @@ export async function importUsernames(
             `The niche "${niche.name}" changed during the import; run it again.`,
           );
         }
-        const [row] = await tx<{ added: number; skipped: string | null }[]>`
-          with input as materialized (select u from unnest(string_to_array(${joined}, ',')) with ordinality as t(u, n) order by n),
-          ins as (
-            insert into profiles (username, niche_id)
-            select u, ${niche.id}::int from input
-            on conflict (username) do nothing
-            returning username
-          )
-          select (select count(*)::int from ins) as added,
-                 (select string_agg(i.u, ',') from input i where not exists (select 1 from ins where ins.username = i.u)) as skipped`;
-        const added = row?.added ?? 0;
-        const skipped = row?.skipped ? row.skipped : '';
-        if (skipped === '') return { added, byNiche: [], present: 0 };
-        const groups = await tx<PresentInNiche[]>`
-          select n.name as niche, count(*)::int as count,
-                 (count(*) filter (where p.status = 'deleted'))::int as deleted,
-                 (array_agg(p.username order by p.username))[1:${NICHE_EXAMPLES}] as examples
-          from unnest(string_to_array(${skipped}, ',')) as s(u)
-          join profiles p on p.username = s.u
-          left join niches n on n.id = p.niche_id
-          group by n.name
-          order by count(*) desc, n.name nulls last`;
-        const present = sorted.length - added;
-        return { added, byNiche: groups.map((g) => ({ ...g })), present };
+        // A small import is done before anyone could read a progress line: nothing is told.
+        const told = sorted.length >= PROGRESS_MIN_NAMES ? input.onProgress : undefined;
+        told?.({ niche: niche.name, done: 0, total: sorted.length });
+        return writeNames(
+          tx,
+          niche.id,
+          sorted,
+          told && ((done) => told({ niche: niche.name, done, total: sorted.length })),
+        );
       });
     } catch (err) {
       if (!isRetryable(err) || attempt >= 5) throw err;
@@ -249,6 +351,8 @@ export async function importUsernames(
   const report: ImportReport = {
     niche: niche.name,
     added: outcome.added,
+    movedFromUnassigned: outcome.moved,
+    movedExamples: outcome.movedExamples,
     alreadyPresent: outcome.present,
     alreadyPresentByNiche: outcome.byNiche,
     repeated: parsed.repeated,
@@ -266,6 +370,7 @@ export async function importUsernames(
     {
       niche: niche.name,
       added: report.added,
+      movedFromUnassigned: report.movedFromUnassigned,
       alreadyPresent: report.alreadyPresent,
       repeated: report.repeated,
       malformed: report.malformed,
@@ -276,13 +381,16 @@ export async function importUsernames(
   await recordEvent(deps, {
     kind: 'import',
     message:
-      `Import into ${niche.name}: ${report.added} added, ${report.alreadyPresent} already present, ` +
+      `Import into ${niche.name}: ${report.added} added, ` +
+      (report.movedFromUnassigned > 0 ? `${report.movedFromUnassigned} moved here from unassigned, ` : '') +
+      `${report.alreadyPresent} already present, ` +
       `${report.repeated} repeated, ${report.malformed} malformed`,
     data: {
       niche: niche.name,
       nicheId: niche.id,
       sources: input.sources.map((s) => s.label),
       added: report.added,
+      movedFromUnassigned: report.movedFromUnassigned,
       alreadyPresent: report.alreadyPresent,
       alreadyPresentByNiche: report.alreadyPresentByNiche.map(({ niche: n, count }) => ({ niche: n, count })),
       repeated: report.repeated,
