@@ -1,4 +1,5 @@
 import type { CommandServices } from '../bot/commands/types.js';
+import { trustedProxies } from '../web/client-address.js';
 import { type PanelRoute, panelRoute } from '../web/index.js';
 import type { AppContext } from './context.js';
 
@@ -17,6 +18,7 @@ export function startWebRole(app: AppContext, services: CommandServices): PanelR
     core: app.core,
     services,
     secureCookies: env.STORYWATCH_PUBLIC_URL?.startsWith('https://') ?? false,
+    trustedProxies: trustedProxies(env.TRUSTED_PROXY),
     ...(token
       ? {
           telegram: {

@@ -80,6 +80,28 @@ export const envSchema = z
       })
       .transform((v) => v.replace(/\/+$/, ''))
       .optional(),
+    /**
+     * Reverse proxies whose X-Forwarded-For names the client, for the panel's failed-login limit: IPs,
+     * CIDR ranges, `private` (loopback and private ranges, e.g. a compose network) or `loopback`. Unset:
+     * none, and every client behind a proxy shares the proxy's count.
+     */
+    TRUSTED_PROXY: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.union([z.literal('private'), z.literal('loopback'), z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+            error:
+              'each entry must be an IP address (172.18.0.5), a CIDR range (172.16.0.0/12), private or loopback',
+          }),
+        ),
+      ),
     /** How old a Telegram Mini App's initData may be (seconds) for the panel to accept it. */
     PANEL_INIT_DATA_MAX_AGE: z.coerce.number().int().min(60).max(86_400).default(3600),
     STARTUP_WAIT_S: z.coerce.number().int().min(0).max(600).default(30),

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { envSchema } from '../../src/config/env.js';
+import { PUBLIC_PATHS } from '../../src/web/index.js';
 import { parseYamlSubset, type YamlValue } from './mini-yaml.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
@@ -100,6 +101,73 @@ describe('docker-compose.yml', () => {
         }
       }
     }
+  });
+});
+
+/** The Caddyfile without comments, and the body of the first `head {` block (braces counted). */
+const caddyfile = read('Caddyfile').replace(/(^|\s)#.*$/gm, '$1');
+function caddyBlock(text: string, head: string): string {
+  const start = text.indexOf(`${head} {`);
+  if (start < 0) throw new Error(`Caddyfile has no "${head} {" block`);
+  const open = start + head.length + 1;
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    else if (text[i] === '}' && --depth === 0) return text.slice(open + 1, i);
+  }
+  throw new Error(`Caddyfile: "${head}" block is not closed`);
+}
+/** Caddy's `path` matcher for the forms used here: exact, or a prefix ending in `*`. */
+const caddyPathMatches = (patterns: string[], path: string) =>
+  patterns.some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path === p));
+
+describe('the https profile: Caddy in front of the app', () => {
+  const caddy = obj(services.caddy, 'caddy');
+  const app = obj(services.app, 'app');
+  const appPort = String(obj(app.environment, 'app.environment').HTTP_PORT);
+
+  it('GIVEN the compose file THEN Caddy is optional (profile https), owns ports 80 and 443 and keeps its certificates on volumes', () => {
+    expect(list(caddy.profiles)).toEqual(['https']);
+    const ports = list(caddy.ports).map(String);
+    expect(ports).toEqual(expect.arrayContaining(['80:80', '443:443']));
+    expect(Object.keys(obj(caddy.depends_on, 'caddy.depends_on'))).toEqual(['app']);
+    const mounts = list(caddy.volumes).map(String);
+    expect(mounts).toContain('./Caddyfile:/etc/caddy/Caddyfile:ro');
+    const declared = Object.keys(obj(compose.volumes, 'volumes'));
+    for (const dir of ['/data', '/config']) {
+      const mount = mounts.find((m) => m.endsWith(`:${dir}`));
+      expect(mount, `caddy ${dir}`).toBeDefined();
+      expect(declared).toContain(String(mount).split(':')[0]);
+    }
+    // The app is not exposed another way: its own port stays on the host's loopback.
+    const published = list(app.ports).map(String);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatch(/^\$\{STORYWATCH_HTTP_PUBLISH:-127\.0\.0\.1:8080\}:8080$/);
+    expect(obj(caddy.environment, 'caddy.environment').STORYWATCH_PUBLIC_URL).toMatch(
+      /^\$\{STORYWATCH_PUBLIC_URL/,
+    );
+    // Without it the failed-login limit would count every client as Caddy.
+    expect(obj(app.environment, 'app.environment').TRUSTED_PROXY).toMatch(/^\$\{TRUSTED_PROXY:-private\}$/);
+    expect(envSchema.shape.TRUSTED_PROXY.parse('private')).toEqual(['private']);
+  });
+
+  it('GIVEN the Caddyfile THEN it serves STORYWATCH_PUBLIC_URL and proxies to the app service on its HTTP_PORT, from one place only', () => {
+    expect(caddyfile).toMatch(/^\{\$STORYWATCH_PUBLIC_URL\} \{/m);
+    const proxies = [...caddyfile.matchAll(/reverse_proxy\s+(\S+)/g)].map((m) => m[1]);
+    expect(proxies).toEqual([`app:${appPort}`]);
+    expect(caddyBlock(caddyfile, 'handle @public')).toMatch(/reverse_proxy app:/);
+  });
+
+  it('GIVEN the Caddyfile THEN the panel and the webhook pass, /metrics, /healthz and everything else get 404', () => {
+    const matcher = /^\s*@public path (.+)$/m.exec(caddyfile)?.[1]?.trim().split(/\s+/) ?? [];
+    for (const path of ['/panel', '/panel/niches', ...PUBLIC_PATHS, '/telegram/webhook-1']) {
+      expect(caddyPathMatches(matcher, path), path).toBe(true);
+    }
+    for (const path of ['/metrics', '/healthz', '/', '/panelx', '/metrics/panel']) {
+      expect(caddyPathMatches(matcher, path), path).toBe(false);
+    }
+    const site = caddyBlock(caddyfile, '{$STORYWATCH_PUBLIC_URL}');
+    expect(caddyBlock(site, '\thandle').trim()).toBe('respond 404');
   });
 });
 
