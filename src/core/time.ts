@@ -28,3 +28,13 @@ export function startOfDay(at: Date, timeZone: string): Date {
 export function floorToHour(at: Date): Date {
   return new Date(Math.floor(at.getTime() / 3600_000) * 3600_000);
 }
+
+/** "14:00": `at` on the 24-hour clock of `timeZone`, as the operator reads it. */
+export function localClockTime(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+}

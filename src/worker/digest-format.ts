@@ -1,16 +1,8 @@
 import { dayLabel } from '../charts/stats-option.js';
 import type { DigestNiche } from '../core/digest.js';
 import type { StatsHistory } from '../core/stats-history.js';
+import { localClockTime } from '../core/time.js';
 import { type Block, chartBlock, type Reply, tableBlock, textBlock, usernamesBlock } from '../reply/reply.js';
-
-function hourLabel(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-}
 
 export function formatDigest(
   niches: readonly DigestNiche[],
@@ -19,7 +11,7 @@ export function formatDigest(
   const total = niches.reduce((n, x) => n + x.usernames.length, 0);
   const blocks: Block[] = [
     textBlock(
-      `Hourly digest ${hourLabel(window.from, window.timeZone)}–${hourLabel(window.to, window.timeZone)} (${window.timeZone}): ${total} new ${total === 1 ? 'story' : 'stories'}`,
+      `Hourly digest ${localClockTime(window.from, window.timeZone)}–${localClockTime(window.to, window.timeZone)} (${window.timeZone}): ${total} new ${total === 1 ? 'story' : 'stories'}`,
     ),
   ];
   for (const n of niches) {

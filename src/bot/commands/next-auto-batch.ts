@@ -1,19 +1,10 @@
 import type { NextAutoBatch } from '../../core/auto-trigger.js';
+import { localClockTime } from '../../core/time.js';
 
 /** A niche the auto-trigger would top up: a target above 0 and fewer stories today. */
 export interface Behind {
   niche: string;
   left: number;
-}
-
-/** 14:00 in the operator's zone, 24-hour clock. */
-function localTime(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
 }
 
 /** "in 23 min", "in 1 h 05 min", rounded up so "in 0 min" is never said of a moment still ahead. */
@@ -50,12 +41,12 @@ export function nextAutoBatchLine(input: {
   if (next === undefined) return `Next automatic batch: at a random minute of each hour, for ${who}.`;
   switch (next.kind) {
     case 'at':
-      return `Next automatic batch: ${localTime(next.at, timeZone)} ${timeZone} (${inWords(next.at.getTime() - now.getTime())}), for ${who}.`;
+      return `Next automatic batch: ${localClockTime(next.at, timeZone)} ${timeZone} (${inWords(next.at.getTime() - now.getTime())}), for ${who}.`;
     case 'underway':
       return `Automatic batches are being started now (this hour's run), for ${who}.`;
     case 'next-hour':
       return (
-        `Next automatic batch: between ${localTime(next.from, timeZone)} and ${localTime(next.to, timeZone)} ` +
+        `Next automatic batch: between ${localClockTime(next.from, timeZone)} and ${localClockTime(next.to, timeZone)} ` +
         `${timeZone} (at a random minute, ${inWords(next.from.getTime() - now.getTime())} at the earliest), for ${who}.`
       );
   }
