@@ -2,9 +2,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleDeps, runConsole } from '../../src/bot/console/run-console.js';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/charts/stats-chart.js';
 import { createNiche } from '../../src/core/niches.js';
+import { consoleRunner } from '../helpers/console.js';
 import { createTestDeps, ManualClock, type TestDeps } from '../helpers/deps.js';
 import { pngSize } from '../helpers/png.js';
 
@@ -14,18 +14,7 @@ let deps: TestDeps;
 let dir: string;
 const savedInitCwd = process.env.INIT_CWD;
 
-async function storywatch(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const consoleDeps: ConsoleDeps = {
-    configure: () => ({
-      registerDiscord: () => Promise.reject(new Error('not in this test')),
-      withCommandBase: (work) => work({ core: deps, services: { timeZone: 'Europe/Berlin' } }),
-    }),
-  };
-  const code = await runConsole(argv, consoleDeps, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const storywatch = consoleRunner(() => ({ core: deps, services: { timeZone: 'Europe/Berlin' } }));
 
 beforeAll(async () => {
   deps = await createTestDeps({ max: 2, clock: new ManualClock(NOW) });

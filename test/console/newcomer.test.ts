@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleDeps, runConsole } from '../../src/bot/console/run-console.js';
 import { addProxies } from '../../src/core/proxies/index.js';
+import { consoleRunner } from '../helpers/console.js';
 import { createTestDeps, type TestDeps } from '../helpers/deps.js';
 
 // What a newcomer tripped over on the console (issue 16), each driven through the console front-end
@@ -12,24 +12,7 @@ let deps: TestDeps;
 let dir: string;
 const savedInitCwd = process.env.INIT_CWD;
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function storywatch(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const consoleDeps: ConsoleDeps = {
-    configure: () => ({
-      registerDiscord: () => Promise.reject(new Error('not in this test')),
-      withCommandBase: (work) => work({ core: deps, services: {} }),
-    }),
-  };
-  const code = await runConsole(argv, consoleDeps, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const storywatch = consoleRunner(() => ({ core: deps, services: {} }));
 
 beforeAll(async () => {
   deps = await createTestDeps({ max: 2 });

@@ -1,23 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleDeps, runConsole } from '../../src/bot/console/run-console.js';
 import { createNiche } from '../../src/core/niches.js';
+import { consoleRunner } from '../helpers/console.js';
 import { createTestDeps, type TestDeps } from '../helpers/deps.js';
 
 // `profiles list ... --json` for a script: pages of up to 1,000 rows, and where the next page is.
 let deps: TestDeps;
 
-async function storywatch(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const consoleDeps: ConsoleDeps = {
-    configure: () => ({
-      registerDiscord: () => Promise.reject(new Error('not in this test')),
-      withCommandBase: (work) => work({ core: deps, services: {} }),
-    }),
-  };
-  const code = await runConsole(argv, consoleDeps, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const storywatch = consoleRunner(() => ({ core: deps, services: {} }));
 
 interface Page {
   page: number;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleDeps, runConsole } from '../../src/bot/console/run-console.js';
 import { planAutoBatches } from '../../src/core/auto-trigger.js';
 import { createNiche } from '../../src/core/niches.js';
 import { nextAutoSlot } from '../../src/worker/scheduler.js';
+import { consoleRunner } from '../helpers/console.js';
 import { createTestDeps, ManualClock, type TestDeps } from '../helpers/deps.js';
 import { deleteRedisPrefix } from '../helpers/redis.js';
 
@@ -17,25 +17,13 @@ let deps: TestDeps;
 let redis: Redis;
 const prefix = `sw-test-target-${randomBytes(4).toString('hex')}`;
 
-async function storywatch(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const consoleDeps: ConsoleDeps = {
-    configure: () => ({
-      registerDiscord: () => Promise.reject(new Error('not in this test')),
-      withCommandBase: (work) =>
-        work({
-          core: deps,
-          services: {
-            timeZone: ZONE,
-            nextAutoBatch: () => nextAutoSlot(redis, prefix, deps.clock.now()),
-          },
-        }),
-    }),
-  };
-  const code = await runConsole(argv, consoleDeps, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const storywatch = consoleRunner(() => ({
+  core: deps,
+  services: {
+    timeZone: ZONE,
+    nextAutoBatch: () => nextAutoSlot(redis, prefix, deps.clock.now()),
+  },
+}));
 
 beforeAll(async () => {
   deps = await createTestDeps({ clock: new ManualClock(NOW), max: 2 });
