@@ -56,7 +56,25 @@ progress { width: 10rem; max-width: 40vw; vertical-align: middle; accent-color: 
 .usernames-head { display: flex; gap: .6rem; align-items: center; justify-content: space-between; margin: .4rem 0; }
 button.danger { background: var(--error); }
 .bulk { padding: .4rem .6rem; background: var(--secondary-bg); border-radius: .4rem; }
+/* Niche order: the link takes the row, the up/down buttons sit at its end. */
+.niches li { display: flex; align-items: center; gap: .25rem; }
+.niches li a { flex: 1; min-width: 0; }
+form.order { display: flex; justify-content: flex-end; gap: .15rem; margin: 0; width: 4.2rem; }
+form.order button { padding: .2rem .45rem; background: var(--secondary-bg); color: var(--text); border: 1px solid var(--hint); }
+.chart img { max-width: 100%; height: auto; border: 1px solid var(--secondary-bg); background: #fff; }
+.chart figcaption { color: var(--hint); font-size: .9em; }
+figure.chart { margin: 1rem 0; }
+.jump { display: flex; flex-wrap: wrap; gap: .8rem; margin-bottom: 1rem; }
+section.master, section.targets, section.rates, section.proxies, section.sessions { margin-bottom: 1.8rem; }
+.proxies textarea, .sessions textarea { width: 100%; font-family: ui-monospace, monospace; }
 input[type=number] { width: 7rem; padding: .35rem .5rem; border: 1px solid var(--hint); border-radius: .35rem; background: var(--bg); }
+@media (max-width: 700px) {
+  /* A phone: a short bar with its count under it, so the batch row fits the screen (a 10rem bar pushed
+     the count and the stories column off it). Last in the sheet, so it wins over the rules above. */
+  progress { width: 4.5rem; max-width: none; }
+  progress + .count { display: block; font-size: .85em; }
+  th, td { padding: .3rem .35rem; }
+}
 `;
 
 /** Telegram's theme (saved by the Mini App's entry page) as our CSS variables; filters submit on change. */
@@ -69,6 +87,25 @@ export const PANEL_JS = `
       button_color: '--button', button_text_color: '--button-text', secondary_bg_color: '--secondary-bg' };
     if (theme) for (var key in names) if (theme[key]) document.documentElement.style.setProperty(names[key], theme[key]);
   } catch (e) {}
+  // A page answering a POST: its GET address in the bar, so back and reload do not post again.
+  var url = document.body.getAttribute('data-url');
+  if (url && location.pathname + location.search !== url) history.replaceState(null, '', url);
+  // In the Mini App (the entry page saved the theme): Telegram's back button on detail views goes back.
+  var inTelegram = false;
+  try { inTelegram = sessionStorage.getItem('sw-tg-theme') !== null; } catch (e) {}
+  if (inTelegram) {
+    var tg = document.createElement('script');
+    tg.src = 'https://telegram.org/js/telegram-web-app.js';
+    tg.onload = function () {
+      var app = window.Telegram && window.Telegram.WebApp;
+      if (!app || !app.BackButton) return;
+      if (document.body.hasAttribute('data-detail')) {
+        app.BackButton.onClick(function () { history.back(); });
+        app.BackButton.show();
+      } else app.BackButton.hide();
+    };
+    document.head.appendChild(tg);
+  }
   // Copy all: the list's textarea, whole, to the clipboard (select and copy where the API is absent).
   document.addEventListener('click', function (ev) {
     var btn = ev.target && ev.target.closest && ev.target.closest('button[data-copy]');
@@ -77,6 +114,11 @@ export const PANEL_JS = `
     var done = function () { btn.textContent = 'Copied ' + area.value.split('\\n').filter(Boolean).length; };
     if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(area.value).then(done, function () { area.select(); });
     else { area.select(); document.execCommand('copy'); done(); }
+  });
+  // A detail view's back link: back in history (keeps the list's page and sort) when there is one.
+  document.addEventListener('click', function (ev) {
+    var back = ev.target && ev.target.closest && ev.target.closest('a[data-back]');
+    if (back && history.length > 1) { ev.preventDefault(); history.back(); }
   });
   // Select all rows of the page; confirm a destructive button.
   document.addEventListener('change', function (ev) {

@@ -81,6 +81,13 @@ function resultsForm(q: ResultsQuery, niches: string[]): Html {
 </form>`;
 }
 
+function resultsHref(q: ResultsQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(q)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `/panel/batches?${text}` : '/panel/batches';
+}
+
 /** The Batch + Results tab: run a batch, watch it progress, read and copy the last hours' stories. */
 export async function batchesPage(r: BatchesRequest): Promise<Html> {
   const list = nicheNames.safeParse((await runCommand(r.base, r.userId, 'niche list', {})).data);
@@ -95,6 +102,7 @@ export async function batchesPage(r: BatchesRequest): Promise<Html> {
     title: 'Batch + Results',
     csrf: r.csrf,
     tab: 'batches',
+    url: resultsHref(r.query),
     body: html`${flash}<section class="batches"><h2>Batches</h2>
 ${niches.length > 0 ? runForm(r.csrf, niches) : html`<p class="msg">Create a niche in Niche Feed first.</p>`}
 <div id="progress" data-poll="/panel/batches/progress">${batchProgress(r)}</div>

@@ -7,11 +7,19 @@ export interface PageFrame {
   /** Which tab is open (the nav marks it). */
   tab: (typeof TABS)[number]['id'];
   body: Html;
+  /** A detail view: in the Mini App, Telegram's back button is shown and goes back (panel.js). */
+  detail?: boolean;
+  /**
+   * The page's GET address. A page answering a POST puts it in the address bar (panel.js,
+   * history.replaceState), so back and reload land on a page, not on a form to send again.
+   */
+  url?: string;
 }
 
 const TABS = [
   { id: 'niches', label: 'Niche Feed', href: '/panel/niches' },
   { id: 'batches', label: 'Batch + Results', href: '/panel/batches' },
+  { id: 'settings', label: 'Settings', href: '/panel/settings' },
 ] as const;
 
 /** Every signed-in page: our stylesheet and script only (the CSP allows nothing inline). */
@@ -30,7 +38,7 @@ export function page(frame: PageFrame): Html {
 <link rel="stylesheet" href="/panel/assets/panel.css">
 <script src="/panel/assets/panel.js" defer></script>
 </head>
-<body>
+<body${frame.detail ? html` data-detail` : ''}${frame.url ? html` data-url="${frame.url}"` : ''}>
 <header class="top">
 <strong class="brand">storywatch</strong>
 <nav class="tabs">${tabs}</nav>

@@ -47,13 +47,30 @@ export interface FeedRequest {
   flash?: Reply;
 }
 
-function nicheLinks(list: z.infer<typeof nicheListData> | undefined, selected: string | undefined): Html {
-  const entries = (list?.niches ?? []).map((n) => ({ name: n.name, count: n.active }));
+/** Up/down buttons (`niche move`): plain submit buttons, so the keyboard and screen readers reach them. */
+function orderButtons(name: string, index: number, count: number, csrf: string, selected?: string): Html {
+  const button = (position: number, label: string, arrow: string) =>
+    html`<button type="submit" name="position" value="${position}" aria-label="Move ${name} ${label}" title="Move ${label}">${arrow}</button>`;
+  return html`<form method="post" action="/panel/niches/move" class="order">
+<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="name" value="${name}">${selected ? html`<input type="hidden" name="niche" value="${selected}">` : ''}
+${index > 0 ? button(index, 'up', '↑') : ''}${index < count - 1 ? button(index + 2, 'down', '↓') : ''}
+</form>`;
+}
+
+function nicheLinks(
+  list: z.infer<typeof nicheListData> | undefined,
+  selected: string | undefined,
+  csrf: string,
+): Html {
+  const niches = list?.niches ?? [];
+  const entries = niches.map((n) => ({ name: n.name, count: n.active, ordered: true }));
   if (list && list.unassigned.active + list.unassigned.deleted > 0)
-    entries.push({ name: 'unassigned', count: list.unassigned.active });
-  const items = entries.map((n) => {
+    entries.push({ name: 'unassigned', count: list.unassigned.active, ordered: false });
+  const items = entries.map((n, i) => {
     const current = n.name.toLowerCase() === selected?.toLowerCase();
-    return html`<li><a href="${feedHref({ niche: n.name })}" class="${current ? 'current' : ''}"${current ? html` aria-current="true"` : ''}><span>${n.name}</span><span class="count">${n.count}</span></a></li>`;
+    const order =
+      n.ordered && niches.length > 1 ? orderButtons(n.name, i, niches.length, csrf, selected) : '';
+    return html`<li><a href="${feedHref({ niche: n.name })}" class="${current ? 'current' : ''}"${current ? html` aria-current="true"` : ''}><span>${n.name}</span><span class="count">${n.count}</span></a>${order}</li>`;
   });
   return items.length > 0 ? html`<ul>${items}</ul>` : html`<p class="msg">No niches yet.</p>`;
 }
@@ -62,7 +79,7 @@ function nicheColumn(r: FeedRequest, list: Reply, selected: string | undefined):
   const parsed = nicheListData.safeParse(list.data);
   return html`<aside class="niches">
 <h2>Niches</h2>
-${parsed.success ? nicheLinks(parsed.data, selected) : renderReply(list)}
+${parsed.success ? nicheLinks(parsed.data, selected, r.csrf) : renderReply(list)}
 <form method="post" action="/panel/niches/create" class="stack">
 <input type="hidden" name="_csrf" value="${r.csrf}">
 <label for="new-niche">New niche</label>
@@ -154,6 +171,7 @@ export async function nicheFeedPage(r: FeedRequest): Promise<Html> {
     title: 'Niche Feed',
     csrf: r.csrf,
     tab: 'niches',
+    url: feedHref({ ...r.query, niche: selected }),
     body: html`${flash}<div class="feed">${nicheColumn(r, list, selected)}${right}</div>`,
   });
 }

@@ -7,6 +7,7 @@ import type { IncomingFile } from '../bot/commands/types.js';
 import { findSession, revokeSession } from '../core/panel/index.js';
 import { PANEL_CSS, PANEL_JS, TG_LOGIN_JS } from './assets.js';
 import { batchesPage, batchProgress, resultsQuerySchema } from './batches-page.js';
+import { formBody } from './form-body.js';
 import { feedQuerySchema, nicheFeedPage } from './niche-feed.js';
 import { addLoginRoutes, unauthorized } from './panel-auth-routes.js';
 import { clearSessionCookie, csrfMatches, csrfToken, readSessionCookie } from './panel-session.js';
@@ -14,6 +15,7 @@ import type { PanelDeps, PanelEnv } from './panel-types.js';
 import { toHtml } from './render-reply.js';
 import { runCommand } from './run-command.js';
 import { securityHeaders } from './security-headers.js';
+import { addSettingsRoutes } from './settings-routes.js';
 
 /** Reached without a session: the login routes, the Mini App's entry page and its static files. */
 export const PUBLIC_PATHS: readonly string[] = [
@@ -53,17 +55,12 @@ function requireSession(deps: PanelDeps): MiddlewareHandler<PanelEnv> {
   };
 }
 
-/** A posted form read through its schema: a form we did not render gets 400, not a stack trace. */
-async function formBody<S extends z.ZodType>(
-  req: { parseBody(o: { all: true }): Promise<unknown> },
-  schema: S,
-) {
-  const parsed = schema.safeParse(await req.parseBody({ all: true }));
-  if (!parsed.success) throw new HTTPException(400, { message: 'Bad Request: the form was not one of ours' });
-  return parsed.data as z.infer<S>;
-}
-
 const createSchema = z.object({ name: z.string().max(200).default('') });
+const moveSchema = z.object({
+  name: z.string().max(200).default(''),
+  position: z.string().max(10).default(''),
+  niche: z.string().max(200).default(''),
+});
 const importSchema = z.object({
   niche: z.string().max(200).default(''),
   file: z.instanceof(File).optional(),
@@ -99,6 +96,13 @@ function addNicheFeed(app: Hono<PanelEnv>, deps: PanelDeps): void {
     const flash = await runCommand(deps, c.get('session').userId, 'niche add', { name: body.name });
     const created = z.object({ niche: z.object({ name: z.string() }) }).safeParse(flash.data);
     const query = created.success ? { niche: created.data.niche.name } : {};
+    return c.html(toHtml(nicheFeedPage({ ...request(c), query, flash })));
+  });
+  app.post('/panel/niches/move', async (c) => {
+    const body = await formBody(c.req, moveSchema);
+    const values = { name: body.name, position: body.position };
+    const flash = await runCommand(deps, c.get('session').userId, 'niche move', values);
+    const query = { niche: body.niche || body.name };
     return c.html(toHtml(nicheFeedPage({ ...request(c), query, flash })));
   });
   app.post('/panel/profiles/bulk', async (c) => {
@@ -164,6 +168,7 @@ export function createPanelApp(deps: PanelDeps): Hono<PanelEnv> {
   app.get('/panel/', (c) => c.redirect('/panel/niches', 303));
   addNicheFeed(app, deps);
   addBatches(app, deps);
+  addSettingsRoutes(app, deps);
   app.post('/panel/logout', async (c) => {
     await revokeSession(deps.core, c.get('session').id);
     clearSessionCookie(c);

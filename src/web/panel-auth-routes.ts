@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import { recordEvent } from '../core/events.js';
 import { createSession, type PanelUser, redeemLoginToken } from '../core/panel/index.js';
+import { clientAddress } from './client-address.js';
 import { miniAppEntry } from './layout.js';
 import { setSessionCookie } from './panel-session.js';
 import type { PanelDeps, PanelEnv } from './panel-types.js';
@@ -16,13 +17,18 @@ export function unauthorized(c: Context): Response {
   return c.text('401 Unauthorized\n', 401);
 }
 
-export function clientIp(c: Context<PanelEnv>): string {
-  return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+/** The socket's address, or the client a trusted proxy names (TRUSTED_PROXY, client-address.ts). */
+export function clientIp(c: Context<PanelEnv>, deps: Pick<PanelDeps, 'trustedProxies'>): string {
+  return clientAddress(
+    c.env?.incoming?.socket?.remoteAddress,
+    c.req.header('x-forwarded-for'),
+    deps.trustedProxies,
+  );
 }
 
 /** A failed login: counted for the rate limit, logged and kept as an auth event (no token in either). */
 async function refuse(c: Context<PanelEnv>, deps: PanelDeps, via: string, reason: string): Promise<Response> {
-  const ip = clientIp(c);
+  const ip = clientIp(c, deps);
   deps.loginLimit.fail(ip);
   deps.core.log.warn({ component: 'web', ip, via, reason }, 'web panel login refused');
   await recordEvent(deps.core, {
@@ -36,7 +42,7 @@ async function refuse(c: Context<PanelEnv>, deps: PanelDeps, via: string, reason
 
 /** 429 while this address has failed too often; undefined when it may try. */
 function limited(c: Context<PanelEnv>, deps: PanelDeps): Response | undefined {
-  const wait = deps.loginLimit.blockedFor(clientIp(c));
+  const wait = deps.loginLimit.blockedFor(clientIp(c, deps));
   if (wait === 0) return undefined;
   c.header('retry-after', String(wait));
   return c.text('429 Too Many Requests\n', 429);
@@ -44,7 +50,8 @@ function limited(c: Context<PanelEnv>, deps: PanelDeps): Response | undefined {
 
 async function openSession(c: Context<PanelEnv>, deps: PanelDeps, user: PanelUser): Promise<void> {
   const session = await createSession(deps.core, user);
-  setSessionCookie(c, session.id, session.expiresAt, deps.secureCookies);
+  const framed = user.platform === 'telegram-mini-app';
+  setSessionCookie(c, session.id, session.expiresAt, deps.secureCookies, framed);
   deps.core.log.info(
     { component: 'web', userId: user.userId, via: user.platform },
     'web panel session opened',

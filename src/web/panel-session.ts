@@ -3,6 +3,12 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 
 export const SESSION_COOKIE = 'sw_panel';
+/**
+ * The Mini App's session over https: Telegram's web client shows the panel in a cross-site iframe,
+ * where a SameSite=Strict cookie is never sent. This one is SameSite=None (sent in the frame) and
+ * Partitioned (CHIPS: kept only under the embedding site, so no other site's frame carries it).
+ */
+export const MINI_APP_COOKIE = 'sw_panel_mini';
 
 /**
  * The CSRF token of a session: derived from the session's secret id, so it is bound to that session,
@@ -20,12 +26,33 @@ export function csrfMatches(sessionId: string, given: string | undefined): boole
 }
 
 export function readSessionCookie(c: Context): string | undefined {
-  const value = getCookie(c, SESSION_COOKIE);
-  return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+  const valid = (v: string | undefined) => (v && /^[A-Za-z0-9_-]{43}$/.test(v) ? v : undefined);
+  return valid(getCookie(c, SESSION_COOKIE)) ?? valid(getCookie(c, MINI_APP_COOKIE));
 }
 
-/** HttpOnly, SameSite=Strict, only under /panel, Secure when the panel is served over https. */
-export function setSessionCookie(c: Context, id: string, expiresAt: Date, secure: boolean): void {
+/**
+ * HttpOnly, SameSite=Strict, only under /panel, Secure when the panel is served over https. A Mini App
+ * login (`framed`) over https gets MINI_APP_COOKIE instead; over http a browser refuses SameSite=None
+ * without Secure, so it falls back to the Strict cookie (enough for the mobile and desktop webviews).
+ */
+export function setSessionCookie(
+  c: Context,
+  id: string,
+  expiresAt: Date,
+  secure: boolean,
+  framed = false,
+): void {
+  if (framed && secure) {
+    setCookie(c, MINI_APP_COOKIE, id, {
+      path: '/panel',
+      httpOnly: true,
+      sameSite: 'None',
+      secure: true,
+      partitioned: true,
+      expires: expiresAt,
+    });
+    return;
+  }
   setCookie(c, SESSION_COOKIE, id, {
     path: '/panel',
     httpOnly: true,
@@ -37,4 +64,6 @@ export function setSessionCookie(c: Context, id: string, expiresAt: Date, secure
 
 export function clearSessionCookie(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/panel' });
+  if (getCookie(c, MINI_APP_COOKIE))
+    deleteCookie(c, MINI_APP_COOKIE, { path: '/panel', secure: true, sameSite: 'None', partitioned: true });
 }

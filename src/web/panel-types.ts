@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 import type { HttpBindings } from '@hono/node-server';
 import type { CommandBase } from '../bot/shared/command-context.js';
 import type { PanelSession } from '../core/panel/index.js';
@@ -10,6 +11,8 @@ export interface PanelDeps extends CommandBase {
   /** The panel is reached over https (STORYWATCH_PUBLIC_URL): the cookie is Secure. */
   secureCookies: boolean;
   loginLimit: LoginLimit;
+  /** TRUSTED_PROXY: sockets whose X-Forwarded-For names the client (client-address.ts); absent: none. */
+  trustedProxies?: BlockList;
 }
 
 export type PanelEnv = {

@@ -1,5 +1,6 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { statsChartSvg } from '../charts/stats-chart.js';
 import type { Block, Button, Reply } from '../reply/reply.js';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -17,6 +18,8 @@ export interface ReplyLinks {
   hideUsernames?: boolean;
   /** Each table row gets a checkbox (value: its first cell) belonging to the form with this id. */
   selectForm?: string;
+  /** A cell as a link (the master list's username opens the profile's detail view). */
+  cellHref?(column: string, cell: string): string | undefined;
 }
 
 /** `niche add NAME` in backticks becomes <code>; everything is escaped by the template. */
@@ -43,10 +46,22 @@ function renderTable(b: Extract<Block, { type: 'table' }>, links: ReplyLinks): H
     const href = links.columnHref?.(col);
     return href ? html`<th scope="col"><a href="${href}">${col}</a></th>` : html`<th scope="col">${col}</th>`;
   });
-  const rows = b.rows.map(
-    (row) => html`<tr>${selectCells(links, row)}${row.map((cell) => html`<td>${cell}</td>`)}</tr>`,
-  );
+  const cell = (text: string, i: number) => {
+    const href = links.cellHref?.(b.columns[i] ?? '', text);
+    return href ? html`<td><a href="${href}">${text}</a></td>` : html`<td>${text}</td>`;
+  };
+  const rows = b.rows.map((row) => html`<tr>${selectCells(links, row)}${row.map(cell)}</tr>`);
   return html`<div class="table-wrap"><table><thead><tr>${selectCells(links)}${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/**
+ * The stats chart as an <img> of its SVG in a data: URL: the CSP allows `img-src data:`, and an SVG
+ * shown as an image runs no script and needs no inline style on the page (inline <svg> would: ECharts
+ * writes style attributes, which `style-src 'self'` refuses).
+ */
+function renderChart(b: Extract<Block, { type: 'chart' }>): Html {
+  const src = `data:image/svg+xml;base64,${Buffer.from(statsChartSvg(b.chart)).toString('base64')}`;
+  return html`<figure class="chart"><img src="${src}" alt="${b.caption}"><figcaption>${b.caption}</figcaption></figure>`;
 }
 
 function renderBlock(b: Block, links: ReplyLinks): Html | undefined {
@@ -59,6 +74,8 @@ function renderBlock(b: Block, links: ReplyLinks): Html | undefined {
       return html`<div class="usernames"><p class="usernames-head"><span>${b.title} (${b.usernames.length})</span> <button type="button" class="copy" data-copy>Copy all</button></p><textarea readonly rows="6" aria-label="${b.title}">${b.usernames.join('\n')}</textarea></div>`;
     case 'table':
       return renderTable(b, links);
+    case 'chart':
+      return renderChart(b);
     case 'file':
       return b.path
         ? html`<p class="msg">${b.caption ?? ''} (${b.fileName})</p>`

@@ -75,6 +75,8 @@ describe('Batch + Results in headless Chromium, against the fake Instagram', () 
     await page.screenshot({ path: join(SCREENSHOTS, 'batch-results-desktop.png') });
 
     await page.click('.results button[data-copy]');
+    // The clipboard write is a promise: the label changes when it resolves, not on the click.
+    await page.locator('.results button[data-copy]:has-text("Copied")').waitFor();
     await expect(page.locator('.results button[data-copy]').textContent()).resolves.toBe(
       `Copied ${names.length}`,
     );
