@@ -160,6 +160,8 @@ export const TG_LOGIN_JS = `
   }
   try { sessionStorage.setItem('sw-tg-theme', JSON.stringify(app.themeParams || {})); } catch (e) {}
   app.ready();
+  // A table-heavy panel needs the full height; Telegram opens Mini Apps half-height on phones.
+  if (app.expand) app.expand();
   fetch('/panel/telegram-login', {
     method: 'POST', credentials: 'same-origin',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
