@@ -172,3 +172,11 @@ export const TG_LOGIN_JS = `
   }, function () { status.textContent = 'The panel did not answer.'; });
 })();
 `;
+
+/** The login link's page: sends its one form at once (a link preview runs no script, so spends nothing). */
+export const LOGIN_JS = `
+(function () {
+  var form = document.getElementById('login');
+  if (form) form.submit();
+})();
+`;

@@ -3,10 +3,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { IMPORT_MAX_BYTES } from '../bot/commands/import.js';
 import type { IncomingFile } from '../bot/commands/types.js';
 import { findSession, revokeSession } from '../core/panel/index.js';
-import { PANEL_CSS, PANEL_JS, TG_LOGIN_JS } from './assets.js';
+import { LOGIN_JS, PANEL_CSS, PANEL_JS, TG_LOGIN_JS } from './assets.js';
 import { batchesPage, batchProgress, resultsQuerySchema } from './batches-page.js';
+import { isDatabaseDown } from './database-down.js';
 import { formBody } from './form-body.js';
 import { feedQuerySchema, nicheFeedPage } from './niche-feed.js';
 import { addLoginRoutes, unauthorized } from './panel-auth-routes.js';
@@ -25,18 +27,44 @@ export const PUBLIC_PATHS: readonly string[] = [
   '/panel/assets/panel.css',
   '/panel/assets/panel.js',
   '/panel/assets/tg-login.js',
+  '/panel/assets/login.js',
 ];
 
 const ASSETS: Readonly<Record<string, { type: string; body: string }>> = {
   'panel.css': { type: 'text/css; charset=utf-8', body: PANEL_CSS },
   'panel.js': { type: 'text/javascript; charset=utf-8', body: PANEL_JS },
   'tg-login.js': { type: 'text/javascript; charset=utf-8', body: TG_LOGIN_JS },
+  'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
 };
 
-/** The import command's own limit (20 MB) plus the form's overhead. */
-const MAX_BODY_BYTES = 21 * 1024 * 1024;
+/**
+ * Request bodies, by route: the import upload takes the import command's own limit (20 MB) plus the
+ * form's overhead; the login routes (open to strangers) a token or a signed initData; every other
+ * form the largest it sends (100,000 characters of proxy lines, or 1,000 usernames), URL-encoded.
+ */
+const UPLOAD_MAX_BYTES = IMPORT_MAX_BYTES + 1024 * 1024;
+const LOGIN_MAX_BYTES = 64 * 1024;
+const FORM_MAX_BYTES = 2 * 1024 * 1024;
 
-/** Every other route needs a live session (401 otherwise); every POST also the session's CSRF token (403). */
+function limitBodies(): MiddlewareHandler<PanelEnv> {
+  const upload = bodyLimit({
+    maxSize: UPLOAD_MAX_BYTES,
+    onError: (c) => c.text('413 The file is larger than 20 MB: split it into smaller files\n', 413),
+  });
+  const small = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => c.text('413 Payload Too Large\n', 413) });
+  const login = small(LOGIN_MAX_BYTES);
+  const form = small(FORM_MAX_BYTES);
+  return (c, next) => {
+    if (c.req.path === '/panel/niches/import') return upload(c, next);
+    return PUBLIC_PATHS.includes(c.req.path) ? login(c, next) : form(c, next);
+  };
+}
+
+/**
+ * Every other route needs a live session (401 otherwise). Checked before any body is read, so a
+ * stranger's upload is never buffered: a chunked body has no Content-Length, and bodyLimit reads it.
+ */
 function requireSession(deps: PanelDeps): MiddlewareHandler<PanelEnv> {
   return async (c, next) => {
     if (PUBLIC_PATHS.includes(c.req.path)) return next();
@@ -45,12 +73,19 @@ function requireSession(deps: PanelDeps): MiddlewareHandler<PanelEnv> {
     if (!id || !session) return unauthorized(c);
     c.set('session', { ...session, id });
     c.set('csrf', csrfToken(id));
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const given = c.req.header('x-csrf-token') ?? (typeof body._csrf === 'string' ? body._csrf : undefined);
-      if (!csrfMatches(id, given))
-        return c.text('403 Forbidden: the form is out of date, reload the page\n', 403);
-    }
+    return next();
+  };
+}
+
+/** Every state-changing request of a session carries the session's CSRF token (403 otherwise). */
+function requireCsrf(): MiddlewareHandler<PanelEnv> {
+  return async (c, next) => {
+    if (PUBLIC_PATHS.includes(c.req.path) || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const id = c.get('session').id;
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const given = c.req.header('x-csrf-token') ?? (typeof body._csrf === 'string' ? body._csrf : undefined);
+    if (!csrfMatches(id, given))
+      return c.text('403 Forbidden: the form is out of date, reload the page\n', 403);
     return next();
   };
 }
@@ -151,17 +186,14 @@ function addBatches(app: Hono<PanelEnv>, deps: PanelDeps): void {
 export function createPanelApp(deps: PanelDeps): Hono<PanelEnv> {
   const app = new Hono<PanelEnv>();
   app.use('*', securityHeaders());
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.text('413 The file is larger than 20 MB\n', 413),
-    }),
-  );
   app.use('*', requireSession(deps));
+  app.use('*', limitBodies());
+  app.use('*', requireCsrf());
   addLoginRoutes(app, deps);
   app.get('/panel/assets/:name', (c) => {
-    const asset = ASSETS[c.req.param('name')];
+    // Own keys only: `__proto__` or `constructor` would otherwise find Object's and answer 500.
+    const name = c.req.param('name');
+    const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     return asset ? c.body(asset.body, 200, { 'content-type': asset.type }) : c.notFound();
   });
   app.get('/panel', (c) => c.redirect('/panel/niches', 303));
@@ -179,6 +211,11 @@ export function createPanelApp(deps: PanelDeps): Hono<PanelEnv> {
   app.notFound((c) => c.text('404 Not Found\n', 404));
   app.onError((err, c) => {
     if (err instanceof HTTPException) return c.text(`${err.status} ${err.message}\n`, err.status);
+    if (isDatabaseDown(err)) {
+      deps.core.log.error({ component: 'web', err, path: c.req.path }, 'web panel: database unavailable');
+      c.header('retry-after', '30');
+      return c.text('503 Service Unavailable: the database is not answering. Try again in a minute.\n', 503);
+    }
     deps.core.log.error({ component: 'web', err, path: c.req.path }, 'web panel request failed');
     return c.text('500 Internal Server Error\n', 500);
   });

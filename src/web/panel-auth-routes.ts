@@ -7,6 +7,7 @@ import { clientAddress } from './client-address.js';
 import { miniAppEntry } from './layout.js';
 import { setSessionCookie } from './panel-session.js';
 import type { PanelDeps, PanelEnv } from './panel-types.js';
+import { toHtml } from './render-reply.js';
 import { verifyInitData } from './telegram-init-data.js';
 
 const loginTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
@@ -68,12 +69,31 @@ function enterPanel(c: Context): Response | Promise<Response> {
   );
 }
 
+/**
+ * What opening a login link shows: a form that spends the token by POST (login.js sends it at once;
+ * without script, one press). A GET spends nothing, so a link preview or URL scanner fetching the
+ * link (Discord unfurls links, ephemeral ones too) neither burns the operator's link nor gets a session.
+ */
+function confirmLogin(token: string): Promise<string> {
+  return toHtml(
+    html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><link rel="stylesheet" href="/panel/assets/panel.css"><script src="/panel/assets/login.js" defer></script><title>storywatch</title></head><body><main><form method="post" action="/panel/login" id="login"><input type="hidden" name="token" value="${token}"><button type="submit">Open the panel</button></form></main></body></html>`,
+  );
+}
+
 /** The routes a stranger may reach: the login link, the Mini App's login and its entry page. */
 export function addLoginRoutes(app: Hono<PanelEnv>, deps: PanelDeps): void {
   app.get('/panel/login', async (c) => {
     const blocked = limited(c, deps);
     if (blocked) return blocked;
     const token = loginTokenSchema.safeParse(c.req.query('token'));
+    if (!token.success) return refuse(c, deps, 'link', 'malformed');
+    return c.html(confirmLogin(token.data));
+  });
+  app.post('/panel/login', async (c) => {
+    const blocked = limited(c, deps);
+    if (blocked) return blocked;
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const token = loginTokenSchema.safeParse(body.token);
     if (!token.success) return refuse(c, deps, 'link', 'malformed');
     const result = await redeemLoginToken(deps.core, token.data);
     if (!result.ok) return refuse(c, deps, 'link', result.reason);

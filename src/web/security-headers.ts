@@ -2,13 +2,13 @@ import type { MiddlewareHandler } from 'hono';
 
 /**
  * Every panel response: scripts and styles only from our origin (Telegram's Mini App script is the one
- * exception), no inline script or style, no plugins, forms post only to us; framing only by Telegram's
+ * exception, named by its full address: the whole of telegram.org would admit any script it serves), no inline script or style, no plugins, forms post only to us; framing only by Telegram's
  * web clients (web.telegram.org, which embeds Mini Apps in an iframe: the mobile and desktop apps use a
  * webview, which frame-ancestors does not concern).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' https://telegram.org",
+  "script-src 'self' https://telegram.org/js/telegram-web-app.js",
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",

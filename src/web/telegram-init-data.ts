@@ -2,11 +2,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 /** The part of Telegram's `user` field the panel reads. */
-const userSchema = z.object({ id: z.number().int() });
+const userSchema = z.object({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+/** Telegram's and our clocks may differ a little; an auth_date further ahead than this is refused. */
+const CLOCK_SKEW_SECONDS = 60;
 
 export type InitDataResult =
   | { ok: true; userId: string }
-  | { ok: false; reason: 'malformed' | 'bad-signature' | 'stale' | 'not-owner' };
+  | { ok: false; reason: 'malformed' | 'bad-signature' | 'stale' | 'future' | 'not-owner' };
 
 export interface InitDataCheck {
   initData: string;
@@ -22,9 +25,17 @@ export interface InitDataCheck {
  * data-check-string = every field but `hash`, as `key=value`, sorted by key, joined by "\n";
  * secret_key = HMAC_SHA256(bot_token, key "WebAppData"); hash = hex(HMAC_SHA256(data-check-string,
  * secret_key)). Then `auth_date` must be recent and the user one of the owners.
+ *
+ * A key given twice is refused: the signature would cover one copy (Object.fromEntries keeps the last)
+ * while params.get reads the first, so anyone holding their own genuine initData (every Telegram user
+ * who opens the bot's Mini App gets one) could put `user={"id":<an owner>}` in front of it. The
+ * `signature` field (Telegram's Ed25519 one, for third parties) is a field like any other here: Telegram
+ * includes it in the data-check-string of `hash`.
  */
 export function verifyInitData(check: InitDataCheck): InitDataResult {
   const params = new URLSearchParams(check.initData);
+  const keys = [...params.keys()];
+  if (new Set(keys).size !== keys.length) return { ok: false, reason: 'malformed' };
   const hash = params.get('hash');
   if (!hash || !/^[0-9a-f]{64}$/.test(hash)) return { ok: false, reason: 'malformed' };
   const fields = [...params].filter(([key]) => key !== 'hash');
@@ -34,6 +45,7 @@ export function verifyInitData(check: InitDataCheck): InitDataResult {
   if (!Number.isInteger(authDate) || authDate <= 0) return { ok: false, reason: 'malformed' };
   const age = check.now.getTime() / 1000 - authDate;
   if (age > check.maxAgeSeconds) return { ok: false, reason: 'stale' };
+  if (age < -CLOCK_SKEW_SECONDS) return { ok: false, reason: 'future' };
   let user: z.infer<typeof userSchema>;
   try {
     user = userSchema.parse(JSON.parse(params.get('user') ?? 'null'));

@@ -25,6 +25,8 @@ export interface PanelHarness {
   base: string;
   /** A login link as the `panel` command answers it on the console. */
   loginLink(): Promise<string>;
+  /** Opens a link as a browser does: its page (GET), then the page's form (POST), whose answer is returned. */
+  openLink(link: string): Promise<Response>;
   /** Logs in with a fresh link; returns the cookie header value and the page's CSRF token. */
   login(): Promise<{ cookie: string; csrf: string }>;
   close(): Promise<void>;
@@ -75,8 +77,19 @@ export async function startPanel(options: { loginLimit?: number; secureCookies?:
       if (!link) throw new Error(`no link in the panel reply: ${text}`);
       return link;
     },
+    async openLink(link: string) {
+      const page = await fetch(link, { redirect: 'manual' });
+      if (page.status !== 200) return page;
+      const token = /name="token" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+      return fetch(`${base}/panel/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }).toString(),
+      });
+    },
     async login() {
-      const res = await fetch(await harness.loginLink(), { redirect: 'manual' });
+      const res = await harness.openLink(await harness.loginLink());
       const cookie = sessionCookie(res);
       const page = await fetch(`${base}/panel/niches`, { headers: { cookie } });
       const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];

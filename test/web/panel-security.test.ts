@@ -88,7 +88,7 @@ describe('strangers', () => {
 describe('login links', () => {
   it('open a session once: HttpOnly, SameSite=Strict cookie under /panel, then the link is spent', async () => {
     const link = await h.loginLink();
-    const first = await fetch(link, { redirect: 'manual' });
+    const first = await h.openLink(link);
     expect(first.status).toBe(200);
     expectSecurityHeaders(first);
     const set = first.headers.getSetCookie().find((c) => c.startsWith('sw_panel='))!;
@@ -101,7 +101,7 @@ describe('login links', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Niche Feed');
 
-    const again = await fetch(link, { redirect: 'manual' });
+    const again = await h.openLink(link);
     expect(again.status).toBe(401);
     expect(again.headers.getSetCookie()).toEqual([]);
   });
@@ -109,7 +109,7 @@ describe('login links', () => {
   it('expire after 10 minutes', async () => {
     const link = await h.loginLink();
     h.clock.advance(10 * 60_000 + 1000);
-    const res = await fetch(link, { redirect: 'manual' });
+    const res = await h.openLink(link);
     expect(res.status).toBe(401);
     expect(await res.text()).toBe('401 Unauthorized\n');
   });
@@ -117,7 +117,7 @@ describe('login links', () => {
   it('are refused when made up, and each refusal is an auth event that does not quote the token', async () => {
     const { token } = await createLoginToken({ ...h.core }, { userId: 'x', platform: 'console' });
     const madeUp = `${token.slice(0, -4)}AAAA`;
-    const res = await fetch(`${h.base}/panel/login?token=${madeUp}`, { redirect: 'manual' });
+    const res = await h.openLink(`${h.base}/panel/login?token=${madeUp}`);
     expect(res.status).toBe(401);
     const events = await h.app.database.sql<Array<{ message: string }>>`
       select message from events where kind = 'auth' order by id`;
@@ -242,13 +242,15 @@ describe('failed-login rate limit and Secure cookies', () => {
         expect(res.status).toBe(401);
       }
       const link = await limited.loginLink();
-      const blocked = await fetch(link, { redirect: 'manual' });
+      const blocked = await limited.openLink(link);
       expect(blocked.status).toBe(429);
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
       expectSecurityHeaders(blocked);
       limited.clock.advance(15 * 60_000 + 1000);
       const fresh = await limited.loginLink();
-      expect((await fetch(fresh, { redirect: 'manual' })).status).toBe(200);
+      const opened = await limited.openLink(fresh);
+      expect(opened.status).toBe(200);
+      expect(opened.headers.getSetCookie().join('\n')).toContain('sw_panel=');
     } finally {
       await limited.close();
     }
@@ -257,7 +259,7 @@ describe('failed-login rate limit and Secure cookies', () => {
   it('marks the cookie Secure when the panel is served over https', async () => {
     const secure = await startPanel({ secureCookies: true });
     try {
-      const res = await fetch(await secure.loginLink(), { redirect: 'manual' });
+      const res = await secure.openLink(await secure.loginLink());
       expect(res.headers.getSetCookie().find((c) => c.startsWith('sw_panel='))).toMatch(/; Secure/i);
     } finally {
       await secure.close();

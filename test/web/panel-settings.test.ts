@@ -113,7 +113,7 @@ describe('Settings tab over http', () => {
   });
 
   it('keeps link sessions SameSite=Strict and gives a Mini App session no Partitioned cookie over http', async () => {
-    const link = await fetch(await h.loginLink(), { redirect: 'manual' });
+    const link = await h.openLink(await h.loginLink());
     const linkCookie = link.headers.getSetCookie().join('\n');
     expect(linkCookie).toMatch(/^sw_panel=[^;]+;.*SameSite=Strict/m);
     expect(linkCookie).not.toContain('Partitioned');
@@ -152,7 +152,7 @@ describe('Mini App cookie over https (CHIPS)', () => {
     const ok = await post(h, cookie, '/panel/settings/rate', { _csrf: csrf, setting: 'threads', value: '2' });
     expect(await ok.text()).toContain('Threads set to 2');
 
-    const link = (await fetch(await h.loginLink(), { redirect: 'manual' })).headers.getSetCookie().join('\n');
+    const link = (await h.openLink(await h.loginLink())).headers.getSetCookie().join('\n');
     expect(link).toMatch(/^sw_panel=[^;]+;.*Secure.*SameSite=Strict/m);
     expect(link).not.toContain('Partitioned');
   });
