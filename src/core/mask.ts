@@ -23,7 +23,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   [new RegExp(String.raw`(^|\s)(${COLON_PROXY_HEAD})(?!\*\*\*(?:[\s:,;.)"'\]]|$))\S+`, 'gi'), '$1$2***'],
   [new RegExp(String.raw`(^|\s)(${AT_PROXY_USER})\S+${AT_PROXY_TAIL}`, 'gi'), '$1$2***@'],
   // Instagram cookies and similar key=value secrets
-  [/\b(sessionid|csrftoken|ds_user_id|rur|mid|ig_did|shbid|shbts)=([^;\s]+)/gi, '$1=***'],
+  // (a backtick right before the value's end is the closing quote of a code span, not the secret's)
+  [/\b(sessionid|csrftoken|ds_user_id|rur|mid|ig_did|shbid|shbts)=([^;\s]+?)(?=`?(?:[;\s]|$))/gi, '$1=***'],
   // Bot tokens: Telegram (digits:35 chars) and Discord (three base64url parts)
   // (no word boundary before the digits: inside Bot API URLs the token follows `/bot` directly)
   [/(?<![0-9])\d{6,12}:[A-Za-z0-9_-]{30,}/g, '***telegram-token***'],

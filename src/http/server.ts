@@ -17,7 +17,16 @@ export interface HttpServerOptions {
    * up per request, since a front-end may only start after the server is already listening.
    */
   routes?: () => ReadonlyArray<HttpServerRoute>;
+  /** How long a client may take to send its headers, and a whole request (tests shorten them). */
+  timeouts?: { headersMs: number; requestMs: number };
 }
+
+/**
+ * A client that opens a connection and never finishes its request would hold a socket for Node's
+ * defaults (60 s of headers, 5 min per request); the panel is public behind a proxy, so both are
+ * shorter. A request still has time for a 20 MB upload at about 100 kB/s.
+ */
+export const HTTP_TIMEOUTS = { headersMs: 15_000, requestMs: 180_000 };
 
 export interface HttpServerRoute {
   path: string;
@@ -85,7 +94,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     send(res, 404, 'text/plain; charset=utf-8', 'not found: try /healthz or /metrics\n');
   };
-  const server: Server = createServer((req, res) => {
+  const timeouts = options.timeouts ?? HTTP_TIMEOUTS;
+  const serverOptions = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    // Node checks both deadlines on this interval; at its 30 s default a short deadline would be late.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(timeouts.headersMs / 4))),
+  };
+  const server: Server = createServer(serverOptions, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const message = maskSecrets(err instanceof Error ? err.message : String(err));
       log.error({ path: req.url, err }, 'http request failed');

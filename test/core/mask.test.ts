@@ -21,6 +21,14 @@ describe('masking secrets in free text', () => {
     expect(masked).toBe('via http://alice:***@10.0.0.9:8080 with sessionid=***; csrftoken=***');
   });
 
+  it('GIVEN a cookie value in a code span THEN the value is masked and the closing backtick stays', () => {
+    expect(maskSecrets('Give `sessionid=...; csrftoken=...; ds_user_id=...` (copied)')).toBe(
+      'Give `sessionid=***; csrftoken=***; ds_user_id=***` (copied)',
+    );
+    expect(maskSecrets('`sessionid=12345%3Aab`cd`')).toBe('`sessionid=***`');
+    expect(maskSecrets('sessionid=`12345%3Aabcdefgh`')).not.toContain('12345');
+  });
+
   it('GIVEN a Redis URL with a password and no user THEN the password is masked', () => {
     expect(maskSecrets('redis://:s3cret-pw@10.0.0.5:6379/0')).toBe('redis://:***@10.0.0.5:6379/0');
   });
