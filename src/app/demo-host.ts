@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -6,7 +8,7 @@ import { type Env, loadEnv } from '../config/env.js';
 import { resetDemoDatabase } from '../core/db/demo-database.js';
 import { createLogger } from '../core/logger.js';
 import { setProfilesPerMinute, setThreads } from '../core/settings.js';
-import type { DemoHost, DemoSession } from '../demo/run-demo.js';
+import { DemoBusyError, type DemoHost, type DemoSession } from '../demo/run-demo.js';
 import { createAppContext } from './context.js';
 import { resolveCredentialsKey } from './credentials-key.js';
 import { logOutput } from './log-output.js';
@@ -84,26 +86,128 @@ function shellEnv(env: Env): Record<string, string> {
   };
 }
 
-/** Postgres and Redis must answer now: the demo says which one does not and what to check. */
-async function prepareServices(env: Env, log: ReturnType<typeof createLogger>): Promise<void> {
+/**
+ * One demo at a time per database and prefix: a second one would drop the first one's database (with
+ * force, cutting its worker's connections) and delete its queue keys, so a kept demo would silently
+ * break. The mark lives in Redis beside the prefix (not under it, so clearing the prefix keeps it) and
+ * expires on its own when its holder dies without cleaning up.
+ */
+const LOCK_TTL_MS = 15_000;
+
+interface DemoLock {
+  release(): Promise<void>;
+}
+
+async function takeDemoLock(env: Env, databaseName: string): Promise<DemoLock> {
+  const key = `${env.QUEUE_PREFIX}.running`;
+  const token = randomUUID();
+  const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token };
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
+  await redis.connect();
+  const value = JSON.stringify(holder);
+  let taken: string | null = await redis.set(key, value, 'PX', LOCK_TTL_MS, 'NX');
+  if (taken !== 'OK') {
+    const other = await redis.get(key).catch(() => null);
+    // A demo on this machine that was killed (its process is gone): its place is free at once.
+    if (other && deadHereHolder(other))
+      taken = (await redis.eval(TAKE_OVER, 1, key, other, value, LOCK_TTL_MS)) as string | null;
+    if (taken !== 'OK') {
+      redis.disconnect();
+      throw new DemoBusyError(busyMessage(other, databaseName, env.QUEUE_PREFIX));
+    }
+  }
+  const renew = setInterval(() => {
+    redis.pexpire(key, LOCK_TTL_MS).catch(() => {});
+  }, LOCK_TTL_MS / 3);
+  renew.unref();
+  return {
+    async release() {
+      clearInterval(renew);
+      try {
+        // Only our own mark: a demo started after ours expired must keep its own.
+        if ((await redis.get(key))?.includes(token)) await redis.del(key);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/** Replaces the mark only if it is still the dead holder's (two demos starting at once: one wins). */
+const TAKE_OVER =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return false";
+
+function deadHereHolder(raw: string): boolean {
+  try {
+    const h = JSON.parse(raw) as { pid?: number; host?: string };
+    if (h.host !== hostname() || typeof h.pid !== 'number') return false;
+    process.kill(h.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === 'ESRCH';
+  }
+}
+
+function busyMessage(raw: string | null, databaseName: string, prefix: string): string {
+  let who = 'Another demo';
+  try {
+    const h = JSON.parse(raw ?? '') as { pid?: number; host?: string; since?: string };
+    const since = h.since ? ` since ${h.since.slice(11, 16)} UTC` : '';
+    who = `Another demo (process ${h.pid} on ${h.host}${since})`;
+  } catch {}
+  return [
+    `${who} is running on the database ${databaseName} and the Redis keys ${prefix}:*; a second one would empty them under it.`,
+    'Stop that one first (Ctrl-C in its terminal) and run `npm run demo` again. A killed demo frees its place at once on this machine, within 15 s from another one.',
+  ].join('\n');
+}
+
+/**
+ * Postgres and Redis must answer now: the demo says which one does not and what to check. Redis first,
+ * and the demo's mark taken, before the demo database is emptied: a demo that cannot run, or that
+ * would collide with a running one, leaves that database as it is.
+ */
+async function prepareServices(env: Env, log: ReturnType<typeof createLogger>): Promise<DemoLock> {
   const now = { log, timeoutMs: 0 };
-  await untilReachable(
-    'Postgres',
-    () => resetDemoDatabase(env.DATABASE_URL),
-    postgresHint(env.DATABASE_URL),
-    now,
-  );
   await untilReachable('Redis', () => pingRedis(env.REDIS_URL), redisHint(env.REDIS_URL), now);
-  await deleteKeysUnder(env.REDIS_URL, env.QUEUE_PREFIX);
+  const lock = await takeDemoLock(env, new URL(env.DATABASE_URL).pathname.slice(1));
+  try {
+    await untilReachable(
+      'Postgres',
+      () => resetDemoDatabase(env.DATABASE_URL),
+      postgresHint(env.DATABASE_URL),
+      now,
+    );
+    await deleteKeysUnder(env.REDIS_URL, env.QUEUE_PREFIX);
+    return lock;
+  } catch (err) {
+    await lock.release().catch(() => {});
+    throw err;
+  }
 }
 
 /**
  * Opens the demo: an emptied database of its own, its Redis prefix cleared, a worker in this process
  * (no chat bots, no scheduler, no HTTP port) checking through the simulator, and a console bound to it.
  */
-async function openDemo(env: Env, io: ConsoleOutput): Promise<DemoSession> {
+async function openDemo(env: Env, io: ConsoleOutput, interrupt: AbortSignal): Promise<DemoSession> {
   const log = createLogger({ level: env.LOG_LEVEL }, logOutput(env.LOG_FORMAT, process.stderr));
-  await prepareServices(env, log);
+  const lock = await prepareServices(env, log);
+  try {
+    return await startDemo(env, { io, log, lock, interrupt });
+  } catch (err) {
+    await lock.release().catch(() => {});
+    throw err;
+  }
+}
+
+interface DemoParts {
+  io: ConsoleOutput;
+  log: ReturnType<typeof createLogger>;
+  lock: DemoLock;
+  interrupt: AbortSignal;
+}
+
+async function startDemo(env: Env, { io, log, lock, interrupt }: DemoParts): Promise<DemoSession> {
   const app = createAppContext(env, log);
   const shutdown = createShutdown({ log, exit: () => {} });
   shutdown.add('connections', () => app.close());
@@ -124,15 +228,20 @@ async function openDemo(env: Env, io: ConsoleOutput): Promise<DemoSession> {
     databaseName: new URL(env.DATABASE_URL).pathname.slice(1),
     dataDir: env.STORYWATCH_DATA_DIR,
     shellEnv: shellEnv(env),
-    console: (argv) => runConsole(argv, { configure: () => backend }, io, { followPollMs: 150 }),
+    interrupt,
+    // The demo's Ctrl-C stops following a batch; the console's own handler would leave the demo going.
+    console: (argv) => runConsole(argv, { configure: () => backend }, io, { followPollMs: 150, interrupt }),
     async close() {
       await shutdown.run('demo finished');
       await deleteKeysUnder(env.REDIS_URL, env.QUEUE_PREFIX).catch(() => {});
+      await lock.release().catch(() => {});
     },
   };
 }
 
 /** `storywatch demo` / `npm run demo`: the walkthrough of src/demo on this machine's Postgres and Redis. */
 export function demoHost(source: NodeJS.ProcessEnv, io: ConsoleOutput): DemoHost {
-  return { open: (instagramUrl) => openDemo(demoEnv(source, instagramUrl), io) };
+  return {
+    open: (instagramUrl, interrupt) => openDemo(demoEnv(source, instagramUrl), io, interrupt),
+  };
 }

@@ -15,14 +15,19 @@ export interface DemoSession {
   dataDir: string;
   /** What a shell needs set to reach this demo with `npx storywatch ...` (passwords replaced). */
   shellEnv: Record<string, string>;
+  /** Aborted by Ctrl-C (or SIGTERM) during the walkthrough: the step under way ends, no other starts. */
+  interrupt: AbortSignal;
   /** One console line, printed exactly as `storywatch ...` prints it; the exit code. */
   console(argv: string[]): Promise<number>;
   /** Stops the worker, closes every connection, deletes the demo's Redis keys. */
   close(): Promise<void>;
 }
 
+/** Another demo holds this database and prefix: its message says which and what to do, nothing more. */
+export class DemoBusyError extends Error {}
+
 export interface DemoHost {
-  open(instagramUrl: string): Promise<DemoSession>;
+  open(instagramUrl: string, interrupt: AbortSignal): Promise<DemoSession>;
 }
 
 export interface DemoOptions {
@@ -37,21 +42,21 @@ export async function runDemo(host: DemoHost, options: DemoOptions): Promise<num
   const started = performance.now();
   const sim: Simulator = await startSimulator();
   let session: DemoSession | undefined;
+  const interrupt = interruptOnSignals();
   try {
     try {
-      session = await host.open(sim.instagramUrl);
+      session = await host.open(sim.instagramUrl, interrupt.signal);
     } catch (err) {
-      options.out(
-        [
-          'The demo needs Postgres and Redis on this machine (or where DATABASE_URL and REDIS_URL point).',
-          err instanceof Error ? err.message : String(err),
-          'Start them (Debian/Ubuntu: sudo apt-get install -y postgresql redis-server) or set DATABASE_URL / REDIS_URL, then run `npm run demo` again.',
-        ].join('\n'),
-      );
+      options.out(cannotStart(err));
       return 1;
     }
     const ok = await walkthrough(session, sim, options.out);
+    interrupt.release();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (interrupt.signal.aborted) {
+      options.out(interruptedText(session, seconds));
+      return INTERRUPTED;
+    }
     if (!ok) {
       options.out(`\nThe demo stopped at a step that failed (above), after ${seconds} s.`);
       return 1;
@@ -69,9 +74,54 @@ export async function runDemo(host: DemoHost, options: DemoOptions): Promise<num
     );
     return 0;
   } finally {
+    interrupt.release();
     await session?.close();
     await sim.stop();
   }
+}
+
+/** Exit code of a demo stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+const INTERRUPTED = 130;
+
+/**
+ * Ctrl-C or SIGTERM during the walkthrough: the step under way ends (a followed batch stops being
+ * followed) and the demo closes as after its last step, so its Redis keys go and its place is freed.
+ * A second signal ends the process at once, for a step that does not end.
+ */
+function interruptOnSignals(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    release() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function interruptedText(session: DemoSession, seconds: string): string {
+  return [
+    `\nDemo interrupted after ${seconds} s. Its worker stops with it: a batch it started does not go on, and the`,
+    `commands printed above do not reach it. The database ${session.databaseName} keeps what was done so far (the`,
+    'next demo empties it); its Redis keys are deleted. Run `npm run demo` again for the whole walkthrough.',
+  ].join('\n');
+}
+
+function cannotStart(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof DemoBusyError) return message;
+  // The message already names what failed and what to change (a refused login, a bad variable, a
+  // server not answering); installing Postgres and Redis is the cure only for the last.
+  return [
+    `The demo cannot start: ${message}`,
+    'It needs Postgres and Redis where DATABASE_URL and REDIS_URL point (by default on this machine; Debian/Ubuntu: sudo apt-get install -y postgresql redis-server). Fix the above, then run `npm run demo` again.',
+  ].join('\n');
 }
 
 function keepText(session: DemoSession, sim: Simulator): string {

@@ -19,8 +19,10 @@ function header(out: Out, n: number, total: number, title: string): void {
 
 /** Shows the command as the user would type it, then runs it through the console front-end. */
 async function type(session: DemoSession, out: Out, argv: string[], shown = argv): Promise<boolean> {
+  if (session.interrupt.aborted) return false;
   out(`\n$ storywatch ${shown.join(' ')}`);
-  return (await session.console(argv)) === 0;
+  const code = await session.console(argv);
+  return code === 0 && !session.interrupt.aborted;
 }
 
 /** The hourly digest as a chat would get it, for the hour up to now. */

@@ -127,8 +127,91 @@ describe('npm run demo', { timeout: LIMIT_MS + 15_000 }, () => {
       QUEUE_PREFIX: prefix,
     });
     expect(run.code, run.output).toBe(1);
-    expect(run.output).toContain('The demo needs Postgres and Redis');
+    expect(run.output).toContain('The demo cannot start');
     expect(run.output).toContain('cannot use Postgres');
     expect(run.output).toContain('Is Postgres running and listening where DATABASE_URL');
+  });
+
+  it('GIVEN a kept demo running THEN a second demo, or one whose Redis is not answering, exits 1 saying why and leaves the kept demo its data', async () => {
+    const own = `${base}k`;
+    const env = { DATABASE_URL: databaseUrl(own), QUEUE_PREFIX: `${prefix}k` };
+    // node itself, not npm: the test stops it the way Ctrl-C does, with SIGINT to the process.
+    const kept = spawn('node', ['--import', 'tsx', 'src/app/console-main.ts', 'demo', '--keep'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let keptOut = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      kept.stdout.on('data', (c: Buffer) => {
+        keptOut += c.toString('utf8');
+        if (keptOut.includes('Press Ctrl-C here to stop the demo.')) resolve();
+      });
+      kept.on('exit', () => reject(new Error(`kept demo exited early:\n${keptOut}`)));
+    });
+    const exited = new Promise<number | null>((r) => kept.on('exit', r));
+    const admin = postgres(databaseUrl(`${own}_demo`), { max: 1, onnotice: () => {} });
+    try {
+      await ready;
+      const second = await npmRunDemo(env);
+      expect(second.code, second.output).toBe(1);
+      expect(second.output).toMatch(/Another demo \(process \d+ on .*\) is running on the database/);
+      expect(second.output).toContain('Stop that one first');
+      const noRedis = await npmRunDemo({ ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+      expect(noRedis.code, noRedis.output).toBe(1);
+      expect(noRedis.output).toContain('The demo cannot start: cannot use Redis');
+      // The kept demo's niches are still there: neither run emptied its database.
+      const niches = await admin<{ n: number }[]>`select count(*)::int as n from niches`;
+      expect(niches[0]?.n).toBe(2);
+    } finally {
+      await admin.end({ timeout: 5 });
+      kept.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(keptOut).toContain('Demo stopped.');
+    const admin2 = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+    await admin2
+      .unsafe(`drop database if exists "${own}_demo" with (force)`)
+      .finally(() => admin2.end({ timeout: 5 }));
+  });
+
+  it('GIVEN Ctrl-C while the demo follows its batch THEN it says it was interrupted (not that a step failed), deletes its Redis keys and exits 130', async () => {
+    const own = `${base}i`;
+    const keys = `${prefix}i`;
+    const child = spawn('node', ['--import', 'tsx', 'src/app/console-main.ts', 'demo'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? tmpdir(),
+        DATABASE_URL: databaseUrl(own),
+        QUEUE_PREFIX: keys,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const following = new Promise<void>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString('utf8');
+        if (/\] +\d+% +\d+\/60 checked/.test(step(out, 4))) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    await following;
+    child.kill('SIGINT');
+    expect(await exited, out).toBe(130);
+    expect(out).toContain('Demo interrupted after');
+    expect(out).toContain('a batch it started does not go on');
+    expect(out).not.toContain('failed (above)');
+    expect(out).not.toContain('== 5/');
+    const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
+    try {
+      expect(await redis.keys(`${keys}-demo*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+    const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+    await admin
+      .unsafe(`drop database if exists "${own}_demo" with (force)`)
+      .finally(() => admin.end({ timeout: 5 }));
   });
 });
