@@ -12,7 +12,7 @@ import { isDatabaseDown } from './database-down.js';
 import { formBody } from './form-body.js';
 import { feedQuerySchema, nicheFeedPage } from './niche-feed.js';
 import { addLoginRoutes, unauthorized } from './panel-auth-routes.js';
-import { clearSessionCookie, csrfMatches, csrfToken, readSessionCookie } from './panel-session.js';
+import { clearSessionCookie, csrfMatches, csrfToken, readSessionCookies } from './panel-session.js';
 import type { PanelDeps, PanelEnv } from './panel-types.js';
 import { toHtml } from './render-reply.js';
 import { runCommand } from './run-command.js';
@@ -68,12 +68,14 @@ function limitBodies(): MiddlewareHandler<PanelEnv> {
 function requireSession(deps: PanelDeps): MiddlewareHandler<PanelEnv> {
   return async (c, next) => {
     if (PUBLIC_PATHS.includes(c.req.path)) return next();
-    const id = readSessionCookie(c);
-    const session = id ? await findSession(deps.core, id) : undefined;
-    if (!id || !session) return unauthorized(c);
-    c.set('session', { ...session, id });
-    c.set('csrf', csrfToken(id));
-    return next();
+    for (const id of readSessionCookies(c)) {
+      const session = await findSession(deps.core, id);
+      if (!session) continue;
+      c.set('session', { ...session, id });
+      c.set('csrf', csrfToken(id));
+      return next();
+    }
+    return unauthorized(c);
   };
 }
 

@@ -25,9 +25,13 @@ export function csrfMatches(sessionId: string, given: string | undefined): boole
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-export function readSessionCookie(c: Context): string | undefined {
-  const valid = (v: string | undefined) => (v && /^[A-Za-z0-9_-]{43}$/.test(v) ? v : undefined);
-  return valid(getCookie(c, SESSION_COOKIE)) ?? valid(getCookie(c, MINI_APP_COOKIE));
+/**
+ * The session ids the request carries, the link session's first. Both are tried: a browser can hold a
+ * stale link cookie beside a live Mini App one, and the stale one must not lock the operator out.
+ */
+export function readSessionCookies(c: Context): string[] {
+  const valid = (v: string | undefined): v is string => v !== undefined && /^[A-Za-z0-9_-]{43}$/.test(v);
+  return [getCookie(c, SESSION_COOKIE), getCookie(c, MINI_APP_COOKIE)].filter(valid);
 }
 
 /**

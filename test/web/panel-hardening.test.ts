@@ -6,7 +6,7 @@ import { LoginLimit, limitKey } from '../../src/web/login-limit.js';
 import { createPanelApp } from '../../src/web/panel-app.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/security-headers.js';
 import { signInitData } from '../../src/web/telegram-init-data.js';
-import { BOT_TOKEN, OWNER, type PanelHarness, STRANGER, startPanel } from './panel-harness.js';
+import { BOT_TOKEN, OWNER, type PanelHarness, STRANGER, sessionCookie, startPanel } from './panel-harness.js';
 
 let h: PanelHarness;
 beforeAll(async () => {
@@ -228,5 +228,20 @@ describe('Postgres down', () => {
     } finally {
       await down.close();
     }
+  });
+});
+
+describe('two session cookies', () => {
+  it('a stale link cookie beside a live Mini App cookie does not lock the operator out', async () => {
+    const live = sessionCookie(await h.openLink(await h.loginLink())).split('=')[1];
+    const stale = 'A'.repeat(43);
+    const res = await fetch(`${h.base}/panel/niches`, {
+      headers: { cookie: `sw_panel=${stale}; sw_panel_mini=${live}` },
+    });
+    expect(res.status).toBe(200);
+    const strangers = await fetch(`${h.base}/panel/niches`, {
+      headers: { cookie: `sw_panel=${stale}; sw_panel_mini=${'B'.repeat(43)}` },
+    });
+    expect(strangers.status).toBe(401);
   });
 });
