@@ -23,8 +23,12 @@ const REDIS_CHECK_MS = 5_000;
  * services. Returns the exit code.
  */
 export function runConsoleCommand(argv: readonly string[], io?: ConsoleOutput): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-    (io?.out ?? ((t: string) => process.stdout.write(`${t}\n`)))(`storywatch ${packageVersion()}`);
+  const words = argv.filter((w) => w !== '--json');
+  if (words.length === 1 && (words[0] === '--version' || words[0] === '-v')) {
+    const text = argv.includes('--json')
+      ? JSON.stringify({ version: packageVersion() })
+      : `storywatch ${packageVersion()}`;
+    (io?.out ?? ((t: string) => process.stdout.write(`${t}\n`)))(text);
     return Promise.resolve(0);
   }
   if (argv[0] === 'demo') return runDemoCommand(argv.slice(1), io);

@@ -17,9 +17,8 @@ export function formatDigest(
   for (const n of niches) {
     const goal = n.target > 0 ? `today ${n.today}/${n.target}` : `today ${n.today}`;
     const slug = n.nicheName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-    blocks.push(
-      usernamesBlock(`${n.nicheName}: ${n.usernames.length} new, ${goal}`, n.usernames, `digest-${slug}.txt`),
-    );
+    // Every renderer adds the list's length after the title: "Fitness, today 2/20, new (2)".
+    blocks.push(usernamesBlock(`${n.nicheName}, ${goal}, new`, n.usernames, `digest-${slug}.txt`));
   }
   return {
     blocks,

@@ -186,7 +186,10 @@ class Scheduler {
       .then((r) => {
         if (r.ran)
           this.log.info(
-            { period: at.period, changed: r.changed.map((c) => c.key) },
+            {
+              periodStart: new Date(at.period * this.periodMs).toISOString(),
+              changed: r.changed.map((c) => c.key),
+            },
             'instagram routes probed',
           );
       })

@@ -67,9 +67,9 @@ describe('hourly digest', () => {
     expect(d!.target).toEqual({ platform: 'telegram', chatId: '42' });
     expect(d!.dedupeKey).toBe(`digest:1:${T0.toISOString()}`);
     expect(usernamesOf(d!)).toEqual({
-      'Fitness: 2 new, today 2/20': ['bob', 'anna'],
-      'Travel: 1 new, today 1': ['cara'],
-      'unassigned: 1 new, today 1': ['dan'],
+      'Fitness, today 2/20, new': ['bob', 'anna'],
+      'Travel, today 1, new': ['cara'],
+      'unassigned, today 1, new': ['dan'],
     });
   });
 
@@ -88,7 +88,7 @@ describe('hourly digest', () => {
     await tick(at(61));
     const all = await outbox();
     expect(all).toHaveLength(2);
-    expect(usernamesOf(all[1]!)).toEqual({ 'Fitness: 1 new, today 2/20': ['bob'] });
+    expect(usernamesOf(all[1]!)).toEqual({ 'Fitness, today 2/20, new': ['bob'] });
   });
 
   it('GIVEN an hour with no new stories THEN no message is sent, and the chat is not flooded later', async () => {

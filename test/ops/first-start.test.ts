@@ -278,13 +278,16 @@ describe('first start and the process around it', { timeout: 180_000 }, () => {
     expect(text).not.toContain('{"level"');
   });
 
-  it('GIVEN `storywatch --version` or `-v` THEN it prints the package version and exits 0', async () => {
+  it('GIVEN `storywatch --version` or `-v` THEN it prints the package version and exits 0; with --json as JSON', async () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-v']) {
       const cli = run(process.execPath, ['bin/storywatch.js', flag], {});
       expect(await cli.exited).toBe(0);
       expect(cli.output()).toBe(`storywatch ${version}\n`);
     }
+    const json = run(process.execPath, ['bin/storywatch.js', '--version', '--json'], {});
+    expect(await json.exited).toBe(0);
+    expect(JSON.parse(json.output())).toEqual({ version });
   });
 
   it('GIVEN HTTP_PORT is taken THEN start fails naming the address and HTTP_PORT', async () => {

@@ -186,7 +186,7 @@ describe('Telegram delivery (the queue’s sender and the hourly digest)', () =>
         ).queued,
       ).toBe(1);
       const digest = await h.fake.waitFor(() => h.fake.messagesTo(OWNER).slice(before)[0]);
-      expect(visible(digest)).toContain('Fitness: 2 new');
+      expect(visible(digest)).toContain('Fitness, today 2/20, new (2)');
       expect(visible(digest)).toContain('anna');
       // The worker marks the delivery sent right after Telegram answered.
       await until(async () => (await h.app.core.db.select().from(deliveries))[0]?.status === 'sent');
