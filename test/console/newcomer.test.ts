@@ -70,7 +70,15 @@ describe('console: names in hints are quoted for the shell', () => {
   it('GIVEN an empty niche named travel & vanlife WHEN a batch is run THEN the import hint keeps the name one word', async () => {
     await storywatch('niche', 'add', 'travel & vanlife');
     const r = await storywatch('batch', 'run', 'travel & vanlife', '1');
-    expect(r.err).toContain('(`storywatch import "travel & vanlife"` with a .txt file)');
+    expect(r.err).toContain(
+      'Niche "travel & vanlife" has no active profiles to check. Import usernames into it first (`storywatch import \'travel & vanlife\'` with a .txt file)',
+    );
+  });
+
+  it('GIVEN an empty niche whose name holds $ and backticks THEN the hint quotes it so the shell takes it literally', async () => {
+    await storywatch('niche', 'add', 'deals $HOME `x`');
+    const r = await storywatch('batch', 'run', 'deals $HOME `x`', '1');
+    expect(r.err).toContain("`storywatch import 'deals $HOME `x`'`");
   });
 
   it('GIVEN a batch started on the console THEN the cancel hint survives the shell (# would start a comment)', async () => {

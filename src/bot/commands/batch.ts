@@ -9,8 +9,10 @@ import {
   findNiche,
   listActiveBatches,
   listBatchHistory,
+  nicheEmptyMessage,
 } from '../../core/batches/index.js';
 import type { CoreDeps } from '../../core/deps.js';
+import { isUserError, UserError } from '../../core/errors.js';
 import { batchSummaryReply } from '../../reply/batch-summary.js';
 import { type Reply, reply, tableBlock, textBlock } from '../../reply/reply.js';
 import { intArg } from './int-arg.js';
@@ -100,6 +102,13 @@ export const batchCommands: AnyCommand[] = [
         trigger: 'manual',
         origin,
         allowDirect: ctx.services.allowDirect ?? false,
+      }).catch((err: unknown) => {
+        // Core quotes the name for a chat; a shell needs its own quoting ('deals $HOME' stays literal).
+        if (isUserError(err) && err.code === 'niche_empty' && typeof err.details?.niche === 'string') {
+          const name = err.details.niche;
+          throw new UserError(err.code, nicheEmptyMessage(name, quoteWord(ctx.actor, name)), err.details);
+        }
+        throw err;
       });
       let queued = 'queued';
       if (ctx.services.enqueueBatch) {

@@ -17,6 +17,11 @@ function asWord(name: string): string {
   return /^[\p{L}\p{N}_.-]+$/u.test(name) ? name : `"${name}"`;
 }
 
+/** `word` is the name as the reader types it (front-ends quote it for a shell: see quoteWord). */
+export function nicheEmptyMessage(name: string, word: string): string {
+  return `Niche "${name}" has no active profiles to check. Import usernames into it first (\`import ${word}\` with a .txt file).`;
+}
+
 export interface CreateBatchInput {
   /** Niche name (any case) or id. */
   niche: string | number;
@@ -52,10 +57,9 @@ export async function createBatch(deps: CoreDeps, input: CreateBatchInput): Prom
       coalesce((select selection_policy from settings where id = 1), 'yield') as policy`;
   const active = counts?.active ?? 0;
   if (active === 0) {
-    throw new UserError(
-      'niche_empty',
-      `${niche.name} has no active profiles to check. Import usernames into it first (\`import ${asWord(niche.name)}\` with a .txt file).`,
-    );
+    throw new UserError('niche_empty', nicheEmptyMessage(niche.name, asWord(niche.name)), {
+      niche: niche.name,
+    });
   }
   const existing = await activeBatchForNiche(deps, niche.id);
   if (existing) throw alreadyRunning(niche.name, existing);
