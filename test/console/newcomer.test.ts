@@ -215,6 +215,12 @@ describe('console: results has no chat buttons', () => {
 });
 
 describe('console: help', () => {
+  it('GIVEN --help on batch run and stats THEN the console-only --follow and --out are explained', async () => {
+    expect((await storywatch('batch', 'run', '--help')).out).toContain('--follow: draw a progress bar');
+    expect((await storywatch('stats', '--help')).out).toContain('--out PATH: where the chart PNG goes');
+    expect((await storywatch('help')).out).toContain('storywatch demo [--keep]');
+  });
+
   it('GIVEN help THEN digest here and digest off, which need a chat, are not listed; the rest are', async () => {
     const r = await storywatch('help');
     expect(r.code).toBe(0);
