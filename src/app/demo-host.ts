@@ -230,7 +230,12 @@ async function startDemo(env: Env, { io, log, lock, interrupt }: DemoParts): Pro
     shellEnv: shellEnv(env),
     interrupt,
     // The demo's Ctrl-C stops following a batch; the console's own handler would leave the demo going.
-    console: (argv) => runConsole(argv, { configure: () => backend }, io, { followPollMs: 150, interrupt }),
+    console: (argv) =>
+      runConsole(argv, { configure: () => backend }, io, {
+        followPollMs: 150,
+        interrupt,
+        workerInProcess: true,
+      }),
     async close() {
       await shutdown.run('demo finished');
       await deleteKeysUnder(env.REDIS_URL, env.QUEUE_PREFIX).catch(() => {});

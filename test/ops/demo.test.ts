@@ -201,6 +201,8 @@ describe('npm run demo', { timeout: LIMIT_MS + 15_000 }, () => {
     expect(await exited, out).toBe(130);
     expect(out).toContain('Demo interrupted after');
     expect(out).toContain('a batch it started does not go on');
+    expect(out).toContain('the worker of this process stops too');
+    expect(out).not.toContain('the batch goes on');
     expect(out).not.toContain('failed (above)');
     expect(out).not.toContain('== 5/');
     const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });

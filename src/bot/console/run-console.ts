@@ -37,6 +37,8 @@ export interface ConsoleRunOptions {
   interrupt?: AbortSignal;
   /** How often `--follow` reads the batch (default 250 ms). */
   followPollMs?: number;
+  /** The worker runs in this process (the demo): a batch does not go on once it stops following. */
+  workerInProcess?: boolean;
 }
 
 /** Exit code of a follow stopped by Ctrl-C (128 + SIGINT, as shells report it). */
@@ -156,23 +158,23 @@ async function followAfter(
       ...(base.services.liveWorkers ? { liveWorkers: base.services.liveWorkers } : {}),
     });
     if (ended && batch) return { reply: await batchEndReply(base.core, batch), interrupted: false };
-    return { reply: stoppedFollowing(batchId, batch), interrupted: signal.aborted };
+    return {
+      reply: stoppedFollowing(batchId, batch, options.workerInProcess === true),
+      interrupted: signal.aborted,
+    };
   } finally {
     release();
   }
 }
 
-function stoppedFollowing(batchId: number, batch: Batch | undefined): Reply {
+function stoppedFollowing(batchId: number, batch: Batch | undefined, workerInProcess: boolean): Reply {
   const id = quoteWord({ typesInShell: true }, `#${batchId}`);
-  return reply.of(
-    [
-      textBlock(
-        `Stopped following batch #${batchId}; the batch goes on. See it with \`${PREFIX}batch status\` (or \`${PREFIX}batch history\` once it ends); stop it with \`${PREFIX}batch cancel ${id}\`.`,
-        'info',
-      ),
-    ],
-    { data: { ...(batch ? batchData(batch) : { id: batchId }), following: false } },
-  );
+  const text = workerInProcess
+    ? `Stopped following batch #${batchId}; the worker of this process stops too, so the batch waits for the next worker that starts on this data.`
+    : `Stopped following batch #${batchId}; the batch goes on. See it with \`${PREFIX}batch status\` (or \`${PREFIX}batch history\` once it ends); stop it with \`${PREFIX}batch cancel ${id}\`.`;
+  return reply.of([textBlock(text, 'info')], {
+    data: { ...(batch ? batchData(batch) : { id: batchId }), following: false },
+  });
 }
 
 /** Help, unknown commands and secrets typed as words: everything answered before the configuration is read. */
