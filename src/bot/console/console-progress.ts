@@ -1,4 +1,5 @@
 import type { ProgressUpdate } from '../commands/types.js';
+import { progressText } from '../shared/chat-progress.js';
 
 /** Where progress goes: standard error, so standard output stays the reply (and parseable with --json). */
 export interface ProgressOutput {
@@ -13,11 +14,6 @@ export interface ConsoleProgress {
   done(): void;
 }
 
-function line(u: ProgressUpdate): string {
-  const pct = u.total === 0 ? 100 : Math.floor((u.done / u.total) * 100);
-  return `${u.what}: ${u.done.toLocaleString('en-US')} of ${u.total.toLocaleString('en-US')} ${u.unit} (${pct} %)`;
-}
-
 /**
  * The console's rendering of a long command's progress (an import of a large file): on a terminal,
  * one line on standard error redrawn with `\r`; elsewhere a line at the start and each time another
@@ -28,7 +24,7 @@ export function consoleProgress(out: ProgressOutput): ConsoleProgress {
   let lastTenth = -1;
   return {
     update(u) {
-      const text = line(u);
+      const text = progressText(u);
       if (out.isTTY) {
         // Pad over a longer previous line (a restarted transaction starts again from 0).
         out.write(`\r${text.padEnd(drawn)}`);

@@ -11,6 +11,7 @@ import { type Reply, reply } from '../../reply/reply.js';
 import { dispatch } from '../commands/dispatch.js';
 import type { Actor, AnyCommand } from '../commands/types.js';
 import { EXPIRED_BUTTON, pressedInvocation } from '../shared/button-press.js';
+import { type ChatProgress, chatProgress } from '../shared/chat-progress.js';
 import { type CommandBase, chatActor, commandContext } from '../shared/command-context.js';
 import type { OwnerGate } from '../shared/owner-gate.js';
 import { discardReplyFiles } from '../shared/reply-files.js';
@@ -19,6 +20,7 @@ import { commandFor, discordName } from './command-json.js';
 import { invocationFrom } from './invocation.js';
 import { nicheChoices } from './niche-choices.js';
 import { buildOutgoing, interactionOptions } from './outgoing.js';
+import { escapeText } from './render.js';
 
 export const REFUSAL = 'This bot is private: only its owners can use it. Your attempt was logged.';
 
@@ -82,13 +84,15 @@ async function handleCommand(deps: InteractionDeps, interaction: ChatInputComman
   });
   const chatId = interaction.channelId ?? interaction.user.id;
   const built = invocationFrom(command, interaction.options);
+  const progress = deferredReplyProgress(interaction, log);
   const result =
     'refusal' in built
       ? reply.error(built.refusal)
-      : await dispatch(
-          built.invocation,
-          commandContext(deps, discordActor(interaction.user.id, chatId), log),
-        );
+      : await dispatch(built.invocation, {
+          ...commandContext(deps, discordActor(interaction.user.id, chatId), log),
+          onProgress: progress.update,
+        });
+  await progress.finish();
   // The reply's message id is known from the deferral, so progress edits are pointed at it before the
   // reply is even edited: the batch may already be reporting progress by then.
   const messageId = deferred.interaction.responseMessageId;
@@ -96,6 +100,21 @@ async function handleCommand(deps: InteractionDeps, interaction: ChatInputComman
     await deps.progress.remember({ platform: 'discord', chatId, replaceKey: result.progressKey, messageId });
   }
   await answer(deps, interaction, result, ephemeral);
+}
+
+/**
+ * A long command's progress (a large import) shown in the deferred reply itself, which the report then
+ * replaces: the channel keeps one message per command, and "thinking…" turns into how far it is
+ * instead of a second message that would be left behind. discord.js queues requests to one message in
+ * order, so the report cannot be overwritten by a late progress edit.
+ */
+function deferredReplyProgress(interaction: ChatInputCommandInteraction, log: Logger): ChatProgress {
+  return chatProgress({
+    log,
+    async show(text) {
+      await interaction.editReply({ content: escapeText(text), allowedMentions: { parse: [] } });
+    },
+  });
 }
 
 /** Edits the deferred reply; a reply marked ephemeral after a public deferral moves to an ephemeral follow-up. */

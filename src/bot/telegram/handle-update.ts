@@ -5,6 +5,7 @@ import { parseWords, splitWords, usageLine } from '../commands/parse-words.js';
 import { chatActor, commandContext } from '../shared/command-context.js';
 import { type SourceDeletion, UNDELETED_NOTE, withDeletionNote } from './delete-credentials.js';
 import { refuseDocument, telegramFile } from './incoming-file.js';
+import { telegramProgress } from './progress-message.js';
 import { type Resolution, resolveCommand } from './resolve-command.js';
 import { sendReply } from './send-reply.js';
 import { messageText, type TgMessage, type UpdateDeps } from './update-types.js';
@@ -116,7 +117,12 @@ async function answerOwner(
   } else if (msg.document && !takesFile) {
     return reply.error(`/${command.path.join(' ')} does not take a file. Usage: ${usageLine(command)}`);
   }
-  return dispatch(inv, commandContext(deps, chatActor('telegram', incoming.userId, incoming.chatId), log));
+  // A large import says how far it is in a message of its own, brought up to date before the report.
+  const progress = telegramProgress(deps.api, incoming.chatId, log);
+  const ctx = commandContext(deps, chatActor('telegram', incoming.userId, incoming.chatId), log);
+  const answer = await dispatch(inv, { ...ctx, onProgress: progress.update });
+  await progress.finish();
+  return answer;
 }
 
 function answerWithoutCommand(
